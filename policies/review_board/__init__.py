@@ -1,0 +1,1 @@
+"""The container-platform policy pack's rules, one module per rule family."""

@@ -1,0 +1,128 @@
+"""How a rule becomes a Pulumi policy: one check function, the resource types it reads, its config.
+
+A check gets a `Resource` with plain inputs (see wire.py) and its config (schema defaults filled in), and
+yields `Violation`s (the message names the resource, the offending value and the fix) and `Unchecked`
+notes for what preview does not know yet. The wrapper applies waivers, reports violations, and marks
+the policy not applicable for the unknown parts, so the same policy blocks at `pulumi up` once known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from review_board.waivers import LEDGER, WAIVERS_SCHEMA, WaiverUse, parse_waivers, today
+from review_board.wire import plain
+
+QUESTIONS = {
+    "1": "review board question 1: the base image",
+    "2": "review board question 2: exposed ports",
+    "3": "review board question 3: IAM roles and policies",
+    "extras": "what a security reviewer also expects",
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str
+    name: str
+    urn: str
+    props: Mapping[str, Any]
+
+    @property
+    def label(self) -> str:
+        """`TaskDefinition 'web'`: how messages name a resource."""
+        return f"{self.type.rsplit(':', 1)[-1]} {self.name!r}"
+
+
+@dataclass(frozen=True)
+class Violation:
+    message: str
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    what: str
+
+
+Finding = Violation | Unchecked
+Check = Callable[[Resource, Mapping[str, Any]], Iterable[Finding]]
+
+
+def config_with_defaults(
+    properties: Mapping[str, Mapping[str, Any]], config: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The CLI fills schema defaults in; do the same when a policy runs without a config file."""
+    merged = {key: schema["default"] for key, schema in properties.items() if "default" in schema}
+    merged.update(config)
+    return merged
+
+
+def resource_policy(
+    *,
+    name: str,
+    question: str,
+    description: str,
+    types: Iterable[str],
+    check: Check,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    severity: Severity = Severity.HIGH,
+) -> ResourceValidationPolicy:
+    """A resource policy over `types` answering review board `question` ("1", "2", "3" or "extras")."""
+    type_set = frozenset(types)
+    properties = {**(config or {}), "waivers": WAIVERS_SCHEMA}
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type not in type_set:
+            return
+        settings = config_with_defaults(properties, args.get_config())
+        resource = Resource(args.resource_type, args.name, args.urn, plain(args.props))
+        findings = list(check(resource, settings))
+        violations = [finding.message for finding in findings if isinstance(finding, Violation)]
+        _report(name, resource, violations, settings["waivers"], report_violation)
+        unchecked = [finding.what for finding in findings if isinstance(finding, Unchecked)]
+        if unchecked:
+            args.not_applicable(
+                f"{resource.label}: not checked until the value is known: {'; '.join(unchecked)}"
+            )
+
+    return ResourceValidationPolicy(
+        name=name,
+        description=f"{description} ({QUESTIONS[question]})",
+        validate=validate,
+        config_schema=PolicyConfigSchema(properties=properties),
+        severity=severity,
+        tags=[f"question-{question}"],
+    )
+
+
+def _report(
+    policy: str,
+    resource: Resource,
+    violations: list[str],
+    waiver_config: list[Mapping[str, Any]],
+    report_violation: ReportViolation,
+) -> None:
+    LEDGER.forget(resource.urn, policy)
+    if not violations:
+        return
+    covering = [w for w in parse_waivers(waiver_config) if w.covers(resource.name, resource.urn)]
+    live = [w for w in covering if not w.expired(today())]
+    if live:
+        LEDGER.record(resource.urn, WaiverUse(policy, live[0], tuple(violations)))
+        return
+    expired_note = "".join(
+        f" (a waiver for this resource expired on {w.expires.isoformat()} and no longer applies: {w.reason})"
+        for w in covering
+    )
+    for message in violations:
+        report_violation(message + expired_note, None)

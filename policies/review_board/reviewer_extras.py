@@ -1,0 +1,293 @@
+"""What a security reviewer also expects: hardened ECR repositories, containers, roles, logs, instances."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from fnmatch import fnmatch
+from typing import Any
+
+from pulumi_policy import Severity
+
+from review_board.containers import TASK_DEFINITION, containers
+from review_board.framework import Finding, Resource, Unchecked, Violation, resource_policy
+from review_board.wire import as_int, as_list, is_unknown
+
+REPOSITORY = "aws:ecr/repository:Repository"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+SERVICE = "aws:ecs/service:Service"
+ROOT_USERS = ("root", "0")
+
+
+def _scan_on_push(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    scanning = resource.props.get("imageScanningConfiguration") or {}
+    scan = scanning.get("scanOnPush") if isinstance(scanning, dict) else scanning
+    if is_unknown(scan):
+        yield Unchecked("imageScanningConfiguration.scanOnPush")
+    elif scan is not True:
+        yield Violation(
+            f"{resource.label} has imageScanningConfiguration.scanOnPush={scan!r}. "
+            "Fix: set image_scanning_configuration={'scan_on_push': True}."
+        )
+
+
+def _immutable_tags(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    mutability = resource.props.get("imageTagMutability", "MUTABLE")
+    if is_unknown(mutability):
+        yield Unchecked("imageTagMutability")
+    elif mutability != "IMMUTABLE":
+        yield Violation(
+            f"{resource.label} has imageTagMutability={mutability!r}, so a pushed tag can be overwritten. "
+            "Fix: set image_tag_mutability='IMMUTABLE'."
+        )
+
+
+def _encrypted(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    settings = as_list(resource.props.get("encryptionConfigurations"))
+    if any(is_unknown(s) for s in settings):
+        yield Unchecked("encryptionConfigurations")
+        return
+    kinds = [s.get("encryptionType", "AES256") for s in settings] or ["AES256 (default)"]
+    if config["requireKms"] and "KMS" not in kinds:
+        yield Violation(
+            f"{resource.label} is encrypted with {kinds[0]!r}, not a KMS key. "
+            "Fix: set encryption_configurations=[{'encryption_type': 'KMS', 'kms_key': <key ARN>}]."
+        )
+
+
+def _not_privileged(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for container in containers(resource):
+        if isinstance(container, Unchecked):
+            yield container
+            continue
+        name = container.get("name", "?")
+        if container.get("privileged") is True:
+            yield Violation(
+                f"{resource.label} container {name!r} is privileged. Fix: remove 'privileged' or set false."
+            )
+        linux = container.get("linuxParameters") or {}
+        added = (linux.get("capabilities") or {}).get("add") or []
+        if added:
+            yield Violation(
+                f"{resource.label} container {name!r} adds Linux capabilities {added}. "
+                "Fix: remove linuxParameters.capabilities.add (and drop ALL)."
+            )
+        if linux.get("devices"):
+            yield Violation(
+                f"{resource.label} container {name!r} maps host devices {linux['devices']}. "
+                "Fix: remove linuxParameters.devices; containers get no device access."
+            )
+
+
+def _not_root(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for container in containers(resource):
+        if isinstance(container, Unchecked):
+            yield container
+            continue
+        user = container.get("user")
+        if is_unknown(user):
+            yield Unchecked(f"user of container {container.get('name', '?')!r}")
+        elif not user or str(user).split(":")[0] in ROOT_USERS:
+            yield Violation(
+                f"{resource.label} container {container.get('name', '?')!r} runs as user {user!r} (root). "
+                "Fix: set 'user' to a non-root UID:GID, e.g. '10001:10001', created in the image."
+            )
+
+
+def _read_only_root(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for container in containers(resource):
+        if isinstance(container, Unchecked):
+            yield container
+        elif container.get("readonlyRootFilesystem") is not True:
+            yield Violation(
+                f"{resource.label} container {container.get('name', '?')!r} has readonlyRootFilesystem="
+                f"{container.get('readonlyRootFilesystem')!r}. Fix: set readonlyRootFilesystem true and "
+                "mount a volume for any path the app writes."
+            )
+
+
+def _no_plaintext_secrets(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    patterns = [p.upper() for p in config["secretNamePatterns"]]
+    for container in containers(resource):
+        if isinstance(container, Unchecked):
+            yield container
+            continue
+        for variable in container.get("environment") or []:
+            name = str(variable.get("name", ""))
+            if any(fnmatch(name.upper(), pattern) for pattern in patterns):
+                yield Violation(
+                    f"{resource.label} container {container.get('name', '?')!r} sets {name!r} in plaintext "
+                    "'environment'. Fix: move it to 'secrets' with valueFrom an SSM parameter or Secrets "
+                    "Manager ARN."
+                )
+
+
+def _roles_distinct(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    execution = resource.props.get("executionRoleArn")
+    task = resource.props.get("taskRoleArn")
+    if is_unknown(execution) or is_unknown(task):
+        yield Unchecked("executionRoleArn and taskRoleArn")
+    elif execution and task and execution == task:
+        yield Violation(
+            f"{resource.label} uses {task!r} as both execution role and task role, so the application gets "
+            "the image-pull and secret-read rights. Fix: give the task its own role with only what the app "
+            "needs."
+        )
+
+
+def _log_retention(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    retention = resource.props.get("retentionInDays")
+    days = as_int(retention)
+    minimum = int(config["minimumDays"])
+    if is_unknown(retention):
+        yield Unchecked("retentionInDays")
+    elif days is None or days <= 0:
+        yield Violation(
+            f"{resource.label} keeps logs forever (retentionInDays={retention!r}). "
+            f"Fix: set retention_in_days to at least {minimum}."
+        )
+    elif days < minimum:
+        yield Violation(
+            f"{resource.label} keeps logs {days} days, less than the required {minimum}. "
+            f"Fix: set retention_in_days >= {minimum}."
+        )
+
+
+def _imdsv2(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    options = resource.props.get("metadataOptions")
+    if is_unknown(options):
+        yield Unchecked("metadataOptions")
+        return
+    options = options or {}
+    if options.get("httpEndpoint") == "disabled":
+        return
+    tokens, hops = options.get("httpTokens"), options.get("httpPutResponseHopLimit")
+    if is_unknown(tokens) or is_unknown(hops):
+        yield Unchecked("metadataOptions.httpTokens / httpPutResponseHopLimit")
+        return
+    if tokens != "required":
+        yield Violation(
+            f"{resource.label} has metadataOptions.httpTokens={tokens!r}, so IMDSv1 is reachable. "
+            "Fix: set metadata_options={'http_tokens': 'required', 'http_put_response_hop_limit': 1}."
+        )
+    if as_int(hops) != 1:
+        yield Violation(
+            f"{resource.label} has metadataOptions.httpPutResponseHopLimit={hops!r}; containers can "
+            "reach the instance's credentials. Fix: set http_put_response_hop_limit to 1."
+        )
+
+
+def _circuit_breaker(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    controller = (resource.props.get("deploymentController") or {}).get("type", "ECS")
+    if controller != "ECS":
+        return
+    breaker = resource.props.get("deploymentCircuitBreaker")
+    if is_unknown(breaker):
+        yield Unchecked("deploymentCircuitBreaker")
+    elif not breaker or breaker.get("enable") is not True or breaker.get("rollback") is not True:
+        yield Violation(
+            f"{resource.label} has deploymentCircuitBreaker={breaker!r}, so a failed deployment does not "
+            "roll back by itself. Fix: set deployment_circuit_breaker={'enable': True, 'rollback': True}."
+        )
+
+
+POLICIES = [
+    resource_policy(
+        name="ecr-scan-on-push",
+        question="extras",
+        description="ECR repositories scan every pushed image",
+        types=[REPOSITORY],
+        check=_scan_on_push,
+    ),
+    resource_policy(
+        name="ecr-immutable-tags",
+        question="extras",
+        description="ECR repositories have immutable tags, so nobody overwrites an image",
+        types=[REPOSITORY],
+        check=_immutable_tags,
+    ),
+    resource_policy(
+        name="ecr-encryption",
+        question="extras",
+        description="ECR repositories are encrypted with a KMS key",
+        types=[REPOSITORY],
+        check=_encrypted,
+        config={"requireKms": {"type": "boolean", "default": True}},
+    ),
+    resource_policy(
+        name="container-not-privileged",
+        question="extras",
+        description="Containers are not privileged, add no Linux capabilities and map no devices",
+        types=[TASK_DEFINITION],
+        check=_not_privileged,
+    ),
+    resource_policy(
+        name="container-not-root",
+        question="extras",
+        description="Containers run as a non-root user",
+        types=[TASK_DEFINITION],
+        check=_not_root,
+    ),
+    resource_policy(
+        name="container-read-only-root",
+        question="extras",
+        description="Containers have a read-only root filesystem",
+        types=[TASK_DEFINITION],
+        check=_read_only_root,
+    ),
+    resource_policy(
+        name="container-no-plaintext-secrets",
+        question="extras",
+        description="Secrets reach containers through 'secrets' (SSM / Secrets Manager), never plaintext env",
+        types=[TASK_DEFINITION],
+        check=_no_plaintext_secrets,
+        config={
+            "secretNamePatterns": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [
+                    "*PASSWORD*",
+                    "*PASSWD*",
+                    "*SECRET*",
+                    "*TOKEN*",
+                    "*API_KEY*",
+                    "*APIKEY*",
+                    "*PRIVATE_KEY*",
+                    "*CREDENTIAL*",
+                    "*ACCESS_KEY*",
+                ],
+            }
+        },
+    ),
+    resource_policy(
+        name="task-roles-distinct",
+        question="extras",
+        description="A task's execution role and task role are different roles",
+        types=[TASK_DEFINITION],
+        check=_roles_distinct,
+    ),
+    resource_policy(
+        name="log-group-retention",
+        question="extras",
+        description="Log groups have a retention period",
+        types=[LOG_GROUP],
+        check=_log_retention,
+        severity=Severity.MEDIUM,
+        config={"minimumDays": {"type": "integer", "minimum": 1, "default": 7}},
+    ),
+    resource_policy(
+        name="launch-template-imdsv2",
+        question="extras",
+        description="Launch templates require IMDSv2, hop limit 1: tasks cannot reach instance credentials",
+        types=[LAUNCH_TEMPLATE],
+        check=_imdsv2,
+    ),
+    resource_policy(
+        name="service-circuit-breaker",
+        question="extras",
+        description="ECS services roll a failed deployment back by themselves (circuit breaker, rollback)",
+        types=[SERVICE],
+        check=_circuit_breaker,
+        severity=Severity.MEDIUM,
+    ),
+]

@@ -1,0 +1,104 @@
+"""The gRPC driver starts the real pack, configures it as the CLI does, and relays its verdicts."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from container_platform.analyzer_client import (
+    PolicyPackConfigError,
+    PolicyPackProcess,
+    PolicyPackStartError,
+)
+from tests.policies.helpers import PACK_DIR, PROJECT, resource
+
+MUTABLE_REPOSITORY = resource(
+    "aws:ecr/repository:Repository",
+    "app-repo",
+    {"imageTagMutability": "MUTABLE", "imageScanningConfiguration": {"scanOnPush": True}},
+)
+
+
+def test_info_lists_every_policy_with_its_config_schema(pack_process):
+    info = pack_process.info
+    assert info.name == "container-platform"
+    scan = info.policy("ecr-encryption")
+    assert scan.config_schema["requireKms"]["default"] is True
+    assert "waivers" in scan.config_schema
+    assert info.policies[-1].name == "waivers-used"
+
+
+def test_analyze_reports_a_violation_with_the_configured_level(pack):
+    diagnostics = pack.process.analyze(MUTABLE_REPOSITORY)
+    immutable = [d for d in diagnostics if d.policy_name == "ecr-immutable-tags"]
+    assert len(immutable) == 1
+    assert immutable[0].enforcement_level == "mandatory"
+    assert immutable[0].policy_pack == "container-platform"
+    assert immutable[0].urn == MUTABLE_REPOSITORY.urn
+    assert "'app-repo'" in immutable[0].message and "MUTABLE" in immutable[0].message
+
+
+def test_config_file_sets_levels_per_policy_over_all(tmp_path):
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"all": "advisory", "ecr-immutable-tags": {"enforcementLevel": "disabled"}}))
+    with PolicyPackProcess(
+        PACK_DIR, project=PROJECT, stack="dev", dry_run=True, config_file=config
+    ) as process:
+        assert process.config["ecr-encryption"].enforcement_level == "advisory"
+        assert process.config["ecr-encryption"].properties["requireKms"] is True
+        names = {d.policy_name: d.enforcement_level for d in process.analyze(MUTABLE_REPOSITORY)}
+    assert "ecr-immutable-tags" not in names
+    assert names["ecr-encryption"] == "advisory"
+
+
+@pytest.mark.parametrize(
+    ("config", "complaint"),
+    [
+        ({"no-such-policy": "mandatory"}, "'no-such-policy' is not a policy"),
+        ({"all": "strict"}, "'strict' is not one of"),
+        ({"ecr-encryption": {"requireKms": "yes"}}, "requireKms: 'yes' is not of type 'boolean'"),
+        ({"log-group-retention": {"minimumDays": 0}}, "minimumDays: 0 is less than the minimum of 1"),
+        (
+            {"ecr-encryption": {"waivers": [{"resources": ["x"], "reason": "short"}]}},
+            "'expires' is a required",
+        ),
+        ({"ecr-encryption": 3}, "must be an enforcement level or an object"),
+    ],
+)
+def test_bad_config_is_rejected_before_analysis(pack, config, complaint):
+    with pytest.raises(PolicyPackConfigError, match="test config") as raised:
+        pack.configure(config)
+    assert complaint in str(raised.value)
+
+
+def test_unstartable_pack_reports_its_stderr(tmp_path):
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (tmp_path / "__main__.py").write_text("raise SystemExit('the pack refuses to start: missing rules')\n")
+    with pytest.raises(PolicyPackStartError, match="the pack refuses to start: missing rules"):
+        PolicyPackProcess(tmp_path, project=PROJECT, stack="dev", dry_run=True, python=sys.executable).start()
+
+
+def test_directory_without_pack_is_named_in_the_error(tmp_path):
+    with (
+        pytest.raises(PolicyPackStartError, match=r"no PulumiPolicy\.yaml"),
+        PolicyPackProcess(tmp_path, project=PROJECT, stack="dev", dry_run=True),
+    ):
+        pass
+
+
+def test_pack_process_gets_the_engine_environment(tmp_path):
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import os, sys\n"
+        "sys.exit(' '.join(os.environ[k] for k in "
+        "('PULUMI_PROJECT', 'PULUMI_STACK', 'PULUMI_DRY_RUN', 'PULUMI_CONFIG')))\n"
+    )
+    process = PolicyPackProcess(
+        tmp_path, project=PROJECT, stack="prod", dry_run=True, stack_config={"container-platform:x": "1"}
+    )
+    with pytest.raises(PolicyPackStartError) as raised:
+        process.start()
+    process.close()
+    assert 'container-platform prod true {"container-platform:x": "1"}' in str(raised.value)
