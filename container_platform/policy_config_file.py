@@ -1,0 +1,79 @@
+"""The target stack's policy config (`policies/config/<stack>.json`): the list of digests promotion recorded.
+
+The stack policy `prod-images-promoted` blocks any image that is not in its `promotedImages`, so writing
+that list is what makes "prod runs only what was promoted" enforceable at preview and update.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+POLICY_CONFIG_DIR = Path("policies") / "config"
+PROMOTED_POLICY = "prod-images-promoted"
+PROMOTED_IMAGES = "promotedImages"
+
+
+class PolicyConfigError(Exception):
+    """The policy config file is missing or malformed; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class PolicyConfigFile:
+    path: Path
+    text: str
+    document: dict[str, Any]
+
+    @classmethod
+    def load(cls, project_dir: Path, stack: str) -> PolicyConfigFile:
+        path = project_dir / POLICY_CONFIG_DIR / f"{stack}.json"
+        if not path.is_file():
+            raise PolicyConfigError(
+                f"policy config {path} does not exist: copy {POLICY_CONFIG_DIR / 'prod.json'} to "
+                f"{POLICY_CONFIG_DIR / (stack + '.json')} (mandatory enforcement), adjust it for the stack "
+                f"{stack!r}, then promote again"
+            )
+        text = path.read_text(encoding="utf-8")
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise PolicyConfigError(f"{path} is not valid JSON: {error}") from error
+        if not isinstance(document, dict):
+            raise PolicyConfigError(f"{path} must hold a JSON object (policy name -> settings)")
+        return cls(path, text, document)
+
+    def policy_settings(self, policy: str) -> Mapping[str, Any]:
+        """A policy's settings; the shorthand `"policy": "<enforcement level>"` has none."""
+        settings = self.document.get(policy, {})
+        return settings if isinstance(settings, Mapping) else {}
+
+    def promoted_images(self) -> list[str]:
+        promoted = self.policy_settings(PROMOTED_POLICY).get(PROMOTED_IMAGES, [])
+        if not isinstance(promoted, list):
+            raise PolicyConfigError(
+                f"{self.path}: `{PROMOTED_POLICY}.{PROMOTED_IMAGES}` is {promoted!r}; it must be a list of "
+                "digest references"
+            )
+        return [str(reference) for reference in promoted]
+
+    def with_promoted_images(self, references: Sequence[str]) -> str:
+        """The file's new text, every other setting and key order kept."""
+        document = json.loads(self.text)
+        settings = document.get(PROMOTED_POLICY)
+        if not isinstance(settings, dict):
+            settings = {} if settings is None else {"enforcementLevel": settings}
+            document[PROMOTED_POLICY] = settings
+        settings[PROMOTED_IMAGES] = list(references)
+        return json.dumps(document, indent=_indent_of(self.text), ensure_ascii=False) + "\n"
+
+
+def _indent_of(text: str) -> int:
+    """The file's own indentation, so only the changed lines show in the diff."""
+    for line in text.splitlines()[1:]:
+        stripped = line.lstrip(" ")
+        if stripped and len(stripped) < len(line):
+            return len(line) - len(stripped)
+    return 2

@@ -1,0 +1,192 @@
+"""`python -m container_platform promote --from dev --to prod`: move built digests to the next stack.
+
+What was tested in the source stack is what the target deploys: the command takes the source stack's
+`imageDigests`, refuses anything that is not an approved repository pinned by digest (and, with
+--verify-ecr, anything ECR does not hold or whose scan is too severe), then rewrites the target's
+`Pulumi.<to>.yaml` pins and the `promotedImages` of its policy config, shows the diff and records who did
+it. Nothing is written until every check has passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from container_platform.approved_images import ApprovalError, approved_references
+from container_platform.ecr_verification import DEFAULT_BLOCKING_SEVERITY, SEVERITIES, verify_in_ecr
+from container_platform.policy_config_file import PolicyConfigError, PolicyConfigFile
+from container_platform.promotion_record import (
+    ImageChange,
+    PromotionRecord,
+    append_to_log,
+    current_user,
+)
+from container_platform.stack_config_file import StackFile, StackFileError
+from container_platform.stack_outputs import StackOutputsError, read_image_digests
+
+
+class PromotionRefused(Exception):
+    """One or more reasons not to promote; each line names the image, the value and the fix."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("\n".join(reasons))
+        self.reasons = reasons
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "promote",
+        help="promote the image digests one stack published into the next stack's config",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--from", dest="from_stack", required=True, metavar="STACK", help="source (dev)")
+    parser.add_argument("--to", dest="to_stack", required=True, metavar="STACK", help="target (prod)")
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        metavar="FILE",
+        help="JSON of `pulumi stack output --json --stack <from>`; without it the Pulumi CLI is asked",
+    )
+    parser.add_argument(
+        "--verify-ecr",
+        action="store_true",
+        help="check with the ECR API (AWS credentials needed) that each digest exists and passed its scan",
+    )
+    parser.add_argument(
+        "--block-severity",
+        choices=SEVERITIES,
+        default=DEFAULT_BLOCKING_SEVERITY,
+        help=f"with --verify-ecr, refuse images with scan findings of this severity or above "
+        f"(default {DEFAULT_BLOCKING_SEVERITY})",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
+    parser.add_argument(
+        "--project-dir", type=Path, default=Path.cwd(), help="the project root holding Pulumi.<stack>.yaml"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        record = promote(
+            from_stack=args.from_stack,
+            to_stack=args.to_stack,
+            project_dir=args.project_dir,
+            outputs_file=args.outputs,
+            verify_ecr=args.verify_ecr,
+            block_severity=args.block_severity,
+            dry_run=args.dry_run,
+        )
+    except (PromotionRefused, ApprovalError) as refusal:
+        print(f"promote: refused to promote {args.from_stack} -> {args.to_stack}:")
+        for reason in refusal.reasons:
+            print(f"  - {reason}")
+        return 1
+    except (StackFileError, PolicyConfigError, StackOutputsError) as error:
+        print(f"promote: {error}")
+        return 1
+    if record is None:
+        print(f"promote: {args.to_stack} already pins every digest {args.from_stack} published; no change")
+    elif args.dry_run:
+        print("promote: dry run, nothing written")
+    else:
+        print(f"promote: {args.from_stack} -> {args.to_stack} recorded; review and commit the files above")
+    return 0
+
+
+def promote(
+    *,
+    from_stack: str,
+    to_stack: str,
+    project_dir: Path,
+    outputs_file: Path | None = None,
+    verify_ecr: bool = False,
+    block_severity: str = DEFAULT_BLOCKING_SEVERITY,
+    dry_run: bool = False,
+) -> PromotionRecord | None:
+    """Promote and return the record, or None when the target already pins exactly these digests."""
+    if from_stack == to_stack:
+        raise PromotionRefused([f"--from and --to are both {from_stack!r}; promote to the next stack"])
+    stack_file = StackFile.load(project_dir, to_stack)
+    policy_config = PolicyConfigFile.load(project_dir, to_stack)
+    _check_stack_reference(stack_file, from_stack)
+    published = read_image_digests(from_stack, project_dir, outputs_file)
+    images = approved_references(published, stack_file=stack_file, policy_config=policy_config)
+    if verify_ecr:
+        refusals = verify_in_ecr(images, block_at=block_severity)
+        if refusals:
+            raise PromotionRefused(refusals)
+
+    old_pinned = stack_file.pinned()
+    changes = tuple(
+        ImageChange(name, old_pinned.get(name), str(reference))
+        for name, reference in images.items()
+        if old_pinned.get(name) != str(reference)
+    )
+    if not changes:
+        return None
+    record = PromotionRecord(
+        promoted_by=current_user(project_dir),
+        promoted_at=datetime.now(UTC).replace(microsecond=0),
+        from_stack=from_stack,
+        to_stack=to_stack,
+        changes=changes,
+        verified_with_ecr=verify_ecr,
+    )
+    new_pinned = {name: str(reference) for name, reference in images.items()}
+    new_stack_text = stack_file.with_pinned(new_pinned, record.comment_block())
+    promoted = _still_promoted(old_pinned | new_pinned, policy_config.promoted_images(), new_pinned)
+    new_policy_text = policy_config.with_promoted_images(promoted)
+
+    for path, old_text, new_text in (
+        (stack_file.path, stack_file.text, new_stack_text),
+        (policy_config.path, policy_config.text, new_policy_text),
+    ):
+        _print_diff(path, project_dir, old_text, new_text)
+    if not dry_run:
+        stack_file.path.write_text(new_stack_text, encoding="utf-8")
+        policy_config.path.write_text(new_policy_text, encoding="utf-8")
+        log = append_to_log(project_dir, record)
+        print(f"promote: appended the record to {log.relative_to(project_dir)}")
+    return record
+
+
+def _check_stack_reference(stack_file: StackFile, from_stack: str) -> None:
+    """A target that reads another stack's outputs must read the stack promoted from, or the pins lie."""
+    reference = stack_file.stack_reference()
+    if stack_file.image_source() != "stackReference" or reference is None:
+        return
+    referenced_stack = reference.rsplit("/", 1)[-1]
+    if referenced_stack != from_stack:
+        raise PromotionRefused([
+            f"{stack_file.path.name} takes its images from stackReference {reference!r}, not from stack "
+            f"{from_stack!r}; promote from {referenced_stack!r} or change "
+            "container-platform:images.stackReference"
+        ])
+
+
+def _still_promoted(
+    pinned: Mapping[str, str], previously_promoted: list[str], promoted_now: Mapping[str, str]
+) -> list[str]:
+    """The pinned digests a promotion recorded: this one's, and earlier ones' still pinned.
+
+    A digest someone pinned by hand stays out of the list, so the `prod-images-promoted` policy blocks it.
+    """
+    recorded = set(previously_promoted) | set(promoted_now.values())
+    return sorted({reference for reference in pinned.values() if reference in recorded})
+
+
+def _print_diff(path: Path, project_dir: Path, old_text: str, new_text: str) -> None:
+    name = str(path.relative_to(project_dir)) if path.is_relative_to(project_dir) else str(path)
+    print("".join(difflib.unified_diff(
+        old_text.splitlines(keepends=True),
+        new_text.splitlines(keepends=True),
+        fromfile=f"a/{name}",
+        tofile=f"b/{name}",
+    )), end="")
+

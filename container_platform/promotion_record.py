@@ -1,0 +1,124 @@
+"""Who promoted which digests from which stack, and when: kept in `promotions/<stack>.log` and the stack file.
+
+The log (one JSON object per line, appended, committed with the stack file) is the history the review
+report shows; the comment block at the top of `Pulumi.<stack>.yaml` repeats the latest entry so that the
+diff a reviewer approves says where the new digests came from.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+PROMOTIONS_DIR = "promotions"
+COMMENT_HEADER = "# Last promotion, written by `python -m container_platform promote`"
+COMMENT_FOOTER = "# End of promotion record."
+
+
+@dataclass(frozen=True)
+class ImageChange:
+    """One image's digest reference before (None when the stack did not pin it yet) and after promotion."""
+
+    image: str
+    old: str | None
+    new: str
+
+
+@dataclass(frozen=True)
+class PromotionRecord:
+    promoted_by: str
+    promoted_at: datetime
+    from_stack: str
+    to_stack: str
+    changes: tuple[ImageChange, ...]
+    verified_with_ecr: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "promotedAt": self.promoted_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "promotedBy": self.promoted_by,
+            "fromStack": self.from_stack,
+            "toStack": self.to_stack,
+            "verifiedWithEcr": self.verified_with_ecr,
+            "images": {change.image: {"old": change.old, "new": change.new} for change in self.changes},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PromotionRecord:
+        images: dict[str, dict[str, str | None]] = data["images"]
+        return cls(
+            promoted_by=str(data["promotedBy"]),
+            promoted_at=datetime.strptime(str(data["promotedAt"]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
+            from_stack=str(data["fromStack"]),
+            to_stack=str(data["toStack"]),
+            changes=tuple(ImageChange(image, pair["old"], pair["new"]) for image, pair in images.items()),
+            verified_with_ecr=bool(data["verifiedWithEcr"]),
+        )
+
+    def comment_block(self) -> str:
+        """The lines written above the stack file's YAML, between COMMENT_HEADER and COMMENT_FOOTER."""
+        verified = "verified in ECR" if self.verified_with_ecr else "not verified in ECR"
+        lines = [
+            COMMENT_HEADER,
+            f"# (history: {PROMOTIONS_DIR}/{self.to_stack}.log).",
+            f"#   {self.to_json()['promotedAt']} by {self.promoted_by}, "
+            f"from stack {self.from_stack}, {verified}:",
+        ]
+        for change in self.changes:
+            old = change.old.rsplit("@", 1)[-1] if change.old else "(not pinned before)"
+            lines.append(f"#   {change.image}: {old}")
+            lines.append(f"#   {' ' * len(change.image)}  -> {change.new.rsplit('@', 1)[-1]}")
+        lines.append(COMMENT_FOOTER)
+        return "\n".join(lines) + "\n"
+
+
+def current_user(project_dir: Path) -> str:
+    """The git identity committing the promotion, else the login name: the person a reviewer asks."""
+    identity = []
+    for key in ("user.name", "user.email"):
+        result = subprocess.run(
+            ["git", "-C", str(project_dir), "config", key], capture_output=True, text=True, check=False
+        )
+        if result.returncode == 0 and result.stdout.strip():
+            identity.append(result.stdout.strip())
+    if len(identity) == 2:
+        return f"{identity[0]} <{identity[1]}>"
+    if identity:
+        return identity[0]
+    return getpass.getuser()
+
+
+def strip_comment_block(text: str) -> str:
+    """`text` without the previous promotion's comment block (the log keeps the history)."""
+    if not text.startswith(COMMENT_HEADER):
+        return text
+    end = text.find(COMMENT_FOOTER)
+    if end < 0:
+        return text
+    return text[end + len(COMMENT_FOOTER) :].lstrip("\n")
+
+
+def log_path(project_dir: Path, stack: str) -> Path:
+    return project_dir / PROMOTIONS_DIR / f"{stack}.log"
+
+
+def append_to_log(project_dir: Path, record: PromotionRecord) -> Path:
+    path = log_path(project_dir, record.to_stack)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(json.dumps(record.to_json(), sort_keys=False) + "\n")
+    return path
+
+
+def read_log(project_dir: Path, stack: str) -> list[PromotionRecord]:
+    """Every promotion into `stack`, oldest first; empty when the stack was never promoted into."""
+    path = log_path(project_dir, stack)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [PromotionRecord.from_json(json.loads(line)) for line in lines if line.strip()]

@@ -1,0 +1,75 @@
+"""The source stack's published digests: `imageDigests` from `pulumi stack output --json`, or a saved copy.
+
+An explicit `--outputs` file wins (CI saves the outputs of the build job; reviewers can read it); otherwise
+the Pulumi CLI is asked when it is on PATH.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+IMAGE_DIGESTS_OUTPUT = "imageDigests"
+
+
+class StackOutputsError(Exception):
+    """The source stack's outputs cannot be read; the message says where to get them."""
+
+
+def read_image_digests(from_stack: str, project_dir: Path, outputs_file: Path | None) -> dict[str, object]:
+    """Image name -> reference as the source stack published it (validated later, all at once)."""
+    if outputs_file is not None:
+        source = str(outputs_file)
+        outputs = _load_outputs_file(outputs_file)
+    else:
+        pulumi = shutil.which("pulumi")
+        if pulumi is None:
+            raise StackOutputsError(
+                f"the Pulumi CLI is not on PATH, so the outputs of stack {from_stack!r} cannot be read: "
+                f"pass --outputs FILE holding the JSON of `pulumi stack output --json --stack {from_stack}`"
+            )
+        source = f"`pulumi stack output --json --stack {from_stack}`"
+        outputs = _run_pulumi_stack_output(pulumi, from_stack, project_dir)
+    if not isinstance(outputs, dict) or IMAGE_DIGESTS_OUTPUT not in outputs:
+        found = sorted(outputs) if isinstance(outputs, dict) else type(outputs).__name__
+        raise StackOutputsError(
+            f"{source} has no `{IMAGE_DIGESTS_OUTPUT}` output (found: {found}); the source stack must "
+            f"export `{IMAGE_DIGESTS_OUTPUT}`, a map of image name -> digest reference"
+        )
+    digests = outputs[IMAGE_DIGESTS_OUTPUT]
+    if not isinstance(digests, dict) or not digests:
+        raise StackOutputsError(
+            f"{source}: `{IMAGE_DIGESTS_OUTPUT}` is {digests!r}; it must be a non-empty map of image name -> "
+            "digest reference"
+        )
+    return {str(name): reference for name, reference in digests.items()}
+
+
+def _load_outputs_file(path: Path) -> object:
+    if not path.is_file():
+        raise StackOutputsError(
+            f"--outputs {path}: no such file; "
+            f"write it with `pulumi stack output --json --stack <from> > {path}`"
+        )
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise StackOutputsError(f"--outputs {path} is not valid JSON: {error}") from error
+
+
+def _run_pulumi_stack_output(pulumi: str, stack: str, project_dir: Path) -> object:
+    result = subprocess.run(
+        [pulumi, "stack", "output", "--json", "--stack", stack],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise StackOutputsError(
+            f"`pulumi stack output --json --stack {stack}` failed ({result.returncode}): "
+            f"{result.stderr.strip()}"
+        )
+    return json.loads(result.stdout)

@@ -1,0 +1,40 @@
+"""A throwaway copy of a project (stack files, policy configs) for each test: tests never touch the repo's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "project"
+REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+PREFIX = "container-platform"
+IMAGES = ("base", "java-runtime", "hello-world")
+
+
+def reference(image: str, hex_char: str, registry: str = REGISTRY) -> str:
+    return f"{registry}/{PREFIX}/{image}@sha256:{hex_char * 64}"
+
+
+# What dev published in the tests: a new digest for every image of the chain.
+DEV_DIGESTS = {image: reference(image, char) for image, char in zip(IMAGES, "abc", strict=True)}
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, directory)
+    git_config = tmp_path / "gitconfig"
+    git_config.write_text("[user]\n\tname = Rita Release\n\temail = rita@bank.example\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(git_config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    return directory
+
+
+def write_outputs(directory: Path, digests: dict[str, object], name: str = "dev-outputs.json") -> Path:
+    """What `pulumi stack output --json --stack dev` prints, saved to a file."""
+    path = directory / name
+    path.write_text(json.dumps({"imageDigests": digests, "url": "http://dev.example"}, indent=2))
+    return path
