@@ -80,7 +80,8 @@ def _refusals_for(client: Any, name: str, reference: DigestReference, block_at: 
                 f"({scan.get('imageScanStatus', {}).get('description', 'no description')}); "
                 "wait for it to complete, then promote again"]
     counts = scan.get("imageScanFindings", {}).get("findingSeverityCounts", {})
-    found = {severity: counts[severity] for severity in blocking_severities(block_at) if counts.get(severity)}
+    blocking = reversed(blocking_severities(block_at))
+    found = {severity: counts[severity] for severity in blocking if counts.get(severity)}
     if found:
         summary = ", ".join(f"{count} {severity}" for severity, count in found.items())
         return [f"{name}: the scan of {reference} found {summary} finding(s), and promotion blocks at "

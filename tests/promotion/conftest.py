@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+
+from container_platform import promote as promote_command
 
 FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "project"
 REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
@@ -38,3 +41,13 @@ def write_outputs(directory: Path, digests: dict[str, object], name: str = "dev-
     path = directory / name
     path.write_text(json.dumps({"imageDigests": digests, "url": "http://dev.example"}, indent=2))
     return path
+
+
+def run_promote(project: Path, *extra: str, from_stack: str = "dev", to_stack: str = "prod") -> int:
+    """The subcommand as the CLI registers it (cli.main also loads the other engineers' commands)."""
+    parser = argparse.ArgumentParser()
+    promote_command.register(parser.add_subparsers())
+    args = parser.parse_args(
+        ["promote", "--from", from_stack, "--to", to_stack, "--project-dir", str(project), *extra]
+    )
+    return args.handler(args)

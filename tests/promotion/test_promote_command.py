@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pytest
 from conftest import DEV_DIGESTS, REGISTRY, reference, write_outputs
+from conftest import run_promote as promote
 from ruamel.yaml import YAML
 
-from container_platform import promote as promote_command
 from container_platform.promotion_record import COMMENT_HEADER, read_log
-
-
-def promote(project: Path, *extra: str, from_stack: str = "dev", to_stack: str = "prod") -> int:
-    """The subcommand as the CLI registers it (cli.main also loads the other engineers' commands)."""
-    parser = argparse.ArgumentParser()
-    promote_command.register(parser.add_subparsers())
-    args = parser.parse_args(
-        ["promote", "--from", from_stack, "--to", to_stack, "--project-dir", str(project), *extra]
-    )
-    return args.handler(args)
 
 
 def pinned(project: Path, stack: str = "prod") -> dict[str, str]:

@@ -1,0 +1,198 @@
+"""--verify-ecr against a real local AWS API: moto in server mode on loopback, reached by endpoint URL.
+
+boto3 is not patched: the code under test builds its own client from the environment, exactly as it does
+with real credentials, and `AWS_ENDPOINT_URL` (a standard botocore setting) sends it to the local server.
+Scan results are seeded through moto's documented API (`/moto-api/static/ecr/scan-finding-results`); a
+real ECR computes them with its scanner, and the code reads them through the same `DescribeImageScanFindings`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from conftest import IMAGES, PREFIX, REGISTRY, run_promote, write_outputs
+from moto.server import ThreadedMotoServer
+
+from container_platform.digest_reference import parse_digest_reference
+from container_platform.ecr_verification import verify_in_ecr
+from container_platform.promotion_record import read_log
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"  # moto's default account, the one REGISTRY names
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def ecr(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch):
+    """An ECR client on the local server, and the environment the code under test reads."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
+    for name, value in {
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return boto3.client("ecr", region_name=REGION)
+
+
+def push_image(ecr, image: str, content: str, *, scanned: bool = True) -> str:
+    """Create the repository and an image in it; return its digest reference."""
+    repository = f"{PREFIX}/{image}"
+    with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
+        ecr.create_repository(repositoryName=repository, imageScanningConfiguration={"scanOnPush": True})
+    blob = {"size": len(content), "digest": "sha256:" + hashlib.sha256(content.encode()).hexdigest()}
+    manifest = json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", **blob},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", **blob}],
+    })
+    pushed = ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=content)
+    digest = pushed["image"]["imageId"]["imageDigest"]
+    if scanned:
+        ecr.start_image_scan(repositoryName=repository, imageId={"imageDigest": digest})
+    return f"{REGISTRY}/{repository}@{digest}"
+
+
+def seed_scan(
+    endpoint: str,
+    reference: str,
+    severity_counts: dict[str, int],
+    status: tuple[str, str] = ("COMPLETE", "The scan was completed successfully."),
+) -> None:
+    """What ECR's scanner reports for this image (moto's API for scan results)."""
+    parsed = parse_digest_reference(reference)
+    result = {
+        "registryId": ACCOUNT,
+        "repositoryName": parsed.repository,
+        "imageId": {"imageDigest": parsed.digest},
+        "imageScanStatus": {"status": status[0], "description": status[1]},
+        "imageScanFindings": {"findings": [], "findingSeverityCounts": severity_counts},
+    }
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/static/ecr/scan-finding-results",
+        data=json.dumps({"results": [result], "region": REGION}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(request).close()
+
+
+def verify(reference: str, block_at: str = "CRITICAL") -> list[str]:
+    return verify_in_ecr({"hello-world": parse_digest_reference(reference)}, block_at=block_at)
+
+
+def test_an_existing_digest_with_a_clean_scan_passes(ecr, moto_endpoint):
+    reference = push_image(ecr, "hello-world", "v1")
+    seed_scan(moto_endpoint, reference, {})
+
+    assert verify(reference) == []
+
+
+def test_a_digest_that_does_not_exist_is_refused(ecr):
+    real = push_image(ecr, "hello-world", "v1")
+    missing = real.rsplit("@", 1)[0] + "@sha256:" + "0" * 64
+
+    [refusal] = verify(missing)
+
+    assert refusal == (
+        f"hello-world: sha256:{'0' * 64} does not exist in ECR repository container-platform/hello-world "
+        f"(account {ACCOUNT}); promote only digests the source stack pushed"
+    )
+
+
+def test_a_repository_that_does_not_exist_is_refused(ecr):
+    [refusal] = verify(f"{REGISTRY}/{PREFIX}/hello-world@sha256:{'0' * 64}")
+
+    assert refusal == (
+        f"hello-world: ECR repository container-platform/hello-world does not exist in account {ACCOUNT} "
+        f"({REGION})"
+    )
+
+
+def test_a_digest_with_critical_findings_is_refused(ecr, moto_endpoint):
+    reference = push_image(ecr, "hello-world", "v1")
+    seed_scan(moto_endpoint, reference, {"CRITICAL": 2, "HIGH": 5, "LOW": 1})
+
+    [refusal] = verify(reference)
+
+    assert refusal == (
+        f"hello-world: the scan of {reference} found 2 CRITICAL finding(s), and promotion blocks at CRITICAL "
+        "and above; rebuild on a patched base and promote the new digest"
+    )
+
+
+def test_the_blocking_severity_is_configurable(ecr, moto_endpoint):
+    reference = push_image(ecr, "hello-world", "v1")
+    seed_scan(moto_endpoint, reference, {"HIGH": 1, "MEDIUM": 3})
+
+    assert verify(reference, block_at="CRITICAL") == []
+    [refusal] = verify(reference, block_at="MEDIUM")
+    assert "found 1 HIGH, 3 MEDIUM finding(s), and promotion blocks at MEDIUM and above" in refusal
+
+
+def test_an_image_never_scanned_is_refused(ecr):
+    reference = push_image(ecr, "hello-world", "v1", scanned=False)
+
+    [refusal] = verify(reference)
+
+    assert refusal.startswith(f"hello-world: {reference} has never been scanned; enable scan on push")
+
+
+def test_a_scan_still_running_is_refused(ecr, moto_endpoint):
+    reference = push_image(ecr, "hello-world", "v1")
+    seed_scan(moto_endpoint, reference, {}, status=("IN_PROGRESS", "Scanning."))
+
+    [refusal] = verify(reference)
+
+    assert "is IN_PROGRESS (Scanning.); wait for it to complete" in refusal
+
+
+def test_a_registry_that_is_not_ecr_cannot_be_verified(ecr):
+    [refusal] = verify(f"registry.example:5000/{PREFIX}/hello-world@sha256:{'0' * 64}")
+
+    assert "is not in an ECR registry" in refusal
+
+
+def test_promote_with_verify_ecr_records_the_verification(ecr, moto_endpoint, project: Path):
+    digests = {image: push_image(ecr, image, f"{image}-v2") for image in IMAGES}
+    for reference in digests.values():
+        seed_scan(moto_endpoint, reference, {"LOW": 1})
+
+    assert run_promote(project, "--outputs", str(write_outputs(project, digests)), "--verify-ecr") == 0
+
+    [record] = read_log(project, "prod")
+    assert record.verified_with_ecr
+    assert {change.image: change.new for change in record.changes} == digests
+
+
+def test_promote_with_verify_ecr_writes_nothing_when_ecr_refuses(ecr, moto_endpoint, project: Path, capsys):
+    digests = {image: push_image(ecr, image, f"{image}-v2") for image in IMAGES}
+    for image, reference in digests.items():
+        seed_scan(moto_endpoint, reference, {"CRITICAL": 1} if image == "base" else {})
+    before = (project / "Pulumi.prod.yaml").read_text()
+
+    assert run_promote(project, "--outputs", str(write_outputs(project, digests)), "--verify-ecr") == 1
+
+    out = capsys.readouterr().out
+    assert "refused to promote dev -> prod" in out and "base: the scan of" in out and "1 CRITICAL" in out
+    assert (project / "Pulumi.prod.yaml").read_text() == before
+    assert read_log(project, "prod") == []
