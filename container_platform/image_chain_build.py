@@ -1,0 +1,186 @@
+"""Build the image chain with a local Docker engine and push it, each link FROM its parent's pushed digest.
+
+It reads the contexts and build args from `components.image_specs`, the definition the Pulumi ImageChain
+component hands to pulumi-docker, so what the tests and the benchmark build is what `pulumi up` builds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import dockerfile
+
+from components.image_specs import (
+    BASE,
+    JAVA_RUNTIME,
+    PROJECT_ROOT,
+    ImageSpec,
+    application_image,
+    context_digest,
+)
+from container_platform.local_registry import LocalRegistry
+from container_platform.standin_upstream import standin_upstream
+
+DEFAULT_CHAIN = (BASE, JAVA_RUNTIME, application_image("hello-world"))
+DEFAULT_REPOSITORY_PREFIX = "container-platform"
+UPSTREAM_SETTING = "CONTAINER_PLATFORM_UPSTREAM"
+STANDIN = "standin"
+PINNED = "pinned"
+
+
+class ChainBuildError(RuntimeError):
+    """A build or push failed; the message carries the engine's own last lines."""
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    """One pushed link: its digest reference, and what the build and push cost."""
+
+    spec: ImageSpec
+    reference: str
+    parent_reference: str
+    build_seconds: float
+    steps_run: int
+    steps_cached: int
+    bytes_pushed: int
+    layers_pushed: int
+
+    @property
+    def digest(self) -> str:
+        return self.reference.rsplit("@", 1)[1]
+
+
+def pinned_upstream(root: Path = PROJECT_ROOT) -> str:
+    """The base Dockerfile's default UPSTREAM, the digest-pinned CentOS Stream image."""
+    for instruction in dockerfile.parse_file(str(BASE.context_path(root) / "Dockerfile")):
+        if instruction.cmd == "ARG" and instruction.value[0].startswith(f"{BASE.parent_arg}="):
+            return instruction.value[0].split("=", 1)[1]
+    raise ChainBuildError(f"{BASE.dockerfile} has no default for ARG {BASE.parent_arg}")
+
+
+def resolve_upstream(client: docker.DockerClient, cache_dir: Path, choice: str | None = None) -> str:
+    """The image the base builds FROM, chosen by CONTAINER_PLATFORM_UPSTREAM.
+
+    `standin` (the default): the Debian stand-in, since the upstream cannot be pulled everywhere.
+    `pinned`: the real CentOS Stream upstream pinned in images/base/Dockerfile, pulled now.
+    Anything else: that image reference, pulled unless the engine already has it.
+    """
+    choice = choice or os.environ.get(UPSTREAM_SETTING) or STANDIN
+    if choice == STANDIN:
+        return standin_upstream(client, cache_dir)
+    reference = pinned_upstream() if choice == PINNED else choice
+    try:
+        client.images.get(reference)
+    except docker.errors.ImageNotFound:
+        try:
+            client.images.pull(reference)
+        except docker.errors.APIError as error:
+            raise ChainBuildError(
+                f"{UPSTREAM_SETTING}={choice}: cannot pull {reference} ({error.explanation}); unset "
+                f"{UPSTREAM_SETTING} to build on the Debian stand-in instead"
+            ) from error
+    return reference
+
+
+def _build_step_counts(log: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
+    """(steps run, steps served from cache), read from the engine's build log."""
+    lines = "".join(str(entry.get("stream", "")) for entry in log).splitlines()
+    steps = sum(1 for line in lines if line.startswith("Step "))
+    cached = sum(1 for line in lines if line.strip() == "---> Using cache")
+    return steps - cached, cached
+
+
+def _push(
+    client: docker.DockerClient, registry: LocalRegistry, repository: str, tag: str
+) -> tuple[str, int, int]:
+    """Push one tag; return its manifest digest, the layer bytes uploaded and the layers uploaded."""
+    auth = {"username": registry.username, "password": registry.password}
+    uploaded: dict[str, int] = {}
+    digest = None
+    for raw in client.api.push(repository, tag=tag, auth_config=auth, stream=True):
+        for line in raw.decode().splitlines():
+            event = json.loads(line)
+            if "error" in event:
+                raise ChainBuildError(f"push of {repository}:{tag} failed: {event['error']}")
+            if event.get("status") == "Pushing":
+                uploaded[event["id"]] = int(event.get("progressDetail", {}).get("total") or 0)
+            digest = event.get("aux", {}).get("Digest", digest)
+    if digest is None:
+        raise ChainBuildError(f"push of {repository}:{tag} reported no digest")
+    return digest, sum(uploaded.values()), len(uploaded)
+
+
+def build_link(
+    client: docker.DockerClient,
+    registry: LocalRegistry,
+    spec: ImageSpec,
+    parent_reference: str,
+    *,
+    root: Path = PROJECT_ROOT,
+    repository_prefix: str = DEFAULT_REPOSITORY_PREFIX,
+) -> BuiltImage:
+    """Build one link FROM `parent_reference` (through the spec's build arg), push it, return its digest."""
+    repository = registry.repository(f"{repository_prefix}/{spec.name}")
+    tag = context_digest(spec, root)[:16]
+    started = time.monotonic()
+    try:
+        _, log = client.images.build(
+            path=str(spec.context_path(root)),
+            dockerfile="Dockerfile",
+            tag=f"{repository}:{tag}",
+            buildargs={spec.parent_arg: parent_reference},
+            network_mode="host",  # the private engine has no bridge; RUN steps reach the package mirror
+            rm=True,
+            forcerm=True,
+            pull=False,
+        )
+    except docker.errors.BuildError as error:
+        tail = "".join(str(entry.get("stream", entry.get("error", ""))) for entry in error.build_log)
+        raise ChainBuildError(
+            f"building {spec.name} from {spec.context} failed: {error.msg}\n{tail[-3000:]}"
+        ) from error
+    build_seconds = time.monotonic() - started
+    steps_run, steps_cached = _build_step_counts(log)
+    digest, bytes_pushed, layers_pushed = _push(client, registry, repository, tag)
+    return BuiltImage(
+        spec=spec,
+        reference=f"{repository}@{digest}",
+        parent_reference=parent_reference,
+        build_seconds=build_seconds,
+        steps_run=steps_run,
+        steps_cached=steps_cached,
+        bytes_pushed=bytes_pushed,
+        layers_pushed=layers_pushed,
+    )
+
+
+def build_chain(
+    client: docker.DockerClient,
+    registry: LocalRegistry,
+    upstream: str,
+    chain: Sequence[ImageSpec] = DEFAULT_CHAIN,
+    *,
+    root: Path = PROJECT_ROOT,
+) -> dict[str, BuiltImage]:
+    """Build and push `chain` in order; each parent is an earlier link, or `upstream` for the base."""
+    client.login(username=registry.username, password=registry.password, registry=registry.host)
+    built: dict[str, BuiltImage] = {}
+    for spec in chain:
+        if spec.parent is None:
+            parent_reference = upstream
+        elif spec.parent in built:
+            parent_reference = built[spec.parent].reference
+        else:
+            raise ChainBuildError(
+                f"{spec.name} builds FROM {spec.parent}, which comes later in the chain or not at all"
+            )
+        built[spec.name] = build_link(client, registry, spec, parent_reference, root=root)
+    return built
