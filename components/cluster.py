@@ -1,0 +1,183 @@
+"""The environment's ECS cluster: Container Insights, Fargate and Fargate Spot, and optional EC2 capacity.
+
+EC2 container instances come from the ECS-optimized AMI (read from AWS's public SSM parameter), require
+IMDSv2 with a hop limit of 1 so containers cannot reach the instance's credentials, run in the private
+subnets, and are scaled by a capacity provider that also protects instances still running tasks.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam_documents
+from components.settings import ClusterSettings, Ec2CapacitySettings
+
+FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+HTTPS_ANYWHERE = "0.0.0.0/0"
+
+
+@dataclass(frozen=True)
+class ClusterArgs:
+    settings: ClusterSettings
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: Sequence[pulumi.Input[str]]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    http_tokens: str = "required"
+    http_put_response_hop_limit: int = 1
+    block_task_metadata_access: bool = True
+    encrypt_root_volume: bool = True
+
+
+def container_instance_user_data(cluster_name: str, block_task_metadata_access: bool) -> str:
+    """The ECS agent's config: join this cluster; keep awsvpc tasks off the instance metadata service."""
+    lines = ["#!/bin/bash", f"echo ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config"]
+    if block_task_metadata_access:
+        lines.append("echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config")
+    return base64.b64encode(("\n".join(lines) + "\n").encode()).decode()
+
+
+class Cluster(pulumi.ComponentResource):
+    """`name`, `arn`, and `ec2_capacity_provider` (its name) when EC2 capacity is configured."""
+
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("container-platform:index:Cluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.cluster = aws.ecs.Cluster(
+            name,
+            settings=[
+                aws.ecs.ClusterSettingArgs(name="containerInsights", value=args.settings.container_insights)
+            ],
+            tags=dict(args.tags),
+            opts=child,
+        )
+        self.name = self.cluster.name
+        self.arn = self.cluster.arn
+        self.ec2_capacity_provider: pulumi.Output[str] | None = None
+        providers: list[pulumi.Input[str]] = list(FARGATE_PROVIDERS)
+        if args.settings.ec2_capacity is not None:
+            self.ec2_capacity_provider = self._ec2_capacity(name, args, args.settings.ec2_capacity)
+            providers.append(self.ec2_capacity_provider)
+        aws.ecs.ClusterCapacityProviders(
+            name,
+            cluster_name=self.cluster.name,
+            capacity_providers=providers,
+            default_capacity_provider_strategies=[
+                aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(
+                    capacity_provider="FARGATE", weight=1
+                )
+            ],
+            opts=child,
+        )
+        self.register_outputs(
+            {"name": self.name, "arn": self.arn, "ec2CapacityProvider": self.ec2_capacity_provider}
+        )
+
+    def _ec2_capacity(
+        self, name: str, args: ClusterArgs, capacity: Ec2CapacitySettings
+    ) -> pulumi.Output[str]:
+        tags = dict(args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-instance",
+            description="ECS container instances: the ECS agent's calls to its own cluster, nothing else",
+            assume_role_policy=iam_documents.ec2_trust_policy(),
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-instance-agent",
+            role=role.id,
+            policy=self.cluster.arn.apply(iam_documents.instance_role_policy),
+            opts=child,
+        )
+        profile = aws.iam.InstanceProfile(f"{name}-instance", role=role.name, tags=tags, opts=child)
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-instances",
+            description="ECS container instances: no inbound; HTTPS out to AWS APIs",
+            vpc_id=args.vpc_id,
+            tags=tags,
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-instances-https-out",
+            security_group_id=security_group.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=HTTPS_ANYWHERE,
+            description="ECS, ECR and CloudWatch APIs",
+            tags=tags,
+            opts=child,
+        )
+        ami = aws.ssm.get_parameter_output(
+            name=capacity.ami_parameter, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-instances",
+            image_id=ami.value,
+            instance_type=capacity.instance_type,
+            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
+            vpc_security_group_ids=[security_group.id],
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled",
+                http_tokens=args.http_tokens,
+                http_put_response_hop_limit=args.http_put_response_hop_limit,
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name="/dev/xvda",
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=capacity.root_volume_gib,
+                        volume_type="gp3",
+                        encrypted="true" if args.encrypt_root_volume else "false",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
+            user_data=self.cluster.name.apply(
+                lambda cluster: container_instance_user_data(cluster, args.block_task_metadata_access)
+            ),
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="instance", tags=tags)
+            ],
+            tags=tags,
+            opts=child,
+        )
+        group = aws.autoscaling.Group(
+            f"{name}-instances",
+            min_size=capacity.min_size,
+            max_size=capacity.max_size,
+            vpc_zone_identifiers=list(args.private_subnet_ids),
+            launch_template=aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version="$Latest"),
+            protect_from_scale_in=True,
+            health_check_type="EC2",
+            tags=[
+                aws.autoscaling.GroupTagArgs(key="AmazonECSManaged", value="true", propagate_at_launch=True),
+                *(
+                    aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)
+                    for k, v in tags.items()
+                ),
+            ],
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
+        )
+        provider = aws.ecs.CapacityProvider(
+            f"{name}-ec2",
+            auto_scaling_group_provider=aws.ecs.CapacityProviderAutoScalingGroupProviderArgs(
+                auto_scaling_group_arn=group.arn,
+                managed_termination_protection="ENABLED",
+                managed_draining="ENABLED",
+                managed_scaling=aws.ecs.CapacityProviderAutoScalingGroupProviderManagedScalingArgs(
+                    status="ENABLED",
+                    target_capacity=capacity.target_capacity,
+                ),
+            ),
+            tags=tags,
+            opts=child,
+        )
+        return provider.name

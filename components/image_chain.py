@@ -1,0 +1,130 @@
+"""The image chain: base -> java-runtime -> applications, each FROM its parent's digest, one per repository.
+
+Source `build` (dev) creates the ECR repositories and builds and pushes each image with pulumi-docker, passing
+the parent's repo digest (never a tag) as the spec's build arg. Sources `pinned` and `stackReference` (prod)
+build nothing: they deploy digests that were built, tested and promoted elsewhere. Either way the output is
+one digest reference per image, which is all the services and the promotion workflow need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_docker as docker
+
+from components.ecr_repository import EcrRepository, EcrRepositoryArgs
+from components.image_specs import BASE, JAVA_RUNTIME, ImageSpec, application_image, context_digest
+from components.settings import ImagesSettings, RepositoriesSettings
+from container_platform.digest_reference import DigestReferenceError, parse_digest_reference
+
+DIGESTS_OUTPUT = "imageDigests"
+TAG_PART_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class ImageChainArgs:
+    images: ImagesSettings
+    application_images: tuple[str, ...]
+    repositories: RepositoriesSettings
+    kms_key_arn: pulumi.Input[str]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    platform: str = "linux/amd64"
+
+
+def release_tag(spec: ImageSpec, parent_reference: str) -> str:
+    """Content of the context plus the parent's digest: a new tag exactly when the image's inputs change, so
+    pushing to an IMMUTABLE repository never collides with an existing tag."""
+    parent_digest = parent_reference.rsplit(":", 1)[-1]
+    return f"{context_digest(spec)[:TAG_PART_LENGTH]}-{parent_digest[:TAG_PART_LENGTH]}"
+
+
+def digest_from_outputs(outputs: Mapping[str, str] | None, name: str, stack: str) -> str:
+    """One image's digest reference from the source stack's `imageDigests`, refused unless pinned."""
+    setting = f"{stack} output {DIGESTS_OUTPUT}.{name}"
+    if not outputs or name not in outputs:
+        raise pulumi.RunError(
+            f"{setting} is missing: the source stack publishes no digest for {name!r}; build it there first"
+        )
+    try:
+        return str(parse_digest_reference(outputs[name], setting=setting))
+    except DigestReferenceError as error:
+        raise pulumi.RunError(str(error)) from None
+
+
+class ImageChain(pulumi.ComponentResource):
+    """`digests` maps image name -> `<registry>/<repository>@sha256:<hex>`, for every image of the stack."""
+
+    def __init__(self, name: str, args: ImageChainArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("container-platform:index:ImageChain", name, None, opts)
+        self._args = args
+        self.repositories: dict[str, EcrRepository] = {}
+        self.images: dict[str, docker.Image] = {}
+        specs = (BASE, JAVA_RUNTIME, *(application_image(image) for image in args.application_images))
+        if args.images.source == "build":
+            self.digests = self._build(specs)
+        elif args.images.source == "pinned":
+            self.digests = {
+                spec.name: pulumi.Output.from_input(args.images.pinned[spec.name]) for spec in specs
+            }
+        else:
+            self.digests = self._from_stack(specs)
+        self.register_outputs({"digests": self.digests})
+
+    def _build(self, specs: tuple[ImageSpec, ...]) -> dict[str, pulumi.Output[str]]:
+        args = self._args
+        child = pulumi.ResourceOptions(parent=self)
+        token = aws.ecr.get_authorization_token_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        digests: dict[str, pulumi.Output[str]] = {}
+        for spec in specs:
+            repository = EcrRepository(
+                spec.name,
+                EcrRepositoryArgs(
+                    repository_name=f"{args.images.repository_prefix}/{spec.name}",
+                    kms_key_arn=args.kms_key_arn,
+                    untagged_expiry_days=args.repositories.untagged_expiry_days,
+                    keep_releases=args.repositories.keep_releases,
+                    tags=dict(args.tags),
+                ),
+                opts=child,
+            )
+            parent = pulumi.Output.from_input(
+                args.images.upstream if spec.parent is None else digests[spec.parent]
+            )
+            image_name = pulumi.Output.concat(
+                repository.url, ":", parent.apply(lambda reference, spec=spec: release_tag(spec, reference))
+            )
+            image = docker.Image(
+                spec.name,
+                image_name=image_name,
+                build=docker.DockerBuildArgs(
+                    context=spec.context,
+                    dockerfile=spec.dockerfile,
+                    args={spec.parent_arg: parent},
+                    platform=args.platform,
+                ),
+                registry=docker.RegistryArgs(
+                    server=repository.url.apply(lambda url: url.split("/", 1)[0]),
+                    username=token.user_name,
+                    password=pulumi.Output.secret(token.password),
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[repository.lifecycle_policy]),
+            )
+            self.repositories[spec.name] = repository
+            self.images[spec.name] = image
+            digests[spec.name] = image.repo_digest
+        return digests
+
+    def _from_stack(self, specs: tuple[ImageSpec, ...]) -> dict[str, pulumi.Output[str]]:
+        stack = self._args.images.stack_reference
+        assert stack is not None  # settings require it for this source
+        reference = pulumi.StackReference(stack, opts=pulumi.ResourceOptions(parent=self))
+        published = reference.get_output(DIGESTS_OUTPUT)
+        return {
+            spec.name: published.apply(
+                lambda outputs, name=spec.name: digest_from_outputs(outputs, name, stack)
+            )
+            for spec in specs
+        }

@@ -1,0 +1,199 @@
+"""The environment's one Application Load Balancer, shared by all its services.
+
+Clients reach it on 443 (and 80, which only redirects to 443) from the allowed CIDRs; a stack may serve plain
+HTTP on 80 instead (dev). Each service gets a target group checked on /health and a listener rule by host
+header and/or path; the first service is the listener's default. Target groups live here, beside the
+listener that routes to them, so every service's group is attached before its ECS service is created.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.settings import HEALTH_PATH, LoadBalancerSettings, RouteSettings
+
+HTTP_PORT = 80
+HTTPS_PORT = 443
+
+
+@dataclass(frozen=True)
+class ServiceRoute:
+    """What the load balancer needs to know about one service."""
+
+    name: str
+    container_port: int
+    route: RouteSettings | None
+
+
+@dataclass(frozen=True)
+class LoadBalancerArgs:
+    settings: LoadBalancerSettings
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: Sequence[pulumi.Input[str]]
+    services: Sequence[ServiceRoute]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    health_check_path: str = HEALTH_PATH
+    drop_invalid_header_fields: bool = True
+    deregistration_delay: int = 30
+
+
+def client_ports(settings: LoadBalancerSettings) -> tuple[int, ...]:
+    """The ports clients may open: 443 and the redirecting 80 with HTTPS, 80 alone with HTTP."""
+    return (HTTP_PORT, HTTPS_PORT) if settings.protocol == "HTTPS" else (HTTP_PORT,)
+
+
+def route_conditions(route: RouteSettings) -> list[aws.lb.ListenerRuleConditionArgs]:
+    conditions = []
+    if route.host is not None:
+        conditions.append(
+            aws.lb.ListenerRuleConditionArgs(
+                host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[route.host])
+            )
+        )
+    if route.path is not None:
+        conditions.append(
+            aws.lb.ListenerRuleConditionArgs(
+                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=[route.path])
+            )
+        )
+    return conditions
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    """`security_group_id`, `url`, `arn_suffix`, and per service name its `target_groups` and `routing`
+    (the listener or listener rule that must exist before the service registers targets)."""
+
+    def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("container-platform:index:LoadBalancer", name, None, opts)
+        settings, tags = args.settings, dict(args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            description=f"{name} load balancer: clients on {'/'.join(map(str, client_ports(settings)))}",
+            vpc_id=args.vpc_id,
+            tags=tags,
+            opts=child,
+        )
+        self.security_group_id = self.security_group.id
+        for port in client_ports(settings):
+            for index, cidr in enumerate(settings.allowed_cidrs):
+                ipv6 = ipaddress.ip_network(cidr).version == 6
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-in-{port}-{index}",
+                    security_group_id=self.security_group.id,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    cidr_ipv4=None if ipv6 else cidr,
+                    cidr_ipv6=cidr if ipv6 else None,
+                    description=f"clients on {port}",
+                    tags=tags,
+                    opts=child,
+                )
+        self.load_balancer = aws.lb.LoadBalancer(
+            name,
+            load_balancer_type="application",
+            internal=settings.internal,
+            security_groups=[self.security_group.id],
+            subnets=list(args.public_subnet_ids),
+            drop_invalid_header_fields=args.drop_invalid_header_fields,
+            tags=tags,
+            opts=child,
+        )
+        self.arn_suffix = self.load_balancer.arn_suffix
+        scheme = "https" if settings.protocol == "HTTPS" else "http"
+        self.url = pulumi.Output.concat(scheme, "://", self.load_balancer.dns_name)
+        self.target_groups = {
+            service.name: aws.lb.TargetGroup(
+                f"{service.name}-tg",
+                port=service.container_port,
+                protocol="HTTP",
+                target_type="ip",
+                vpc_id=args.vpc_id,
+                deregistration_delay=args.deregistration_delay,
+                health_check=aws.lb.TargetGroupHealthCheckArgs(
+                    enabled=True,
+                    path=args.health_check_path,
+                    protocol="HTTP",
+                    port="traffic-port",
+                    matcher="200",
+                    interval=15,
+                    timeout=5,
+                    healthy_threshold=2,
+                    unhealthy_threshold=3,
+                ),
+                tags={**tags, "application": service.name},
+                opts=child,
+            )
+            for service in args.services
+        }
+        listener = self._listeners(name, args)
+        self.routing: dict[str, pulumi.Resource] = {}
+        for priority, service in enumerate(args.services, start=1):
+            if service.route is None:
+                self.routing[service.name] = listener
+                continue
+            self.routing[service.name] = aws.lb.ListenerRule(
+                f"{service.name}-route",
+                listener_arn=listener.arn,
+                priority=priority,
+                conditions=route_conditions(service.route),
+                actions=[
+                    aws.lb.ListenerRuleActionArgs(
+                        type="forward", target_group_arn=self.target_groups[service.name].arn
+                    )
+                ],
+                tags={**tags, "application": service.name},
+                opts=child,
+            )
+        self.register_outputs({"url": self.url, "securityGroupId": self.security_group_id})
+
+    def _listeners(self, name: str, args: LoadBalancerArgs) -> aws.lb.Listener:
+        """The serving listener (forwarding to the first service) and, with HTTPS, the HTTP redirect."""
+        settings, tags = args.settings, dict(args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        default = aws.lb.ListenerDefaultActionArgs(
+            type="forward", target_group_arn=self.target_groups[args.services[0].name].arn
+        )
+        if settings.protocol == "HTTP":
+            return aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=self.load_balancer.arn,
+                port=HTTP_PORT,
+                protocol="HTTP",
+                default_actions=[default],
+                tags=tags,
+                opts=child,
+            )
+        aws.lb.Listener(
+            f"{name}-http-redirect",
+            load_balancer_arn=self.load_balancer.arn,
+            port=HTTP_PORT,
+            protocol="HTTP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="redirect",
+                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                        protocol="HTTPS", port=str(HTTPS_PORT), status_code="HTTP_301"
+                    ),
+                )
+            ],
+            tags=tags,
+            opts=child,
+        )
+        return aws.lb.Listener(
+            f"{name}-https",
+            load_balancer_arn=self.load_balancer.arn,
+            port=HTTPS_PORT,
+            protocol="HTTPS",
+            ssl_policy=settings.ssl_policy,
+            certificate_arn=settings.certificate_arn,
+            default_actions=[default],
+            tags=tags,
+            opts=child,
+        )
