@@ -16,7 +16,7 @@ import runpy
 import sys
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,8 @@ class RecordedResource:
     parent: str | None
     custom: bool
     provider: str | None
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
+    inputs: dict[str, Any]  # wire form: unknowns are UNKNOWN, secrets wrapped, numbers floats
+    outputs: dict[str, Any]  # the state after the step, in the same wire form (AnalyzeStack's view)
     dependencies: tuple[str, ...]
     property_dependencies: dict[str, tuple[str, ...]]
     external: bool = False  # read with `get`/StackReference: the engine reads it and never analyzes it
@@ -83,6 +83,7 @@ class StackRecording:
     resources: list[RecordedResource]
     outputs: dict[str, Any]
     cloud: CloudIdentity | None = None  # the account and region the mocks answered with
+    config: dict[str, str] = field(default_factory=dict)  # `ns:key` -> the string the program read
 
     def of_type(self, type_token: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -207,7 +208,7 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
                 custom=True,
                 provider=request.provider or None,
                 inputs=wire(request.properties),
-                outputs=plain(wire(response.properties)),
+                outputs=wire(response.properties),
                 dependencies=tuple(request.dependencies),
                 property_dependencies={},
                 external=True,
@@ -226,7 +227,8 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
             outputs: dict[str, Any] = {}
         else:
             response = super().RegisterResource(request)
-            outputs = plain(wire(response.object))
+            # The mock's state lost the secret envelopes of the inputs; the engine's state keeps them.
+            outputs = {**wire(response.object), **wire(request.object)}
         self._record(
             RecordedResource(
                 urn=urn,
@@ -313,7 +315,7 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
         registered = self.component_outputs.get(resource.urn)
         if registered is None or resource.custom:
             return resource
-        return RecordedResource(**{**resource.__dict__, "outputs": plain(registered)})
+        return RecordedResource(**{**resource.__dict__, "outputs": registered})
 
 
 def _prerequisites(resource: RecordedResource) -> set[str]:
@@ -372,9 +374,15 @@ def evaluate_stack(
 
     resources = monitor.ordered()
     root = next((r for r in resources if r.type == ROOT_STACK_TYPE), None)
-    outputs = root.outputs if root is not None else {}
+    outputs = plain(root.outputs) if root is not None else {}
     return StackRecording(
-        project=project, stack=stack, preview=preview, resources=resources, outputs=dict(outputs), cloud=cloud
+        project=project,
+        stack=stack,
+        preview=preview,
+        resources=resources,
+        outputs=dict(outputs),
+        cloud=cloud,
+        config=dict(stack_config.values),
     )
 
 
