@@ -20,5 +20,12 @@ lint: venv
 test: venv lint
 	$(PY) -m pytest
 
+# make promote FROM=dev TO=prod [OUTPUTS=dev-outputs.json] [VERIFY_ECR=1] [DRY_RUN=1]; see docs/promotion.md.
+FROM ?= dev
+TO ?= prod
+promote: venv
+	$(PY) -m container_platform promote --from $(FROM) --to $(TO) \
+		$(if $(OUTPUTS),--outputs $(OUTPUTS)) $(if $(VERIFY_ECR),--verify-ecr) $(if $(DRY_RUN),--dry-run)
+
 clean:
 	rm -rf build .pytest_cache .ruff_cache
