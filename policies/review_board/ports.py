@@ -1,0 +1,326 @@
+"""Question 2, exposed ports: what is reachable from where.
+
+Ports open to CIDR ranges (IPv4, IPv6, prefix lists) must be in the public allowlist and only on the load
+balancer's security group; everything else may be opened only from other security groups. A range, or
+protocol -1/all, is judged by every port it covers. Listeners speak HTTPS with a modern TLS policy and HTTP
+only to redirect; containers and Dockerfiles expose only allowed ports; services get no public IPs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from typing import Any
+
+from review_board.containers import TASK_DEFINITION, containers
+from review_board.dockerfiles import IMAGE, PROJECT_ROOT, locate, parse
+from review_board.dockerfiles import build_settings as docker_build_settings
+from review_board.framework import Finding, Resource, Unchecked, Violation, resource_policy
+from review_board.wire import as_int, as_list, is_unknown
+
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+SERVICE = "aws:ecs/service:Service"
+ALL_PROTOCOLS = ("-1", "all")
+PORTLESS_PROTOCOLS = ("icmp", "icmpv6", "1", "58")
+MAX_PORT = 65535
+
+PORT_LIST: dict[str, Any] = {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": MAX_PORT}}
+
+
+@dataclass(frozen=True)
+class Ingress:
+    """One ingress permission, normalised across the three resource shapes that can carry it."""
+
+    protocol: Any
+    from_port: Any
+    to_port: Any
+    cidrs: tuple[Any, ...]
+
+    def ports(self) -> tuple[int, int] | None:
+        """The covered port range; None for ICMP, which opens no port."""
+        protocol = str(self.protocol).lower()
+        if protocol in PORTLESS_PROTOCOLS:
+            return None
+        if protocol in ALL_PROTOCOLS:
+            return 0, MAX_PORT
+        low, high = as_int(self.from_port), as_int(self.to_port)
+        return (low or 0, MAX_PORT if high is None else high)
+
+
+def _sg_ingress(props: Mapping[str, Any]) -> Iterator[Ingress | Unchecked]:
+    rules = props.get("ingress")
+    if is_unknown(rules):
+        yield Unchecked("ingress")
+        return
+    for rule in as_list(rules):
+        if is_unknown(rule):
+            yield Unchecked("an ingress rule")
+            continue
+        cidrs = (*as_list(rule.get("cidrBlocks")), *as_list(rule.get("ipv6CidrBlocks")))
+        cidrs += tuple(as_list(rule.get("prefixListIds")))
+        yield Ingress(rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"), cidrs)
+
+
+def _rule_ingress(props: Mapping[str, Any]) -> Iterator[Ingress | Unchecked]:
+    kind = props.get("type")
+    if is_unknown(kind):
+        yield Unchecked("type")
+    elif kind == "ingress":
+        cidrs = (*as_list(props.get("cidrBlocks")), *as_list(props.get("ipv6CidrBlocks")))
+        cidrs += tuple(as_list(props.get("prefixListIds")))
+        yield Ingress(props.get("protocol"), props.get("fromPort"), props.get("toPort"), cidrs)
+
+
+def _vpc_ingress(props: Mapping[str, Any]) -> Iterator[Ingress | Unchecked]:
+    cidrs = tuple(
+        props[key] for key in ("cidrIpv4", "cidrIpv6", "prefixListId") if props.get(key) is not None
+    )
+    yield Ingress(props.get("ipProtocol"), props.get("fromPort"), props.get("toPort"), cidrs)
+
+
+INGRESS_READERS = {
+    SECURITY_GROUP: _sg_ingress,
+    SECURITY_GROUP_RULE: _rule_ingress,
+    INGRESS_RULE: _vpc_ingress,
+}
+
+
+def _disallowed(low: int, high: int, allowed: Iterable[int]) -> list[int] | str:
+    """Ports in [low, high] outside `allowed`: a short list, or a description when the range is wide."""
+    inside = {port for port in allowed if low <= port <= high}
+    if len(inside) == high - low + 1:
+        return []
+    if high - low < 16:
+        return [port for port in range(low, high + 1) if port not in inside]
+    return f"{low}-{high}"
+
+
+def _ingress_open(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    public_ports = [int(port) for port in config["publicPorts"]]
+    is_load_balancer = any(fnmatch(resource.name, pattern) for pattern in config["loadBalancerGroupNames"])
+    for ingress in INGRESS_READERS[resource.type](resource.props):
+        if isinstance(ingress, Unchecked):
+            yield ingress
+            continue
+        known = [ingress.protocol, ingress.from_port, ingress.to_port, *ingress.cidrs]
+        if any(is_unknown(value) for value in known):
+            yield Unchecked("protocol, ports or CIDR sources of an ingress rule")
+            continue
+        ports = ingress.ports()
+        if not ingress.cidrs or ports is None:
+            continue
+        sources = ", ".join(map(str, ingress.cidrs))
+        described = (
+            "all ports (protocol -1)"
+            if str(ingress.protocol) in ALL_PROTOCOLS
+            else f"ports {ports[0]}-{ports[1]}"
+        )
+        if not is_load_balancer:
+            yield Violation(
+                f"{resource.label} opens {described} to CIDR {sources}; only the load balancer's group "
+                f"(names matching {config['loadBalancerGroupNames']}) may take traffic from CIDRs. "
+                "Fix: allow the port only from the load balancer's security group (source_security_group_id)."
+            )
+            continue
+        outside = _disallowed(ports[0], ports[1], public_ports)
+        if outside:
+            yield Violation(
+                f"{resource.label} opens {described} to CIDR {sources}, including {outside}, outside the "
+                f"allowed public ports {public_ports}. Fix: open only {public_ports}, one rule per port."
+            )
+
+
+def _listener(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    protocol, port = resource.props.get("protocol"), resource.props.get("port")
+    if is_unknown(protocol) or is_unknown(port):
+        yield Unchecked("protocol and port")
+        return
+    public_ports = [int(p) for p in config["publicPorts"]]
+    if as_int(port) not in public_ports:
+        yield Violation(
+            f"{resource.label} listens on port {port!r}, outside {public_ports}. Fix: use 443 (HTTPS)."
+        )
+    if protocol == "HTTPS":
+        policy = resource.props.get("sslPolicy")
+        if is_unknown(policy):
+            yield Unchecked("sslPolicy")
+        elif policy not in config["allowedSslPolicies"]:
+            yield Violation(
+                f"{resource.label} uses TLS policy {policy!r}. Fix: set ssl_policy to one of "
+                f"{config['allowedSslPolicies']} (TLS 1.2+ with forward secrecy)."
+            )
+    elif protocol == "HTTP":
+        yield from _http_listener(resource, config)
+    else:
+        yield Violation(
+            f"{resource.label} speaks {protocol!r}. Fix: serve HTTPS, with HTTP only redirecting to it."
+        )
+
+
+def _http_listener(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if config["allowPlainHttp"]:
+        return
+    actions = resource.props.get("defaultActions")
+    if is_unknown(actions) or any(is_unknown(action) for action in as_list(actions)):
+        yield Unchecked("defaultActions")
+        return
+    redirects = [
+        action
+        for action in as_list(actions)
+        if action.get("type") == "redirect" and (action.get("redirect") or {}).get("protocol") == "HTTPS"
+    ]
+    if not redirects or len(redirects) != len(as_list(actions)):
+        kinds = [action.get("type") for action in as_list(actions)]
+        yield Violation(
+            f"{resource.label} serves plain HTTP (default actions {kinds}). Fix: make its only default "
+            "action a redirect to HTTPS (redirect={'protocol': 'HTTPS', 'port': '443', "
+            "'status_code': 'HTTP_301'})."
+        )
+
+
+def _container_ports(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    allowed = {int(port) for port in config["allowedPorts"]} - {
+        int(port) for port in config["forbiddenPorts"]
+    }
+    for container in containers(resource):
+        if isinstance(container, Unchecked):
+            yield container
+            continue
+        for mapping in as_list(container.get("portMappings")):
+            for key in ("containerPort", "hostPort"):
+                value = mapping.get(key)
+                if is_unknown(value):
+                    yield Unchecked(f"{key} of container {container.get('name', '?')!r}")
+                elif (
+                    value is not None
+                    and as_int(value) not in allowed
+                    and not (key == "hostPort" and value == 0)
+                ):
+                    yield Violation(
+                        f"{resource.label} container {container.get('name', '?')!r} maps {key} {value!r}, "
+                        f"not in the allowed ports {sorted(allowed)}. Fix: listen on an allowed port."
+                    )
+
+
+def _expose(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    allowed = {int(port) for port in config["allowedPorts"]} - {
+        int(port) for port in config["forbiddenPorts"]
+    }
+    _, path, args = docker_build_settings(resource.props)
+    if is_unknown(path):
+        yield Unchecked("build.dockerfile")
+        return
+    try:
+        parsed = parse(locate(str(path), config["projectRoot"]), args)
+    except (OSError, ValueError):
+        return  # approved-base-images reports the unreadable Dockerfile
+    for line in parsed.exposes:
+        if line.value is None:
+            yield Unchecked(f"EXPOSE on line {line.line}: build arg {line.unresolved_arg} is not known yet")
+            continue
+        spec = line.value.split("/", 1)[0]
+        low, _, high = spec.partition("-")
+        first, last = as_int(low), as_int(high or low)
+        if first is None or last is None or _disallowed(first, last, allowed):
+            yield Violation(
+                f"{resource.label} Dockerfile line {line.line} ({line.original!r}) exposes {line.value!r}, "
+                f"not in the allowed container ports {sorted(allowed)}. "
+                "Fix: EXPOSE only the port the app serves on."
+            )
+
+
+def _no_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    network = resource.props.get("networkConfiguration")
+    if is_unknown(network):
+        yield Unchecked("networkConfiguration")
+        return
+    assign = (network or {}).get("assignPublicIp")
+    if is_unknown(assign):
+        yield Unchecked("networkConfiguration.assignPublicIp")
+    elif assign is True:
+        yield Violation(
+            f"{resource.label} assigns public IPs to its tasks. Fix: set "
+            "network_configuration.assign_public_ip False and reach the tasks through the load balancer."
+        )
+
+
+PUBLIC_PORTS = {**PORT_LIST, "default": [80, 443], "description": "Ports that may be open to CIDR ranges."}
+CONTAINER_PORTS = {
+    "allowedPorts": {**PORT_LIST, "default": [8080, 8443], "description": "Ports containers may listen on."},
+    "forbiddenPorts": {
+        **PORT_LIST,
+        "default": [22],
+        "description": "Never allowed, whatever allowedPorts says.",
+    },
+}
+
+POLICIES = [
+    resource_policy(
+        name="ingress-allowed-ports",
+        question="2",
+        description="Only the load balancer is open to CIDRs, on allowed ports; the rest to security groups",
+        types=INGRESS_READERS,
+        check=_ingress_open,
+        config={
+            "publicPorts": PUBLIC_PORTS,
+            "loadBalancerGroupNames": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": ["*-lb", "*-alb", "*-lb-*", "*-alb-*", "lb-*", "alb-*"],
+                "description": "Pulumi names (glob) of the load balancer's security groups and their rules.",
+            },
+        },
+    ),
+    resource_policy(
+        name="listener-https-only",
+        question="2",
+        description="Load balancer listeners serve HTTPS with a modern TLS policy; HTTP only redirects",
+        types=LISTENERS,
+        check=_listener,
+        config={
+            "publicPorts": PUBLIC_PORTS,
+            "allowPlainHttp": {"type": "boolean", "default": False, "description": "Allow plain HTTP (dev)."},
+            "allowedSslPolicies": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [
+                    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+                    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+                    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+                    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+                ],
+            },
+        },
+    ),
+    resource_policy(
+        name="container-ports-allowed",
+        question="2",
+        description="Containers map only allowed ports, never 22",
+        types=[TASK_DEFINITION],
+        check=_container_ports,
+        config=CONTAINER_PORTS,
+    ),
+    resource_policy(
+        name="dockerfile-expose-allowed",
+        question="2",
+        description="Dockerfiles EXPOSE only allowed ports",
+        types=[IMAGE],
+        check=_expose,
+        config={
+            **CONTAINER_PORTS,
+            **PROJECT_ROOT,
+        },
+    ),
+    resource_policy(
+        name="service-no-public-ip",
+        question="2",
+        description="ECS services assign no public IPs",
+        types=[SERVICE],
+        check=_no_public_ip,
+    ),
+]

@@ -1,0 +1,74 @@
+"""The stack policy `prod-images-promoted`: a promoted stack runs only images promotion recorded.
+
+Where it is enabled (prod), the stack builds no image, and every container of every task definition runs
+a digest reference listed in `promotedImages`, the list `python -m container_platform promote` writes.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from review_board.containers import TASK_DEFINITION, containers
+from review_board.dockerfiles import IMAGE
+from review_board.framework import QUESTIONS, Resource, Unchecked
+from review_board.wire import is_unknown, plain
+
+NAME = "prod-images-promoted"
+CONFIG = {
+    "promotedImages": {
+        "type": "array",
+        "items": {"type": "string", "pattern": "^[^@]+@sha256:[0-9a-f]{64}$"},
+        "default": [],
+        "description": "Digest references promoted to this stack (written by the promote command).",
+    }
+}
+
+
+def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    promoted = set(args.get_config().get("promotedImages", []))
+    unchecked: list[str] = []
+    for policy_resource in args.resources:
+        resource = Resource(policy_resource.resource_type, policy_resource.name, policy_resource.urn, {})
+        if resource.type == IMAGE:
+            report_violation(
+                f"{resource.label} builds an image inside a promoted stack, which must deploy only images "
+                "promoted by digest. Fix: set images.source to 'pinned' or 'stackReference' "
+                "in the stack config.",
+                resource.urn,
+            )
+        if resource.type != TASK_DEFINITION:
+            continue
+        resource = Resource(resource.type, resource.name, resource.urn, plain(policy_resource.props))
+        for container in containers(resource):
+            if isinstance(container, Unchecked):
+                unchecked.append(f"{resource.label} {container.what}")
+                continue
+            image = container.get("image")
+            if is_unknown(image):
+                unchecked.append(f"{resource.label} image of container {container.get('name', '?')!r}")
+            elif image not in promoted:
+                report_violation(
+                    f"{resource.label} container {container.get('name', '?')!r} runs {image!r}, which was "
+                    f"not promoted to this stack (promotedImages: {sorted(promoted) or 'none'}). "
+                    "Fix: promote it (python -m container_platform promote) or deploy one that was.",
+                    resource.urn,
+                )
+    if unchecked:
+        args.not_applicable(f"not checked until the value is known: {'; '.join(unchecked)}")
+
+
+def prod_images_promoted_policy() -> StackValidationPolicy:
+    return StackValidationPolicy(
+        name=NAME,
+        description=f"A promoted stack builds no image and runs only promoted digests ({QUESTIONS['1']})",
+        validate=_validate,
+        config_schema=PolicyConfigSchema(properties=CONFIG),
+        severity=Severity.HIGH,
+        tags=["question-1"],
+    )
