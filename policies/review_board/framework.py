@@ -58,6 +58,11 @@ Finding = Violation | Unchecked
 Check = Callable[[Resource, Mapping[str, Any]], Iterable[Finding]]
 
 
+def parent_types(urn: str) -> list[str]:
+    """Component types a resource sits in: `urn:pulumi:<stack>::<project>::<parent>$...$<type>::<name>`."""
+    return urn.split("::")[2].split("$")[:-1] if urn.count("::") >= 3 else []
+
+
 def config_with_defaults(
     properties: Mapping[str, Mapping[str, Any]], config: Mapping[str, Any]
 ) -> dict[str, Any]:

@@ -125,20 +125,21 @@ class Document:
     grants: Grants
 
 
-def _read(where: str, raw: Any) -> Document | Finding | None:
+def _read(resource: Resource, what: str, raw: Any) -> Document | Finding | None:
+    where = f"{resource.label} {what}"
     if raw is None:
         return None
     if is_unknown(raw):
-        return Unchecked(where)
+        return Unchecked(what)
     try:
         parsed = document(raw)
     except ValueError as error:
         return Violation(f"{where} is {error}. Fix: give a valid IAM policy document.")
     if is_unknown(parsed) or not isinstance(parsed, dict):
-        return Unchecked(where)
+        return Unchecked(what)
     text = json.dumps(parsed, sort_keys=True, default=repr)
     if "<unknown until apply>" in text:
-        return Unchecked(where)
+        return Unchecked(what)
     return Document(where, _grants(text))
 
 
@@ -150,14 +151,14 @@ def permission_documents(resource: Resource) -> Iterator[Document | Finding]:
             yield Unchecked("inlinePolicies")
             return
         candidates = [
-            (f"{resource.label} inline policy {entry.get('name', '?')!r}", entry.get("policy"))
+            (f"inline policy {entry.get('name', '?')!r}", entry.get("policy"))
             for entry in as_list(inline)
             if not is_unknown(entry)
         ]
     else:
-        candidates = [(f"{resource.label} policy", resource.props.get("policy"))]
-    for where, raw in candidates:
-        read = _read(where, raw)
+        candidates = [("policy", resource.props.get("policy"))]
+    for what, raw in candidates:
+        read = _read(resource, what, raw)
         if read is not None:
             yield read
 

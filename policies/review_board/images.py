@@ -106,24 +106,26 @@ def _dockerfile(resource: Resource, config: Mapping[str, Any]) -> Iterator[Any]:
 
 
 def _base_images(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    _, path, _ = build_settings(resource.props)
     for parsed in _dockerfile(resource, config):
         if isinstance(parsed, Violation | Unchecked):
             yield parsed
             continue
         stages: set[str] = set()
         for line in parsed.froms:
-            where = f"{resource.label} Dockerfile {parsed.path.name} line {line.line} ({line.original!r})"
+            where = f"{path} line {line.line} ({line.original!r})"
             if line.value is None:
                 yield Unchecked(f"{where}: build arg {line.unresolved_arg} is not known yet")
             elif line.value.lower() in stages or line.value == "scratch":
                 pass
             else:
-                yield from _base_problem(where, line.value, config)
+                yield from _base_problem(f"{resource.label} {where}", line.value, config)
             if line.stage:
                 stages.add(line.stage)
 
 
 def _base_problem(where: str, image: str, config: Mapping[str, Any]) -> Iterator[Finding]:
+    """`where` names the resource, Dockerfile and line; violations start with it."""
     reference = _parse(image)
     if isinstance(reference, str):
         yield Violation(f"{where}: FROM {image!r} is {reference}. Fix: FROM an approved image, by digest.")

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from typing import Any
 
 from review_board.containers import TASK_DEFINITION, containers
 from review_board.dockerfiles import IMAGE, PROJECT_ROOT, locate, parse
 from review_board.dockerfiles import build_settings as docker_build_settings
-from review_board.framework import Finding, Resource, Unchecked, Violation, resource_policy
+from review_board.framework import Finding, Resource, Unchecked, Violation, parent_types, resource_policy
 from review_board.wire import as_int, as_list, is_unknown
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -101,7 +100,7 @@ def _disallowed(low: int, high: int, allowed: Iterable[int]) -> list[int] | str:
 
 def _ingress_open(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     public_ports = [int(port) for port in config["publicPorts"]]
-    is_load_balancer = any(fnmatch(resource.name, pattern) for pattern in config["loadBalancerGroupNames"])
+    is_load_balancer = bool(set(parent_types(resource.urn)) & set(config["loadBalancerComponents"]))
     for ingress in INGRESS_READERS[resource.type](resource.props):
         if isinstance(ingress, Unchecked):
             yield ingress
@@ -121,8 +120,8 @@ def _ingress_open(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fin
         )
         if not is_load_balancer:
             yield Violation(
-                f"{resource.label} opens {described} to CIDR {sources}; only the load balancer's group "
-                f"(names matching {config['loadBalancerGroupNames']}) may take traffic from CIDRs. "
+                f"{resource.label} opens {described} to CIDR {sources}; only the load balancer's groups "
+                f"(in {config['loadBalancerComponents']}) may take traffic from CIDRs. "
                 "Fix: allow the port only from the load balancer's security group (source_security_group_id)."
             )
             continue
@@ -227,7 +226,7 @@ def _expose(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
         first, last = as_int(low), as_int(high or low)
         if first is None or last is None or _disallowed(first, last, allowed):
             yield Violation(
-                f"{resource.label} Dockerfile line {line.line} ({line.original!r}) exposes {line.value!r}, "
+                f"{resource.label} {path} line {line.line} ({line.original!r}) exposes {line.value!r}, "
                 f"not in the allowed container ports {sorted(allowed)}. "
                 "Fix: EXPOSE only the port the app serves on."
             )
@@ -267,11 +266,11 @@ POLICIES = [
         check=_ingress_open,
         config={
             "publicPorts": PUBLIC_PORTS,
-            "loadBalancerGroupNames": {
+            "loadBalancerComponents": {
                 "type": "array",
                 "items": {"type": "string"},
-                "default": ["*-lb", "*-alb", "*-lb-*", "*-alb-*", "lb-*", "alb-*"],
-                "description": "Pulumi names (glob) of the load balancer's security groups and their rules.",
+                "default": ["container-platform:index:LoadBalancer"],
+                "description": "Component types whose security groups and rules belong to the load balancer.",
             },
         },
     ),
