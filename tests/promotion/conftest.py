@@ -25,14 +25,19 @@ def reference(image: str, hex_char: str, registry: str = REGISTRY) -> str:
 DEV_DIGESTS = {image: reference(image, char) for image, char in zip(IMAGES, "abc", strict=True)}
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "project"
-    shutil.copytree(FIXTURE_PROJECT, directory)
+@pytest.fixture(autouse=True)
+def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The person the promotion record names, independent of the machine's git config."""
     git_config = tmp_path / "gitconfig"
     git_config.write_text("[user]\n\tname = Rita Release\n\temail = rita@bank.example\n")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(git_config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    directory = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, directory)
     return directory
 
 
