@@ -9,6 +9,7 @@ Dockerfiles are read with the policy pack's own parser, so the report and the ru
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import json
 import sys
@@ -30,7 +31,11 @@ ROLE_TYPE = "aws:iam/role:Role"
 ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 POLICY_TYPE = "aws:iam/policy:Policy"
-SECURITY_GROUP_TYPE = "aws:ec2/securityGroup:SecurityGroup"
+INSTANCE_PROFILE_TYPE = "aws:iam/instanceProfile:InstanceProfile"
+SECURITY_GROUP_TYPES = (
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+)
 SECURITY_GROUP_RULE_TYPE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
@@ -82,6 +87,7 @@ class PortFact:
 
 @dataclass(frozen=True)
 class PolicyFact:
+    urn: str  # the resource that carries the document (the role itself for inline and managed ARNs)
     name: str
     kind: str  # inline | RolePolicy | attached Policy | managed
     document: Any  # parsed JSON, NOT_KNOWN, or the ARN of a managed policy
@@ -229,10 +235,10 @@ def image_chains(inventory: Inventory, project_dir: Path, dockerfiles: ModuleTyp
     images_config = _images_config(recording)
     pinned = images_config.get("pinned") or {}
 
+    @functools.cache
     def link(name: str) -> ImageLink:
         spec = _spec(name)
         resource = images.get(name)
-        build_args: dict[str, Any] = {}
         if resource is not None:
             reference = known(resource.outputs.get("repoDigest")) or NOT_KNOWN
             origin = "built in this stack"
@@ -241,18 +247,26 @@ def image_chains(inventory: Inventory, project_dir: Path, dockerfiles: ModuleTyp
                 k: (dockerfiles.UNKNOWN if v == UNKNOWN else plain(v))
                 for k, v in (build.get("args") or {}).items()
             }
-        elif name in pinned:
-            reference, origin = pinned[name], "pinned in stack config"
         else:
-            reference = published.get(name, NOT_KNOWN) if isinstance(published, Mapping) else NOT_KNOWN
-            origin = (
-                "from another stack" if images_config.get("source") == "stackReference" else "stack output"
-            )
+            if name in pinned:
+                reference, origin = pinned[name], "pinned in stack config"
+            else:
+                reference = published.get(name, NOT_KNOWN) if isinstance(published, Mapping) else NOT_KNOWN
+                origin = "from another stack" if images_config.get("source") == "stackReference" else "output"
+            # Not built here: the parent is what the parent link deploys (promoted together, by digest).
+            parent = link(spec.parent).reference if spec.parent else images_config.get("upstream")
+            known_parent = parent not in (None, NOT_KNOWN)
+            build_args = {spec.parent_arg: parent if known_parent else dockerfiles.UNKNOWN}
+            if spec.parent is None and not known_parent:
+                build_args = {}  # the Dockerfile's own ARG default names the upstream
         path = project_dir / spec.dockerfile
         froms: tuple[str, ...] = ()
         if path.is_file():
             parsed = dockerfiles.parse(path, build_args)
-            froms = tuple(line.value or f"${{{line.unresolved_arg}}} {NOT_KNOWN}" for line in parsed.froms)
+            froms = tuple(
+                line.value if line.value is not None else f"${{{line.unresolved_arg}}} {NOT_KNOWN}"
+                for line in parsed.froms
+            )
         return ImageLink(name, reference, origin, spec.dockerfile, spec.parent_arg, froms)
 
     def chain(name: str) -> tuple[tuple[ImageLink, ...], str]:
@@ -338,7 +352,7 @@ def exposed_ports(
                 note,
             )
         )
-    for group in recording.of_type(SECURITY_GROUP_TYPE):
+    for group in (g for t in SECURITY_GROUP_TYPES for g in recording.of_type(t)):
         for rule in known(group.inputs.get("ingress")) or []:
             facts.append(
                 PortFact(
@@ -463,10 +477,12 @@ def iam_roles(inventory: Inventory) -> list[RoleFact]:
         for inline in known(role.inputs.get("inlinePolicies")) or []:
             policy = document(inline.get("policy"))
             fact.policies.append(
-                PolicyFact(str(inline.get("name", "inline")), "inline", policy, iam_findings(policy))
+                PolicyFact(
+                    role.urn, str(inline.get("name", "inline")), "inline", policy, iam_findings(policy)
+                )
             )
         for arn in known(role.inputs.get("managedPolicyArns")) or []:
-            fact.policies.append(PolicyFact(str(arn), "managed", str(arn), {}))
+            fact.policies.append(PolicyFact(role.urn, str(arn), "managed", str(arn), {}))
         roles[role.urn] = fact
 
     def owner(resource: RecordedResource) -> RoleFact | None:
@@ -477,7 +493,9 @@ def iam_roles(inventory: Inventory) -> list[RoleFact]:
         role_fact = owner(attached)
         if role_fact is not None:
             policy = document(attached.inputs.get("policy"))
-            role_fact.policies.append(PolicyFact(attached.name, "RolePolicy", policy, iam_findings(policy)))
+            role_fact.policies.append(
+                PolicyFact(attached.urn, attached.name, "RolePolicy", policy, iam_findings(policy))
+            )
     for attachment in recording.of_type(ROLE_POLICY_ATTACHMENT_TYPE):
         role_fact = owner(attachment)
         if role_fact is None:
@@ -486,11 +504,15 @@ def iam_roles(inventory: Inventory) -> list[RoleFact]:
         if policies:
             policy = document(policies[0].inputs.get("policy"))
             role_fact.policies.append(
-                PolicyFact(policies[0].name, "attached Policy", policy, iam_findings(policy))
+                PolicyFact(policies[0].urn, policies[0].name, "attached Policy", policy, iam_findings(policy))
             )
         else:
             arn = str(known(attachment.inputs.get("policyArn")) or NOT_KNOWN)
-            role_fact.policies.append(PolicyFact(arn, "managed", arn, {}))
+            role_fact.policies.append(PolicyFact(attachment.urn, arn, "managed", arn, {}))
+    for profile in recording.of_type(INSTANCE_PROFILE_TYPE):
+        for role in inventory.referenced(profile, "role"):
+            if role.urn in roles:
+                roles[role.urn].used_by.append(f"EC2 instances through InstanceProfile {profile.name}")
     for task in recording.of_type(TASK_DEFINITION_TYPE):
         for key, use in (("executionRoleArn", "execution role"), ("taskRoleArn", "task role")):
             for role in inventory.referenced(task, key):

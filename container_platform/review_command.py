@@ -1,0 +1,78 @@
+"""`python -m container_platform review`: review stacks offline, write the board's report, gate on mandatory.
+
+Exit codes: 0 every stack passed; 1 a mandatory violation remains; 2 a stack could not be reviewed (the
+program raised, the stack file is missing, the policy pack failed). Errors print one clear message per
+stack, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from container_platform.analyzer_client import PolicyPackError
+from container_platform.offline_runtime import PROJECT_ROOT, ProgramError
+from container_platform.review_facts import board_facts
+from container_platform.review_report import render_markdown, review_document, write_json
+from container_platform.review_run import MODES, ReviewSettings, review_stack
+from container_platform.review_terminal import make_console, print_error, print_review
+
+EXIT_PASSED = 0
+EXIT_BLOCKED = 1
+EXIT_ERROR = 2
+
+
+def all_stacks(project_dir: Path) -> list[str]:
+    """Every stack with a `Pulumi.<stack>.yaml` in the project, sorted."""
+    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.*.yaml"))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "review",
+        help="review stacks offline against the policy pack and write the review board's report",
+        description="Run the Pulumi program for each stack under the SDK's mock runtime, feed every resource "
+        "to the real policy pack over the Analyzer protocol, print the result and write "
+        "<output-dir>/<stack>.json and .md. Exits 1 when a mandatory violation remains, 2 on errors.",
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--stack", action="append", metavar="NAME", help="a stack to review (repeatable)")
+    which.add_argument("--all-stacks", action="store_true", help="every Pulumi.<stack>.yaml (the default)")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="update",
+        help="preview: computed values unknown, as in a first `pulumi preview`; "
+        "update: every value known, as `pulumi up` checks it (default)",
+    )
+    parser.add_argument("--output-dir", type=Path, default=Path("build/review"), help="default: build/review")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, help="the Pulumi project to review")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = make_console()
+    project_dir = args.project_dir.resolve()
+    stacks = args.stack or all_stacks(project_dir)
+    if not stacks:
+        print_error(console, "(none)", f"no Pulumi.<stack>.yaml in {project_dir}; create one or pass --stack")
+        return EXIT_ERROR
+    settings = ReviewSettings(project_dir=project_dir, mode=args.mode)
+    output_dir = args.output_dir if args.output_dir.is_absolute() else Path.cwd() / args.output_dir
+    exit_code = EXIT_PASSED
+    for stack in stacks:
+        try:
+            review = review_stack(stack, settings)
+            facts = board_facts(review.recording, project_dir, settings.pack())
+        except (ProgramError, PolicyPackError) as error:
+            print_error(console, stack, str(error))
+            exit_code = EXIT_ERROR
+            continue
+        output_dir.mkdir(parents=True, exist_ok=True)
+        json_path, markdown_path = output_dir / f"{stack}.json", output_dir / f"{stack}.md"
+        write_json(json_path, review_document(review, facts, project_dir))
+        markdown_path.write_text(render_markdown(review, facts, project_dir))
+        print_review(console, review, [json_path, markdown_path])
+        if not review.passed and exit_code == EXIT_PASSED:
+            exit_code = EXIT_BLOCKED
+    return exit_code

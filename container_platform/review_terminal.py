@@ -1,0 +1,109 @@
+"""What `review` prints: a resource tree like `pulumi preview`'s, then violations grouped by policy.
+
+rich decides colour: on a terminal the tree and levels are coloured, in CI (no TTY) the same text is
+plain, so logs stay readable and diffable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from container_platform.analyzer_client import Diagnostic
+from container_platform.offline_runtime import RecordedResource
+from container_platform.review_report import finding, resource_label
+from container_platform.review_run import StackReview
+
+LEVEL_STYLES = {"mandatory": "bold red", "advisory": "yellow", "remediate": "cyan", "disabled": "dim"}
+PLAIN_WIDTH = 140
+
+
+def make_console() -> Console:
+    """Colour on a terminal; plain, wide-enough text otherwise (CI logs, pipes, files)."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        return Console(highlight=False, no_color=True, width=PLAIN_WIDTH, soft_wrap=True)
+    return console
+
+
+def _operation(review: StackReview, resource: RecordedResource) -> str:
+    if resource.external:
+        return "[blue]>[/] "
+    return "[green]+[/] "
+
+
+def resource_tree(review: StackReview) -> Tree:
+    """Every resource under its parent, providers at the top level, as `pulumi preview` draws them."""
+    by_parent: dict[str | None, list[RecordedResource]] = defaultdict(list)
+    for resource in review.recording.resources:
+        by_parent[resource.parent].append(resource)
+    violated = {d.urn for d in review.violations}
+    roots = by_parent[None]
+    stack = next((r for r in roots if r.type == "pulumi:pulumi:Stack"), None)
+    title = f"{escape(stack.type)}  {escape(stack.name)}" if stack else review.stack
+    tree = Tree(f"[green]+[/] {title}", guide_style="dim")
+
+    def add(branch: Tree, resource: RecordedResource) -> None:
+        mark = "  [red]![/]" if resource.urn in violated else ""
+        node = branch.add(
+            f"{_operation(review, resource)}{escape(resource.type)}  [bold]{escape(resource.name)}[/]{mark}"
+        )
+        for child in by_parent[resource.urn]:
+            add(node, child)
+
+    for resource in roots:
+        if resource is not stack:
+            add(tree, resource)
+    if stack is not None:
+        for child in by_parent[stack.urn]:
+            add(tree, child)
+    return tree
+
+
+def _grouped(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
+    groups: dict[str, list[Diagnostic]] = defaultdict(list)
+    for diagnostic in diagnostics:
+        groups[diagnostic.policy_name].append(diagnostic)
+    return dict(
+        sorted(groups.items(), key=lambda item: (item[1][0].enforcement_level != "mandatory", item[0]))
+    )
+
+
+def print_review(console: Console, review: StackReview, written: list[Path]) -> None:
+    verb = "Previewing update" if review.mode == "preview" else "Reviewing update"
+    console.print(f"[bold]{verb} ({escape(review.stack)})[/], offline under the Pulumi SDK's mock runtime")
+    console.print(resource_tree(review))
+    console.print()
+    mark = "[green]passed[/]" if review.passed else "[bold red]blocked[/]"
+    console.print(f"[bold]Policies[/] {escape(review.pack_name)}@v{escape(review.pack_version)}: {mark}")
+    for policy, diagnostics in _grouped(review.violations).items():
+        level = diagnostics[0].enforcement_level
+        severity = diagnostics[0].severity or "-"
+        console.print(
+            f"  [{LEVEL_STYLES.get(level, 'white')}]\\[{level}][/] [severity: {severity}]"
+            f" [bold]{escape(policy)}[/]"
+            f"  {len(diagnostics)} resource(s)"
+        )
+        for diagnostic in diagnostics:
+            console.print(f"    - {escape(resource_label(diagnostic.urn))}: {escape(finding(diagnostic))}")
+    if review.waivers_used:
+        console.print(f"  [cyan]waivers used[/]: {len(review.waivers_used)}")
+        for waiver in review.waivers_used:
+            console.print(f"    - {escape(resource_label(waiver.urn))}: {escape(finding(waiver))}")
+    advisory = sum(d.enforcement_level == "advisory" for d in review.violations)
+    console.print(
+        f"[bold]Summary[/]: {len(review.recording.resources)} resources, "
+        f"{len(review.mandatory_violations)} mandatory and {advisory} advisory violation(s), "
+        f"{len(review.waivers_used)} waiver(s) used, {review.timings.get('total', 0.0):.2f} s"
+    )
+    for path in written:
+        console.print(f"  wrote {escape(str(path))}")
+    console.print()
+
+
+def print_error(console: Console, stack: str, message: str) -> None:
+    console.print(f"[bold red]error[/] reviewing stack {escape(stack)}: {escape(message)}")
