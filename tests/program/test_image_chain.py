@@ -1,0 +1,128 @@
+"""The image chain: hardened repositories, builds FROM the parent's digest, and the non-building sources."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.image_specs import BASE, JAVA_RUNTIME, application_image, context_digest
+from container_platform.offline_runtime import ProgramError, StackRecording, evaluate_stack
+from tests.program.conftest import stack_config
+from tests.program.recorded import (
+    DOCKER_IMAGE,
+    ECR_LIFECYCLE,
+    ECR_REPOSITORY,
+    KMS_KEY,
+    inputs,
+    json_input,
+    outputs_of,
+)
+
+SPECS = {spec.name: spec for spec in (BASE, JAVA_RUNTIME, application_image("hello-world"))}
+
+
+def test_repositories_are_named_after_their_images(dev: StackRecording):
+    names = {inputs(r)["name"] for r in dev.of_type(ECR_REPOSITORY)}
+    assert names == {f"container-platform/{name}" for name in SPECS}
+
+
+def test_repositories_are_immutable_scanned_and_kms_encrypted(dev: StackRecording):
+    (key,) = dev.of_type(KMS_KEY)
+    key_arn = outputs_of(dev, key.urn)["arn"]
+    for repository in dev.of_type(ECR_REPOSITORY):
+        settings = inputs(repository)
+        assert settings["imageTagMutability"] == "IMMUTABLE"
+        assert settings["imageScanningConfiguration"] == {"scanOnPush": True}
+        assert settings["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": key_arn}]
+
+
+def test_lifecycle_expires_untagged_and_keeps_the_last_releases(dev: StackRecording):
+    policies = dev.of_type(ECR_LIFECYCLE)
+    assert len(policies) == 3
+    for policy in policies:
+        untagged, releases = json_input(policy, "policy")["rules"]
+        assert untagged["selection"] == {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                                         "countUnit": "days", "countNumber": 7}
+        assert releases["selection"]["countType"] == "imageCountMoreThan"
+        assert releases["selection"]["countNumber"] == 30
+        assert {untagged["action"]["type"], releases["action"]["type"]} == {"expire"}
+
+
+def test_each_image_is_built_from_its_parents_repo_digest(dev: StackRecording):
+    images = {r.name: r for r in dev.of_type(DOCKER_IMAGE)}
+    upstream = stack_config("dev")["container-platform:images"]["upstream"]
+    assert inputs(images["base"])["build"]["args"] == {"UPSTREAM": upstream}
+    for name in ("java-runtime", "hello-world"):
+        spec = SPECS[name]
+        parent_digest = outputs_of(dev, images[spec.parent].urn)["repoDigest"]
+        assert inputs(images[name])["build"]["args"] == {spec.parent_arg: parent_digest}
+        assert "@sha256:" in parent_digest
+        assert images[spec.parent].urn in images[name].dependencies
+
+
+def test_builds_use_the_spec_contexts_for_linux_amd64(dev: StackRecording):
+    for image in dev.of_type(DOCKER_IMAGE):
+        build = inputs(image)["build"]
+        spec = SPECS[image.name]
+        assert (build["context"], build["dockerfile"], build["platform"]) == (
+            spec.context, spec.dockerfile, "linux/amd64")
+
+
+def test_tags_change_with_the_context_and_the_parent_digest(dev: StackRecording):
+    images = {r.name: r for r in dev.of_type(DOCKER_IMAGE)}
+    for name, image in images.items():
+        spec = SPECS[name]
+        parent = inputs(image)["build"]["args"][spec.parent_arg]
+        tag = inputs(image)["imageName"].rsplit(":", 1)[1]
+        assert tag == f"{context_digest(spec)[:16]}-{parent.rsplit(':', 1)[1][:16]}"
+
+
+def test_registry_credentials_come_from_the_ecr_token_as_a_secret(dev: StackRecording):
+    for image in dev.of_type(DOCKER_IMAGE):
+        registry = image.inputs["registry"]
+        assert registry["username"] == "AWS"
+        assert registry["server"] == "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+        assert "4dabf18193072939515e22adb298388d" in registry["password"], "password must travel as a secret"
+
+
+def _stack_reference_config() -> dict:
+    config = stack_config("prod")
+    config["container-platform:images"] = {"source": "stackReference",
+                                           "stackReference": "bank/container-platform/dev"}
+    return config
+
+
+def test_stack_reference_source_deploys_the_source_stacks_digests(dev: StackRecording):
+    recording = evaluate_stack("prod", config=_stack_reference_config(),
+                               stack_references={"bank/container-platform/dev": dev.outputs})
+    assert recording.outputs["imageDigests"] == dev.outputs["imageDigests"]
+    assert not [r for r in recording.resources if r.type.startswith("docker:")]
+    assert not recording.of_type(ECR_REPOSITORY)
+
+
+TAGGED = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/container-platform/hello-world:latest"
+
+
+@pytest.mark.parametrize(
+    ("hello_world", "message"),
+    [(None, "imageDigests.hello-world is missing"), (TAGGED, "names the tag 'latest'")],
+)
+def test_stack_reference_refuses_missing_or_tagged_images(hello_world: str | None, message: str,
+                                                          dev: StackRecording):
+    digests = {name: ref for name, ref in dev.outputs["imageDigests"].items() if name != "hello-world"}
+    if hello_world is not None:
+        digests["hello-world"] = hello_world
+    with pytest.raises(ProgramError, match=message):
+        evaluate_stack("prod", config=_stack_reference_config(),
+                       stack_references={"bank/container-platform/dev": {"imageDigests": digests}})
+
+
+def test_kms_key_rotates_and_lets_logs_use_it_only_for_own_log_groups(prod: StackRecording):
+    (key,) = prod.of_type(KMS_KEY)
+    assert inputs(key)["enableKeyRotation"] is True
+    statements = {s["Sid"]: s for s in json.loads(inputs(key)["policy"])["Statement"]}
+    logs = statements["CloudWatchLogsEncryptsOwnLogGroups"]
+    assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
+        "arn:aws:logs:eu-west-1:123456789012:log-group:*")

@@ -1,0 +1,85 @@
+"""Both stacks evaluate under the mock runtime and export what promotion and the review read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from container_platform.offline_runtime import UNKNOWN, StackRecording, evaluate_stack
+from tests.program.conftest import forty_services_config
+from tests.program.recorded import DOCKER_IMAGE, ECR_REPOSITORY, ECS_SERVICE, inputs, is_custom_resource
+
+DIGEST_REFERENCE = re.compile(
+    r"^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com/container-platform/(?P<name>[a-z-]+)@sha256:[0-9a-f]{64}$"
+)
+CHAIN = {"base", "java-runtime", "hello-world"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_exports_a_digest_reference_per_image(stack: str, dev: StackRecording, prod: StackRecording):
+    recording = {"dev": dev, "prod": prod}[stack]
+    digests = recording.outputs["imageDigests"]
+    assert set(digests) == CHAIN
+    for name, reference in digests.items():
+        match = DIGEST_REFERENCE.match(reference)
+        assert match and match["name"] == name, reference
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_exports_url_cluster_and_service_names(stack: str, dev: StackRecording, prod: StackRecording):
+    recording = {"dev": dev, "prod": prod}[stack]
+    scheme = "http" if stack == "dev" else "https"
+    assert recording.outputs["url"].startswith(f"{scheme}://")
+    assert recording.outputs["clusterName"].startswith(f"{stack}-")
+    assert set(recording.outputs["serviceNames"]) == {"hello-world"}
+
+
+def test_dev_builds_the_chain_and_prod_builds_nothing(dev: StackRecording, prod: StackRecording):
+    assert {r.name for r in dev.of_type(DOCKER_IMAGE)} == CHAIN
+    assert not [r for r in prod.resources if r.type.startswith("docker:")]
+    assert not prod.of_type(ECR_REPOSITORY)
+
+
+def test_prod_deploys_the_pinned_digests(prod: StackRecording):
+    from tests.program.conftest import stack_config
+
+    pinned = stack_config("prod")["container-platform:images"]["pinned"]
+    assert prod.outputs["imageDigests"] == pinned
+
+
+def test_dev_preview_evaluates_with_unknown_digests(dev_preview: StackRecording):
+    assert dev_preview.preview
+    assert set(dev_preview.outputs["imageDigests"]) == CHAIN
+    assert set(dev_preview.outputs["imageDigests"].values()) == {UNKNOWN}
+
+
+def test_prod_runs_at_least_two_tasks(prod: StackRecording):
+    (service,) = prod.of_type(ECS_SERVICE)
+    assert inputs(service)["desiredCount"] >= 2
+
+
+def test_every_aws_resource_has_a_parent_component(dev: StackRecording, prod: StackRecording):
+    for recording in (dev, prod):
+        components = {r.urn for r in recording.resources if not r.custom and r.type.startswith("container-platform:")}
+        orphans = [r.name for r in recording.resources if is_custom_resource(r) and r.parent not in components]
+        assert not orphans
+
+
+def test_taggable_resources_carry_environment_application_and_managed_by(prod: StackRecording):
+    tagged = [r for r in prod.resources if is_custom_resource(r) and "tags" in inputs(r)]
+    assert len(tagged) > 20
+    for resource in tagged:
+        tags = inputs(resource)["tags"]
+        if isinstance(tags, list):  # an Auto Scaling group's tags are key/value records
+            tags = {tag["key"]: tag["value"] for tag in tags}
+        assert {"environment", "application", "managed-by"} <= set(tags), resource.name
+        assert tags["environment"] == "prod"
+
+
+@pytest.mark.slow
+def test_forty_services_over_eight_applications_evaluate():
+    recording = evaluate_stack("scale", config=forty_services_config())
+    assert len(recording.of_type(ECS_SERVICE)) == 40
+    assert len(recording.outputs["imageDigests"]) == 10
+    assert len(recording.outputs["serviceNames"]) == 40
