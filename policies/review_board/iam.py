@@ -46,9 +46,10 @@ EVERYTHING = "*"
 CREDENTIAL_ACTIONS = frozenset(
     a.lower() for a in (*ACTIONS_THAT_RETURN_CREDENTIALS, *READ_ONLY_DATA_EXFILTRATION_ACTIONS)
 )
+PASS_ROLE = "iam:passrole"  # ECS needs it, scoped to the task roles: judged on its resources instead
 IAM_PERMISSIONS_MANAGEMENT = frozenset(
     a.lower() for a in get_actions_with_access_level("iam", "Permissions management")
-)
+) - {PASS_ROLE}
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def _privilege_escalation(resource: Resource, _config: Mapping[str, Any]) -> Ite
                 f"{doc.where} allows IAM permissions management {managing}; it could grant itself more. "
                 "Fix: remove these actions; permissions change only through reviewed code."
             )
-        if "iam:passrole" in grants.allowed_on_everything:
+        if PASS_ROLE in grants.allowed_on_everything:
             yield Violation(
                 f"{doc.where} allows iam:PassRole on Resource '*'. Fix: scope it to the ARNs of the roles "
                 "it must pass, with an iam:PassedToService condition."

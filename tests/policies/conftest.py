@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from container_platform.analyzer_client import PolicyPackProcess
-from tests.policies.helpers import PACK_DIR, PROJECT, Pack
+from tests.policies.helpers import PACK_DIR, PROJECT, TEST_CONFIG, Pack
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +18,7 @@ def pack_process() -> Iterator[PolicyPackProcess]:
 
 @pytest.fixture
 def pack(pack_process: PolicyPackProcess) -> Iterator[Pack]:
-    """The shared process, reset to the pack's defaults (every policy mandatory) around each test."""
-    pack_process.configure({"all": "mandatory", "waivers-used": "advisory"}, source="test defaults")
+    """The shared process with every policy mandatory and test approvals, reset after each test."""
+    pack_process.configure(TEST_CONFIG, source="test defaults")
     yield Pack(pack_process)
-    pack_process.configure({"all": "mandatory", "waivers-used": "advisory"}, source="test defaults")
+    pack_process.configure(TEST_CONFIG, source="test defaults")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,16 +12,69 @@ from container_platform.analyzer_client import Analysis, AnalyzedResource, Polic
 ROOT = Path(__file__).resolve().parents[2]
 PACK_DIR = ROOT / "policies"
 PROJECT = "container-platform"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown sentinel, as inputs carry it
+REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+DIGEST = "sha256:" + "ab" * 32
+APP_IMAGE = f"{REGISTRY}/container-platform/hello-world@{DIGEST}"
+UPSTREAM = "quay.io/centos/centos:stream9@sha256:" + "cd" * 32
+APPROVALS = {
+    "approvedRegistries": [REGISTRY],
+    "approvedRepositories": [
+        "container-platform/base",
+        "container-platform/java-runtime",
+        "container-platform/hello-world",
+    ],
+}
+TEST_CONFIG: dict[str, Any] = {
+    "all": "mandatory",
+    "waivers-used": "advisory",
+    "approved-container-images": APPROVALS,
+    "approved-base-images": {**APPROVALS, "approvedUpstreams": [UPSTREAM]},
+}
+
+
+def secret(value: Any) -> dict[str, Any]:
+    """A secret as the engine wraps it on the wire."""
+    return {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": value}
 
 
 def resource(
-    type_token: str, name: str, properties: Mapping[str, Any], stack: str = "test"
+    type_token: str, name: str, properties: Mapping[str, Any], parent_type: str = ""
 ) -> AnalyzedResource:
+    qualified = f"{parent_type}${type_token}" if parent_type else type_token
     return AnalyzedResource(
-        urn=f"urn:pulumi:{stack}::{PROJECT}::{type_token}::{name}",
+        urn=f"urn:pulumi:test::{PROJECT}::{qualified}::{name}",
         type=type_token,
         name=name,
         properties=properties,
+    )
+
+
+def container(**overrides: Any) -> dict[str, Any]:
+    """A container definition that passes every container rule; override fields to break one."""
+    return {
+        "name": "app",
+        "image": APP_IMAGE,
+        "essential": True,
+        "user": "10001:10001",
+        "readonlyRootFilesystem": True,
+        "privileged": False,
+        "portMappings": [{"containerPort": 8080.0, "protocol": "tcp"}],
+        **overrides,
+    }
+
+
+def task_definition(*containers: dict[str, Any], name: str = "web-task", **props: Any) -> AnalyzedResource:
+    return resource(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        name,
+        {
+            "family": name,
+            "containerDefinitions": json.dumps(list(containers) or [container()]),
+            "executionRoleArn": "arn:aws:iam::123456789012:role/web-execution",
+            "taskRoleArn": "arn:aws:iam::123456789012:role/web-task",
+            **props,
+        },
     )
 
 
@@ -37,7 +91,20 @@ class Pack:
         return self.process.analyze_resource(res)
 
     def violations(self, res: AnalyzedResource, policy: str) -> list[str]:
-        return [d.message for d in self.analyze(res).diagnostics if d.policy_name == policy]
+        found = [d for d in self.analyze(res).diagnostics if d.policy_name == policy]
+        return [d.message for d in found]
 
     def unchecked(self, res: AnalyzedResource, policy: str) -> list[str]:
         return [n.reason for n in self.analyze(res).not_applicable if n.policy_name == policy]
+
+
+def assert_verdict(pack: Pack, res: AnalyzedResource, policy: str, expected: str | None) -> None:
+    """`expected` None: compliant; else a violation names the resource, contains `expected`, and a fix."""
+    messages = pack.violations(res, policy)
+    if expected is None:
+        assert messages == [], messages
+        return
+    assert messages, f"{policy} did not flag {res.name}"
+    matching = [m for m in messages if expected in m]
+    assert matching, f"none of {messages} mentions {expected!r}"
+    assert repr(res.name) in matching[0] and "Fix" in matching[0], matching[0]

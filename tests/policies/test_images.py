@@ -1,0 +1,178 @@
+"""Question 1: task images and every Dockerfile FROM come from approved, digest-pinned sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.policies.helpers import (
+    DIGEST,
+    REGISTRY,
+    UPSTREAM,
+    assert_verdict,
+    container,
+    resource,
+    task_definition,
+)
+
+IMAGE = "docker:index/image:Image"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        pytest.param(task_definition(container()), None, id="compliant: approved repository by digest"),
+        pytest.param(
+            task_definition(container(), container(name="sidecar", image="nginx:latest")),
+            "'nginx:latest': a bare Docker Hub name",
+            id="violating: sidecar from Docker Hub",
+        ),
+        pytest.param(
+            task_definition(container(image=f"{REGISTRY}/container-platform/hello-world:latest")),
+            "tag 'latest' not pinned by digest",
+            id="violating: tag latest",
+        ),
+        pytest.param(
+            task_definition(container(image=f"{REGISTRY}/container-platform/hello-world")),
+            "tag 'latest (implied)' not pinned by digest",
+            id="violating: no tag at all",
+        ),
+        pytest.param(
+            task_definition(container(image=f"public.ecr.aws/nginx/nginx@{DIGEST}")),
+            "registry 'public.ecr.aws' is not approved",
+            id="violating: public registry",
+        ),
+        pytest.param(
+            task_definition(container(image=f"{REGISTRY}/someone-else/app@{DIGEST}")),
+            "repository 'someone-else/app' is not approved",
+            id="violating: unapproved repository",
+        ),
+        pytest.param(
+            task_definition(container(image="Not A Reference")),
+            "not a valid image reference",
+            id="violating: malformed reference",
+        ),
+    ],
+)
+def test_task_images_come_from_approved_repositories_by_digest(pack, task, expected):
+    assert_verdict(pack, task, "approved-container-images", expected)
+
+
+def test_task_images_may_use_tags_where_digests_are_not_required(pack):
+    pack.configure(
+        {
+            "approved-container-images": {
+                "approvedRegistries": [REGISTRY],
+                "approvedRepositories": ["container-platform/hello-world"],
+                "requireDigest": False,
+            }
+        }
+    )
+    tagged = task_definition(container(image=f"{REGISTRY}/container-platform/hello-world:1.2.3"))
+    assert pack.violations(tagged, "approved-container-images") == []
+
+
+def docker_image(tmp_path, dockerfile: str, *, args=None, context="images/app", name="app", image_name=None):
+    path = tmp_path / "Dockerfile"
+    path.write_text(dockerfile)
+    return resource(
+        IMAGE,
+        name,
+        {
+            "build": {"context": context, "dockerfile": str(path), "args": args or {}},
+            "imageName": image_name or f"{REGISTRY}/container-platform/{name}:abc123",
+        },
+    )
+
+
+RUNTIME = f"{REGISTRY}/container-platform/java-runtime@{DIGEST}"
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "args", "expected"),
+    [
+        pytest.param(f"FROM {UPSTREAM}\n", {}, None, id="compliant: approved upstream by digest"),
+        pytest.param(
+            "ARG RUNTIME_IMAGE\nFROM ${RUNTIME_IMAGE} AS build\nRUN true\nFROM build\n",
+            {"RUNTIME_IMAGE": RUNTIME},
+            None,
+            id="compliant: internal image from build arg, later stage FROM an earlier one",
+        ),
+        pytest.param(
+            f"ARG UPSTREAM={UPSTREAM}\nFROM $UPSTREAM\n", {}, None, id="compliant: ARG default applied"
+        ),
+        pytest.param(
+            "ARG UPSTREAM=centos:latest\nFROM ${UPSTREAM}\n",
+            {"UPSTREAM": UPSTREAM},
+            None,
+            id="compliant: build arg overrides an unapproved default",
+        ),
+        pytest.param(
+            f"ARG UPSTREAM={UPSTREAM}\nFROM ${{UPSTREAM}}\n",
+            {"UPSTREAM": "centos:7"},
+            "FROM 'centos:7'",
+            id="violating: build arg overrides an approved default",
+        ),
+        pytest.param("FROM centos:7\n", {}, "FROM 'centos:7' is neither", id="violating: upstream by tag"),
+        pytest.param(
+            f"FROM {UPSTREAM}\nFROM alpine@{DIGEST}\n",
+            {},
+            "line 2 ('FROM alpine@",
+            id="violating: second stage from an unapproved image",
+        ),
+        pytest.param(
+            "FROM quay.io/centos/centos@sha256:" + "00" * 32 + "\n",
+            {},
+            "is neither an approved upstream",
+            id="violating: approved upstream, other digest",
+        ),
+        pytest.param(
+            f"FROM {REGISTRY}/container-platform/java-runtime:latest\n",
+            {},
+            "is not pinned by digest",
+            id="violating: internal image by tag",
+        ),
+        pytest.param(
+            "FROM --platform=linux/amd64 ${MISSING:-ubuntu:22.04}\n",
+            {},
+            "FROM 'ubuntu:22.04'",
+            id="violating: default inside a substitution, platform flag",
+        ),
+    ],
+)
+def test_every_dockerfile_from_is_an_approved_base(pack, tmp_path, dockerfile, args, expected):
+    assert_verdict(pack, docker_image(tmp_path, dockerfile, args=args), "approved-base-images", expected)
+
+
+def test_dockerfile_paths_are_relative_to_the_project_root(pack):
+    base = resource(
+        IMAGE,
+        "base",
+        {
+            "build": {
+                "context": "images/base",
+                "dockerfile": "images/base/Dockerfile",
+                "args": {"UPSTREAM": UPSTREAM},
+            },
+            "imageName": f"{REGISTRY}/container-platform/base:abc",
+        },
+    )
+    assert pack.violations(base, "approved-base-images") == []
+    pack.configure({"approved-base-images": {"approvedUpstreams": [UPSTREAM], "projectRoot": "/nonexistent"}})
+    assert_verdict(pack, base, "approved-base-images", "cannot read its Dockerfile 'images/base/Dockerfile'")
+
+
+@pytest.mark.parametrize(
+    ("context", "image_name", "expected"),
+    [
+        pytest.param("images/app", f"{REGISTRY}/container-platform/app:1", None, id="compliant: same name"),
+        pytest.param(
+            "images/app",
+            f"{REGISTRY}/container-platform/other:1",
+            "pushes it to repository 'container-platform/other'",
+            id="violating: pushed under another name",
+        ),
+    ],
+)
+def test_images_are_pushed_to_the_repository_named_after_them(pack, tmp_path, context, image_name, expected):
+    image = docker_image(tmp_path, f"FROM {UPSTREAM}\n", context=context, image_name=image_name)
+    assert_verdict(pack, image, "image-repository-matches-name", expected)

@@ -1,0 +1,277 @@
+"""Question 2: only the load balancer is reachable from CIDRs, on allowed ports; nothing else is exposed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.policies.helpers import assert_verdict, container, resource, task_definition
+
+LB = "container-platform:index:LoadBalancer"
+APP = "container-platform:index:WebService"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+VPC_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+
+
+def vpc_ingress(name, parent, *, protocol="tcp", low=443.0, high=443.0, **source):
+    props = {"ipProtocol": protocol, "fromPort": low, "toPort": high, "securityGroupId": "sg-1", **source}
+    return resource(VPC_INGRESS, name, props, parent_type=parent)
+
+
+def sg_rule(name, parent, *, protocol="tcp", low=443.0, high=443.0, kind="ingress", **source):
+    props = {
+        "type": kind,
+        "protocol": protocol,
+        "fromPort": low,
+        "toPort": high,
+        "securityGroupId": "sg-1",
+        **source,
+    }
+    return resource(SG_RULE, name, props, parent_type=parent)
+
+
+def group(name, parent, *rules):
+    return resource(SG, name, {"vpcId": "vpc-1", "ingress": list(rules)}, parent_type=parent)
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        pytest.param(
+            vpc_ingress("lb-443", LB, cidrIpv4="0.0.0.0/0"), None, id="compliant: LB 443 from anywhere"
+        ),
+        pytest.param(
+            vpc_ingress("lb-80-v6", LB, low=80.0, high=80.0, cidrIpv6="::/0"),
+            None,
+            id="compliant: LB 80, IPv6",
+        ),
+        pytest.param(
+            vpc_ingress("app-from-lb", APP, low=8080.0, high=8080.0, referencedSecurityGroupId="sg-lb"),
+            None,
+            id="compliant: app port from the LB's group",
+        ),
+        pytest.param(
+            vpc_ingress("lb-ssh", LB, low=22.0, high=22.0, cidrIpv4="0.0.0.0/0"),
+            "including [22]",
+            id="violating: LB 22 from anywhere",
+        ),
+        pytest.param(
+            vpc_ingress("lb-range", LB, low=0.0, high=1024.0, cidrIpv6="::/0"),
+            "ports 0-1024 to CIDR ::/0",
+            id="violating: LB range covering more than 80/443, IPv6",
+        ),
+        pytest.param(
+            vpc_ingress("lb-all", LB, protocol="-1", low=None, high=None, cidrIpv4="10.0.0.0/8"),
+            "all ports (protocol -1)",
+            id="violating: LB protocol -1",
+        ),
+        pytest.param(
+            vpc_ingress("app-8080", APP, low=8080.0, high=8080.0, cidrIpv4="10.0.0.0/8"),
+            "only the load balancer's groups",
+            id="violating: app port from a CIDR",
+        ),
+        pytest.param(
+            vpc_ingress("app-prefix-list", APP, prefixListId="pl-123"),
+            "to CIDR pl-123",
+            id="violating: app group from a prefix list",
+        ),
+        pytest.param(
+            sg_rule("lb-rule-443", LB, cidrBlocks=["0.0.0.0/0"]),
+            None,
+            id="compliant: SecurityGroupRule LB 443",
+        ),
+        pytest.param(
+            sg_rule("app-rule-all", APP, protocol="all", low=0.0, high=0.0, ipv6CidrBlocks=["::/0"]),
+            "all ports (protocol -1)",
+            id="violating: SecurityGroupRule protocol all, IPv6",
+        ),
+        pytest.param(
+            sg_rule("app-egress", APP, kind="egress", cidrBlocks=["0.0.0.0/0"]),
+            None,
+            id="compliant: egress rule",
+        ),
+        pytest.param(
+            group(
+                "lb-inline",
+                LB,
+                {"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["0.0.0.0/0"]},
+            ),
+            None,
+            id="compliant: inline LB rule",
+        ),
+        pytest.param(
+            group(
+                "app-inline",
+                APP,
+                {"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": ["10.0.0.0/8"]},
+            ),
+            "opens ports 22-22 to CIDR 10.0.0.0/8",
+            id="violating: inline SSH from a CIDR",
+        ),
+        pytest.param(
+            group(
+                "app-icmp",
+                APP,
+                {"protocol": "icmp", "fromPort": -1.0, "toPort": -1.0, "cidrBlocks": ["10.0.0.0/8"]},
+            ),
+            None,
+            id="compliant: ICMP opens no port",
+        ),
+    ],
+)
+def test_ingress_from_cidrs_only_to_the_load_balancer_on_public_ports(pack, rule, expected):
+    assert_verdict(pack, rule, "ingress-allowed-ports", expected)
+
+
+LISTENER = "aws:lb/listener:Listener"
+REDIRECT = {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+FORWARD = {"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/x/y"}
+
+
+def listener(name, **props):
+    return resource(LISTENER, name, props)
+
+
+@pytest.mark.parametrize(
+    ("res", "expected"),
+    [
+        pytest.param(
+            listener(
+                "https",
+                protocol="HTTPS",
+                port=443.0,
+                sslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+                defaultActions=[FORWARD],
+            ),
+            None,
+            id="compliant: HTTPS with TLS 1.3 policy",
+        ),
+        pytest.param(
+            listener("redirect", protocol="HTTP", port=80.0, defaultActions=[REDIRECT]),
+            None,
+            id="compliant: redirect",
+        ),
+        pytest.param(
+            listener(
+                "old-tls",
+                protocol="HTTPS",
+                port=443.0,
+                sslPolicy="ELBSecurityPolicy-2016-08",
+                defaultActions=[FORWARD],
+            ),
+            "TLS policy 'ELBSecurityPolicy-2016-08'",
+            id="violating: outdated TLS policy",
+        ),
+        pytest.param(
+            listener("plain", protocol="HTTP", port=80.0, defaultActions=[FORWARD]),
+            "serves plain HTTP (default actions ['forward'])",
+            id="violating: plain HTTP forward",
+        ),
+        pytest.param(
+            listener(
+                "odd-port",
+                protocol="HTTPS",
+                port=8443.0,
+                sslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+                defaultActions=[FORWARD],
+            ),
+            "listens on port 8443.0",
+            id="violating: port outside the allowlist",
+        ),
+        pytest.param(
+            listener("tcp", protocol="TCP", port=443.0, defaultActions=[FORWARD]),
+            "speaks 'TCP'",
+            id="violating: not HTTP(S)",
+        ),
+    ],
+)
+def test_listeners_serve_https_and_http_only_redirects(pack, res, expected):
+    assert_verdict(pack, res, "listener-https-only", expected)
+
+
+def test_plain_http_listener_allowed_where_the_stack_says_so(pack):
+    pack.configure({"listener-https-only": {"allowPlainHttp": True}})
+    assert (
+        pack.violations(
+            listener("dev-http", protocol="HTTP", port=80.0, defaultActions=[FORWARD]), "listener-https-only"
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        pytest.param(task_definition(container()), None, id="compliant: 8080"),
+        pytest.param(
+            task_definition(container(portMappings=[{"containerPort": 8080.0, "hostPort": 0.0}])),
+            None,
+            id="compliant: dynamic host port",
+        ),
+        pytest.param(
+            task_definition(container(), container(name="ssh", portMappings=[{"containerPort": 22.0}])),
+            "maps containerPort 22.0",
+            id="violating: sidecar on 22",
+        ),
+        pytest.param(
+            task_definition(container(portMappings=[{"containerPort": 8080.0, "hostPort": 80.0}])),
+            "maps hostPort 80.0",
+            id="violating: host port 80",
+        ),
+    ],
+)
+def test_containers_map_only_allowed_ports(pack, task, expected):
+    assert_verdict(pack, task, "container-ports-allowed", expected)
+
+
+def test_forbidden_ports_win_over_allowed_ports(pack):
+    pack.configure({"container-ports-allowed": {"allowedPorts": [22, 8080]}})
+    ssh = task_definition(container(portMappings=[{"containerPort": 22.0}]))
+    assert_verdict(pack, ssh, "container-ports-allowed", "maps containerPort 22.0")
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "args", "expected"),
+    [
+        pytest.param("FROM scratch\nEXPOSE 8080\n", {}, None, id="compliant: 8080"),
+        pytest.param(
+            "FROM scratch\nARG PORT=8080\nEXPOSE ${PORT}/tcp\n", {}, None, id="compliant: ARG default"
+        ),
+        pytest.param("FROM scratch\nEXPOSE 8080 22\n", {}, "exposes '22'", id="violating: 22"),
+        pytest.param(
+            "FROM scratch\nARG PORT=8080\nEXPOSE $PORT\n",
+            {"PORT": "9000"},
+            "exposes '9000'",
+            id="violating: build arg",
+        ),
+        pytest.param(
+            "FROM scratch\nEXPOSE 8000-8100/tcp\n", {}, "exposes '8000-8100/tcp'", id="violating: range"
+        ),
+    ],
+)
+def test_dockerfiles_expose_only_allowed_ports(pack, tmp_path, dockerfile, args, expected):
+    path = tmp_path / "Dockerfile"
+    path.write_text(dockerfile)
+    image = resource(
+        "docker:index/image:Image",
+        "app",
+        {"build": {"context": "images/app", "dockerfile": str(path), "args": args}},
+    )
+    assert_verdict(pack, image, "dockerfile-expose-allowed", expected)
+
+
+SERVICE = "aws:ecs/service:Service"
+
+
+@pytest.mark.parametrize(
+    ("assign", "expected"),
+    [
+        pytest.param(False, None, id="compliant: no public IP"),
+        pytest.param(True, "assigns public IPs", id="violating: public IP"),
+    ],
+)
+def test_services_assign_no_public_ips(pack, assign, expected):
+    service = resource(
+        SERVICE, "web", {"networkConfiguration": {"subnets": ["subnet-1"], "assignPublicIp": assign}}
+    )
+    assert_verdict(pack, service, "service-no-public-ip", expected)
