@@ -60,18 +60,44 @@ class PolicyConfigFile:
         return [str(reference) for reference in promoted]
 
     def with_promoted_images(self, references: Sequence[str]) -> str:
-        """The file's new text, every other setting and key order kept."""
+        """The file's new text: only the list changes when it exists; otherwise the file is re-dumped."""
         document = json.loads(self.text)
         settings = document.get(PROMOTED_POLICY)
         if not isinstance(settings, dict):
             settings = {} if settings is None else {"enforcementLevel": settings}
             document[PROMOTED_POLICY] = settings
         settings[PROMOTED_IMAGES] = list(references)
+        spliced = _splice_list(self.text, list(references))
+        if spliced is not None and json.loads(spliced) == document:
+            return spliced
         return json.dumps(document, indent=_indent_of(self.text), ensure_ascii=False) + "\n"
 
 
+def _splice_list(text: str, references: list[str]) -> str | None:
+    """`text` with the existing `promotedImages` array replaced in place, or None when there is none.
+
+    The JSON module keeps no layout, and the policy config is hand-written (short lists on one line), so
+    re-dumping it would put unrelated lines in the promotion's diff.
+    """
+    policy = text.find(f'"{PROMOTED_POLICY}"')
+    key = text.find(f'"{PROMOTED_IMAGES}"', policy) if policy >= 0 else -1
+    start = text.find("[", key) if key >= 0 else -1
+    if start < 0:
+        return None
+    try:
+        _, end = json.JSONDecoder().raw_decode(text, start)
+    except json.JSONDecodeError:
+        return None
+    line_start = text.rfind("\n", 0, key) + 1
+    indent = " " * (key - line_start)
+    step = " " * _indent_of(text)
+    items = ",\n".join(f"{indent}{step}{json.dumps(reference)}" for reference in references)
+    array = f"[\n{items}\n{indent}]" if references else "[]"
+    return text[:start] + array + text[end:]
+
+
 def _indent_of(text: str) -> int:
-    """The file's own indentation, so only the changed lines show in the diff."""
+    """The file's own indentation step."""
     for line in text.splitlines()[1:]:
         stripped = line.lstrip(" ")
         if stripped and len(stripped) < len(line):

@@ -176,9 +176,10 @@ def _still_promoted(
     """The pinned digests a promotion recorded: this one's, and earlier ones' still pinned.
 
     A digest someone pinned by hand stays out of the list, so the `prod-images-promoted` policy blocks it.
+    The list follows the stack file's image order, so a reviewer reads the two side by side.
     """
     recorded = set(previously_promoted) | set(promoted_now.values())
-    return sorted({reference for reference in pinned.values() if reference in recorded})
+    return list(dict.fromkeys(reference for reference in pinned.values() if reference in recorded))
 
 
 def _print_diff(path: Path, project_dir: Path, old_text: str, new_text: str) -> None:
