@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -313,3 +315,18 @@ def test_without_the_pulumi_cli_the_outputs_file_is_required(project, tmp_path, 
     out = capsys.readouterr().out
     assert "the Pulumi CLI is not on PATH" in out
     assert "pass --outputs FILE holding the JSON of `pulumi stack output --json --stack dev`" in out
+
+
+def test_the_project_cli_runs_promote(project):
+    outputs = write_outputs(project, DEV_DIGESTS)
+    result = subprocess.run(
+        [sys.executable, "-m", "container_platform", "promote", "--from", "dev", "--to", "prod",
+         "--project-dir", str(project), "--outputs", str(outputs), "--dry-run"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert f"+      base: {DEV_DIGESTS['base']}" in result.stdout
