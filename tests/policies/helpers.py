@@ -84,8 +84,9 @@ class Pack:
     def __init__(self, process: PolicyPackProcess) -> None:
         self.process = process
 
-    def configure(self, config: Mapping[str, Any]) -> None:
-        self.process.configure(config, source="test config")
+    def configure(self, overrides: Mapping[str, Any]) -> None:
+        """TEST_CONFIG with some policies' entries replaced, as one `--policy-pack-config` document."""
+        self.process.configure({**TEST_CONFIG, **overrides}, source="test config")
 
     def analyze(self, res: AnalyzedResource) -> Analysis:
         return self.process.analyze_resource(res)

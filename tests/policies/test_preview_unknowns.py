@@ -1,0 +1,167 @@
+"""Inputs as the engine sends them: unknowns during preview, secrets wrapped, numbers as floats.
+
+No policy may crash on them; each checks what is known, says what it could not check, and blocks at
+update once the value is known.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.policies.helpers import UNKNOWN, container, resource, secret, task_definition
+
+
+def not_crashed(analysis):
+    """The SDK turns a policy that tripped over an unknown into this generic advisory message."""
+    return [d.message for d in analysis.diagnostics if "can't run policy" in d.message]
+
+
+PREVIEW_CASES = [
+    ("approved-container-images", task_definition(container(image=UNKNOWN)), "image of container 'app'"),
+    ("container-not-root", task_definition(containerDefinitions=UNKNOWN), "containerDefinitions"),
+    (
+        "task-roles-distinct",
+        task_definition(container(), taskRoleArn=UNKNOWN),
+        "executionRoleArn and taskRoleArn",
+    ),
+    (
+        "iam-resources-scoped",
+        resource("aws:iam/rolePolicy:RolePolicy", "exec", {"role": UNKNOWN, "policy": UNKNOWN}),
+        "policy",
+    ),
+    (
+        "iam-trust-named-services",
+        resource("aws:iam/role:Role", "r", {"assumeRolePolicy": UNKNOWN}),
+        "assumeRolePolicy",
+    ),
+    (
+        "ingress-allowed-ports",
+        resource(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "in",
+            {"ipProtocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrIpv4": UNKNOWN},
+        ),
+        "CIDR sources",
+    ),
+    (
+        "listener-https-only",
+        resource("aws:lb/listener:Listener", "l", {"protocol": "HTTPS", "port": 443.0, "sslPolicy": UNKNOWN}),
+        "sslPolicy",
+    ),
+    (
+        "service-no-public-ip",
+        resource("aws:ecs/service:Service", "s", {"networkConfiguration": UNKNOWN}),
+        "networkConfiguration",
+    ),
+    (
+        "launch-template-imdsv2",
+        resource("aws:ec2/launchTemplate:LaunchTemplate", "lt", {"metadataOptions": UNKNOWN}),
+        "metadataOptions",
+    ),
+    (
+        "log-group-retention",
+        resource("aws:cloudwatch/logGroup:LogGroup", "lg", {"retentionInDays": UNKNOWN}),
+        "retentionInDays",
+    ),
+    (
+        "ecr-immutable-tags",
+        resource("aws:ecr/repository:Repository", "r", {"imageTagMutability": UNKNOWN}),
+        "imageTagMutability",
+    ),
+    (
+        "approved-base-images",
+        resource(
+            "docker:index/image:Image",
+            "java-runtime",
+            {
+                "build": {
+                    "context": "images/java-runtime",
+                    "dockerfile": "images/java-runtime/Dockerfile",
+                    "args": {"BASE_IMAGE": UNKNOWN},
+                },
+                "imageName": UNKNOWN,
+            },
+        ),
+        "build arg BASE_IMAGE is not known yet",
+    ),
+    (
+        "image-repository-matches-name",
+        resource(
+            "docker:index/image:Image", "app", {"build": {"context": "images/app"}, "imageName": UNKNOWN}
+        ),
+        "imageName",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy", "res", "unknown"),
+    PREVIEW_CASES,
+    ids=[f"{p} {r.name}" for p, r, _ in PREVIEW_CASES],
+)
+def test_unknown_values_are_named_not_crashed_on(pack, policy, res, unknown):
+    analysis = pack.analyze(res)
+    assert not_crashed(analysis) == []
+    assert [d.message for d in analysis.diagnostics if d.policy_name == policy] == []
+    reasons = [n.reason for n in analysis.not_applicable if n.policy_name == policy]
+    assert len(reasons) == 1 and unknown in reasons[0] and repr(res.name) in reasons[0], reasons
+
+
+def test_known_parts_are_still_checked_beside_unknown_ones(pack):
+    task = task_definition(container(image=UNKNOWN), container(name="sidecar", image="nginx:latest"))
+    analysis = pack.analyze(task)
+    flagged = [d.message for d in analysis.diagnostics if d.policy_name == "approved-container-images"]
+    assert any("'sidecar'" in m for m in flagged)
+    assert any("image of container 'app'" in n.reason for n in analysis.not_applicable)
+
+
+def test_same_policy_blocks_at_update_once_the_value_is_known(pack):
+    preview = task_definition(container(image=UNKNOWN))
+    update = task_definition(container(image="nginx:latest"))
+    assert pack.violations(preview, "approved-container-images") == []
+    assert pack.violations(update, "approved-container-images")
+
+
+def test_secret_wrapped_inputs_are_judged_by_their_value(pack):
+    task = task_definition(container(), containerDefinitions=secret(json.dumps([container(privileged=True)])))
+    assert pack.violations(task, "container-not-privileged")
+    policy = resource(
+        "aws:iam/rolePolicy:RolePolicy",
+        "exec",
+        {
+            "role": "r",
+            "policy": secret(
+                json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+            ),
+        },
+    )
+    assert pack.violations(policy, "iam-no-wildcard-actions")
+
+
+def test_container_definitions_as_a_list_and_numbers_as_floats(pack):
+    listed = resource(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "listed",
+        {
+            "containerDefinitions": [container(portMappings=[{"containerPort": 22.0}])],
+        },
+    )
+    assert pack.violations(listed, "container-ports-allowed")
+
+
+def test_unknown_element_inside_a_list_leaves_the_rest_checked(pack):
+    group = resource(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "app-sg",
+        {
+            "ingress": [
+                UNKNOWN,
+                {"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": ["0.0.0.0/0"]},
+            ]
+        },
+    )
+    analysis = pack.analyze(group)
+    assert [d for d in analysis.diagnostics if d.policy_name == "ingress-allowed-ports"]
+    assert [n for n in analysis.not_applicable if n.policy_name == "ingress-allowed-ports"]
