@@ -43,8 +43,9 @@ def verify_in_ecr(
             )
             continue
         region = reference.ecr_region
-        client = clients.setdefault(region, boto3.client("ecr", region_name=region))
-        refusals.extend(_refusals_for(client, name, reference, block_at))
+        if region not in clients:
+            clients[region] = boto3.client("ecr", region_name=region)
+        refusals.extend(_refusals_for(clients[region], name, reference, block_at))
     return refusals
 
 

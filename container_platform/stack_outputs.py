@@ -72,4 +72,9 @@ def _run_pulumi_stack_output(pulumi: str, stack: str, project_dir: Path) -> obje
             f"`pulumi stack output --json --stack {stack}` failed ({result.returncode}): "
             f"{result.stderr.strip()}"
         )
-    return json.loads(result.stdout)
+    try:
+        return json.loads(result.stdout)
+    except json.JSONDecodeError as error:
+        raise StackOutputsError(
+            f"`pulumi stack output --json --stack {stack}` printed no JSON ({error}): {result.stdout[:200]!r}"
+        ) from error
