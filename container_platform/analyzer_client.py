@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -111,6 +112,7 @@ class PolicyInfo:
     config_schema: Mapping[str, Any]
     required: tuple[str, ...]
     stack_policy: bool
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -329,7 +331,8 @@ class PolicyPackProcess:
         except OSError as error:
             raise PolicyPackStartError(f"cannot run {self.python!r} for the policy pack: {error}") from error
         assert self._process.stdout is not None
-        line = self._process.stdout.readline().decode(errors="replace").strip()
+        ready, _, _ = select.select([self._process.stdout], [], [], START_TIMEOUT_SECONDS)
+        line = self._process.stdout.readline().decode(errors="replace").strip() if ready else ""
         if not line.isdigit():
             try:
                 self._process.wait(timeout=START_TIMEOUT_SECONDS)
@@ -379,6 +382,7 @@ class PolicyPackProcess:
                     config_schema=json_format.MessageToDict(p.configSchema.properties),
                     required=tuple(p.configSchema.required),
                     stack_policy=p.policy_type == analyzer_pb2.POLICY_TYPE_STACK,
+                    tags=tuple(p.tags),
                 )
                 for p in response.policies
             ),

@@ -102,3 +102,14 @@ def test_pack_process_gets_the_engine_environment(tmp_path):
         process.start()
     process.close()
     assert 'container-platform prod true {"container-platform:x": "1"}' in str(raised.value)
+
+
+def test_every_policy_states_its_question_description_and_config_defaults(pack_process):
+    questions = {"question-1", "question-2", "question-3", "question-extras"}
+    for policy in pack_process.info.policies:
+        if policy.name == "waivers-used":
+            continue
+        assert set(policy.tags) & questions, policy.name
+        assert "review board question" in policy.description or "security reviewer" in policy.description
+        for key, schema in policy.config_schema.items():
+            assert "default" in schema, f"{policy.name}.{key} has no default"
