@@ -17,8 +17,8 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import IMAGES, PREFIX, REGISTRY, run_promote, write_outputs
 from moto.server import ThreadedMotoServer
+from promotion_helpers import IMAGES, PREFIX, REGISTRY, run_promote, write_outputs
 
 from container_platform.digest_reference import parse_digest_reference
 from container_platform.ecr_verification import verify_in_ecr

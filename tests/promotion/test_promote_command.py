@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DEV_DIGESTS, REGISTRY, reference, write_outputs
-from conftest import run_promote as promote
+from promotion_helpers import DEV_DIGESTS, REGISTRY, reference, write_outputs
+from promotion_helpers import run_promote as promote
 from ruamel.yaml import YAML
 
 from container_platform.promotion_record import COMMENT_HEADER, read_log

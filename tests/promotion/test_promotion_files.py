@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DEV_DIGESTS, run_promote, write_outputs
+from promotion_helpers import DEV_DIGESTS, run_promote, write_outputs
 from ruamel.yaml import YAML
 
 from container_platform.policy_config_file import PolicyConfigError, PolicyConfigFile

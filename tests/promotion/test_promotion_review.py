@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_promote, write_outputs
+from promotion_helpers import run_promote, write_outputs
 from ruamel.yaml import YAML
 
 from container_platform.digest_reference import parse_digest_reference
