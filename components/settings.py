@@ -42,6 +42,8 @@ MODERN_SSL_POLICIES = (
 )
 ECS_OPTIMIZED_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
 HEALTH_PATH = "/health"
+# The project's images listen on $PORT; the platform sets it to the service's containerPort.
+PORT_VARIABLE = "PORT"
 # The values CloudWatch Logs accepts for retentionInDays.
 LOG_RETENTION_DAYS = (
     1,
@@ -90,14 +92,43 @@ _UPSTREAM = r"^[a-z0-9.-]+(?::\d+)?/[a-z0-9._/-]+(?::[A-Za-z0-9._-]+)?@sha256:[0
 _USER = r"^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)?$"
 _ENVIRONMENT_VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _IAM_ACTION = r"^[a-z0-9-]+:[A-Za-z0-9]+\*?$"
+_VPC_ID = r"^vpc-[0-9a-f]{8,17}$"
+_SUBNET_ID = r"^subnet-[0-9a-f]{8,17}$"
+_INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"
+_AMI_PARAMETER = r"^/aws/service/ecs/optimized-ami/\S+$"
+_HOST = r"^[A-Za-z0-9*?.-]{1,128}$"
+_PATH = r"^/[A-Za-z0-9_\-.$/~\"'@:+*?&]{0,127}$"
+_REGION = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+# What each pattern means, for error messages a person can act on.
+_PATTERN_HINTS = {
+    _NAME: "lowercase letters, digits and hyphens, starting with a letter (e.g. hello-world)",
+    _IMAGE_NAME: "an image name in lowercase (e.g. hello-world)",
+    _REPOSITORY_PREFIX: "an ECR namespace in lowercase (e.g. container-platform)",
+    _STACK_REFERENCE: f"<org>/{NAMESPACE}/<stack> (e.g. bank/{NAMESPACE}/dev)",
+    _ACM_CERTIFICATE_ARN: "an ACM certificate ARN: arn:aws:acm:<region>:<account>:certificate/<uuid>",
+    _SNS_TOPIC_ARN: "an SNS topic ARN: arn:aws:sns:<region>:<account>:<topic>",
+    _UPSTREAM: "an image pinned by digest: <registry>/<repository>[:<tag>]@sha256:<64 hex>",
+    _USER: "uid[:gid] or user[:group] (e.g. 10001:10001)",
+    _ENVIRONMENT_VARIABLE: "a variable name: letters, digits and underscores, not starting with a digit",
+    _VPC_ID: "a VPC id (vpc-0123456789abcdef0)",
+    _SUBNET_ID: "a subnet id (subnet-0123456789abcdef0)",
+    _INSTANCE_TYPE: "an EC2 instance type (e.g. m6i.large)",
+    _AMI_PARAMETER: "an ECS-optimized AMI parameter under /aws/service/ecs/optimized-ami/",
+    _HOST: "a host header pattern (e.g. api.bank.example or *.bank.example)",
+    _PATH: "a path pattern starting with / (e.g. /payments/*)",
+    _REGION: "an AWS region (e.g. eu-west-1)",
+}
 
 
-def default_health_check_command(port: int) -> tuple[str, ...]:
-    """images/hello-world's HEALTHCHECK in ECS's form (a test keeps the two equal): bash's /dev/tcp asks
-    /health without curl in the image and without starting a second JVM per check."""
-    request = f"printf 'GET {HEALTH_PATH} HTTP/1.0\\r\\n\\r\\n' >&3"
-    script = f"exec 3<>/dev/tcp/127.0.0.1/{port} && {request} && head -n 1 <&3 | grep -q ' 200 '"
-    return ("CMD", "bash", "-c", script)
+# images/hello-world's HEALTHCHECK in ECS's form (a test keeps the two equal): bash's /dev/tcp asks /health
+# on $PORT without curl in the image and without starting a second JVM per check.
+DEFAULT_HEALTH_CHECK_COMMAND = (
+    "CMD",
+    "bash",
+    "-c",
+    f"exec 3<>/dev/tcp/127.0.0.1/${{{PORT_VARIABLE}:-8080}} "
+    f"&& printf 'GET {HEALTH_PATH} HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '",
+)
 
 
 class ConfigError(pulumi.RunError):
@@ -187,9 +218,9 @@ class NetworkSettings(_Settings):
     cidr_block: Cidr = "10.0.0.0/16"
     availability_zones: int = Field(2, ge=2, le=6)
     nat_gateways: Literal["single", "perZone"] = "perZone"
-    vpc_id: str | None = Field(None, pattern=r"^vpc-[0-9a-f]{8,17}$")
-    public_subnet_ids: tuple[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")], ...] = ()
-    private_subnet_ids: tuple[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")], ...] = ()
+    vpc_id: str | None = Field(None, pattern=_VPC_ID)
+    public_subnet_ids: tuple[Annotated[str, Field(pattern=_SUBNET_ID)], ...] = ()
+    private_subnet_ids: tuple[Annotated[str, Field(pattern=_SUBNET_ID)], ...] = ()
 
     @model_validator(mode="after")
     def _existing_or_new(self) -> NetworkSettings:
@@ -232,11 +263,11 @@ class NetworkSettings(_Settings):
 class Ec2CapacitySettings(_Settings):
     """EC2 container instances in an Auto Scaling group, scaled by an ECS capacity provider."""
 
-    instance_type: str = Field("m6i.large", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    instance_type: str = Field("m6i.large", pattern=_INSTANCE_TYPE)
     min_size: int = Field(0, ge=0, le=100)
     max_size: int = Field(4, ge=1, le=100)
     target_capacity: int = Field(80, ge=1, le=100)
-    ami_parameter: str = Field(ECS_OPTIMIZED_AMI_PARAMETER, pattern=r"^/aws/service/ecs/optimized-ami/\S+$")
+    ami_parameter: str = Field(ECS_OPTIMIZED_AMI_PARAMETER, pattern=_AMI_PARAMETER)
     root_volume_gib: int = Field(30, ge=30, le=1024)
 
     @model_validator(mode="after")
@@ -278,8 +309,8 @@ class LoadBalancerSettings(_Settings):
 class RouteSettings(_Settings):
     """How the ALB sends requests to a service: by host header, by path pattern, or both."""
 
-    host: str | None = Field(None, pattern=r"^[A-Za-z0-9*?.-]{1,128}$")
-    path: str | None = Field(None, pattern=r"^/[A-Za-z0-9_\-.$/~\"'@:+*?&]{0,127}$")
+    host: str | None = Field(None, pattern=_HOST)
+    path: str | None = Field(None, pattern=_PATH)
 
     @model_validator(mode="after")
     def _one_condition(self) -> RouteSettings:
@@ -373,6 +404,12 @@ class ServiceSettings(_Settings):
             raise InvalidSetting(
                 "healthCheckCommand", list(self.health_check_command), "must start with CMD or CMD-SHELL"
             )
+        if PORT_VARIABLE in self.environment:
+            raise InvalidSetting(
+                f"environment.{PORT_VARIABLE}",
+                self.environment[PORT_VARIABLE],
+                "the platform sets PORT to containerPort; set containerPort instead",
+            )
         providers = [entry.provider for entry in self.capacity_providers]
         if len(set(providers)) != len(providers):
             raise InvalidSetting("capacityProviders", providers, "lists a provider twice")
@@ -390,7 +427,7 @@ class ServiceSettings(_Settings):
     @property
     def container_health_check(self) -> tuple[str, ...]:
         """The configured command, or the one the project's images declare in their HEALTHCHECK."""
-        return self.health_check_command or default_health_check_command(self.container_port)
+        return self.health_check_command or DEFAULT_HEALTH_CHECK_COMMAND
 
     @property
     def image_name(self) -> str:
@@ -405,7 +442,7 @@ class ServiceSettings(_Settings):
 class Settings(_Settings):
     """Everything one stack (one environment) is configured with."""
 
-    region: str = Field(alias="aws:region", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    region: str = Field(alias="aws:region", pattern=_REGION)
     environment: str = Field(pattern=_NAME, min_length=2, max_length=12)
     images: ImagesSettings
     repositories: RepositoriesSettings = RepositoriesSettings()
@@ -524,6 +561,8 @@ def _describe(error: Mapping[str, Any]) -> str:
         return f"{key} = {cause.value!r} is not allowed: {cause.message}"
     key = _key(location)
     message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "string_pattern_mismatch":
+        message = f"expected {_PATTERN_HINTS.get(error['ctx']['pattern'], error['ctx']['pattern'])}"
     if error["type"] == "missing":
         return f"{key} is required but not set"
     if error["type"] == "extra_forbidden":

@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
-from components.settings import ServiceSettings
+from components.settings import PORT_VARIABLE, ServiceSettings
 
 TMP_VOLUME = "tmp"
 HTTPS_ANYWHERE = "0.0.0.0/0"
@@ -86,7 +86,12 @@ def container_definitions(args: WebServiceArgs, image: str, log_group: str) -> l
                 "initProcessEnabled": True,
             },
             "mountPoints": [{"sourceVolume": TMP_VOLUME, "containerPath": "/tmp", "readOnly": False}],
-            "environment": [{"name": k, "value": v} for k, v in sorted(service.environment.items())],
+            "environment": [
+                {"name": k, "value": v}
+                for k, v in sorted(
+                    {**service.environment, PORT_VARIABLE: str(service.container_port)}.items()
+                )
+            ],
             "healthCheck": {
                 "command": command,
                 "interval": 15,

@@ -37,3 +37,8 @@ def prod() -> StackRecording:
 @pytest.fixture(scope="session")
 def dev_preview() -> StackRecording:
     return evaluate_stack("dev", preview=True)
+
+
+@pytest.fixture(scope="session")
+def forty() -> StackRecording:
+    return evaluate_stack("scale", config=forty_services_config())

@@ -34,7 +34,9 @@ def json_input(resource: RecordedResource, key: str) -> Any:
 
 
 def container_definitions(recording: StackRecording) -> list[dict[str, Any]]:
-    return [d for task in recording.of_type(TASK_DEFINITION) for d in json_input(task, "containerDefinitions")]
+    return [
+        d for task in recording.of_type(TASK_DEFINITION) for d in json_input(task, "containerDefinitions")
+    ]
 
 
 def outputs_of(recording: StackRecording, urn: str) -> dict[str, Any]:

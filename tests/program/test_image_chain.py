@@ -42,8 +42,12 @@ def test_lifecycle_expires_untagged_and_keeps_the_last_releases(dev: StackRecord
     assert len(policies) == 3
     for policy in policies:
         untagged, releases = json_input(policy, "policy")["rules"]
-        assert untagged["selection"] == {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                                         "countUnit": "days", "countNumber": 7}
+        assert untagged["selection"] == {
+            "tagStatus": "untagged",
+            "countType": "sinceImagePushed",
+            "countUnit": "days",
+            "countNumber": 7,
+        }
         assert releases["selection"]["countType"] == "imageCountMoreThan"
         assert releases["selection"]["countNumber"] == 30
         assert {untagged["action"]["type"], releases["action"]["type"]} == {"expire"}
@@ -66,7 +70,10 @@ def test_builds_use_the_spec_contexts_for_linux_amd64(dev: StackRecording):
         build = inputs(image)["build"]
         spec = SPECS[image.name]
         assert (build["context"], build["dockerfile"], build["platform"]) == (
-            spec.context, spec.dockerfile, "linux/amd64")
+            spec.context,
+            spec.dockerfile,
+            "linux/amd64",
+        )
 
 
 def test_tags_change_with_the_context_and_the_parent_digest(dev: StackRecording):
@@ -88,14 +95,19 @@ def test_registry_credentials_come_from_the_ecr_token_as_a_secret(dev: StackReco
 
 def _stack_reference_config() -> dict:
     config = stack_config("prod")
-    config["container-platform:images"] = {"source": "stackReference",
-                                           "stackReference": "bank/container-platform/dev"}
+    config["container-platform:images"] = {
+        "source": "stackReference",
+        "stackReference": "bank/container-platform/dev",
+    }
     return config
 
 
 def test_stack_reference_source_deploys_the_source_stacks_digests(dev: StackRecording):
-    recording = evaluate_stack("prod", config=_stack_reference_config(),
-                               stack_references={"bank/container-platform/dev": dev.outputs})
+    recording = evaluate_stack(
+        "prod",
+        config=_stack_reference_config(),
+        stack_references={"bank/container-platform/dev": dev.outputs},
+    )
     assert recording.outputs["imageDigests"] == dev.outputs["imageDigests"]
     assert not [r for r in recording.resources if r.type.startswith("docker:")]
     assert not recording.of_type(ECR_REPOSITORY)
@@ -108,14 +120,18 @@ TAGGED = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/container-platform/hello-
     ("hello_world", "message"),
     [(None, "imageDigests.hello-world is missing"), (TAGGED, "names the tag 'latest'")],
 )
-def test_stack_reference_refuses_missing_or_tagged_images(hello_world: str | None, message: str,
-                                                          dev: StackRecording):
+def test_stack_reference_refuses_missing_or_tagged_images(
+    hello_world: str | None, message: str, dev: StackRecording
+):
     digests = {name: ref for name, ref in dev.outputs["imageDigests"].items() if name != "hello-world"}
     if hello_world is not None:
         digests["hello-world"] = hello_world
     with pytest.raises(ProgramError, match=message):
-        evaluate_stack("prod", config=_stack_reference_config(),
-                       stack_references={"bank/container-platform/dev": {"imageDigests": digests}})
+        evaluate_stack(
+            "prod",
+            config=_stack_reference_config(),
+            stack_references={"bank/container-platform/dev": {"imageDigests": digests}},
+        )
 
 
 def test_kms_key_rotates_and_lets_logs_use_it_only_for_own_log_groups(prod: StackRecording):
@@ -125,4 +141,5 @@ def test_kms_key_rotates_and_lets_logs_use_it_only_for_own_log_groups(prod: Stac
     logs = statements["CloudWatchLogsEncryptsOwnLogGroups"]
     assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
     assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
-        "arn:aws:logs:eu-west-1:123456789012:log-group:*")
+        "arn:aws:logs:eu-west-1:123456789012:log-group:*"
+    )

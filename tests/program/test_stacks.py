@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from container_platform.offline_runtime import UNKNOWN, StackRecording, evaluate_stack
-from tests.program.conftest import forty_services_config
+from container_platform.offline_runtime import UNKNOWN, StackRecording
 from tests.program.recorded import DOCKER_IMAGE, ECR_REPOSITORY, ECS_SERVICE, inputs, is_custom_resource
 
 DIGEST_REFERENCE = re.compile(
@@ -61,8 +60,12 @@ def test_prod_runs_at_least_two_tasks(prod: StackRecording):
 
 def test_every_aws_resource_has_a_parent_component(dev: StackRecording, prod: StackRecording):
     for recording in (dev, prod):
-        components = {r.urn for r in recording.resources if not r.custom and r.type.startswith("container-platform:")}
-        orphans = [r.name for r in recording.resources if is_custom_resource(r) and r.parent not in components]
+        components = {
+            r.urn for r in recording.resources if not r.custom and r.type.startswith("container-platform:")
+        }
+        orphans = [
+            r.name for r in recording.resources if is_custom_resource(r) and r.parent not in components
+        ]
         assert not orphans
 
 
@@ -78,8 +81,8 @@ def test_taggable_resources_carry_environment_application_and_managed_by(prod: S
 
 
 @pytest.mark.slow
-def test_forty_services_over_eight_applications_evaluate():
-    recording = evaluate_stack("scale", config=forty_services_config())
+def test_forty_services_over_eight_applications_evaluate(forty: StackRecording):
+    recording = forty
     assert len(recording.of_type(ECS_SERVICE)) == 40
     assert len(recording.outputs["imageDigests"]) == 10
     assert len(recording.outputs["serviceNames"]) == 40

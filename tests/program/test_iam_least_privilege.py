@@ -1,0 +1,105 @@
+"""Every IAM document the program produces passes cloudsplaining (policy_sentry's action data) with no
+finding beyond the documented exclusions in components.iam_documents.STAR_RESOURCE_ACTIONS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from cloudsplaining.scan.assume_role_policy_document import AssumeRolePolicyDocument
+from cloudsplaining.scan.policy_document import PolicyDocument
+from cloudsplaining.scan.resource_policy_document import ResourcePolicyDocument
+from cloudsplaining.shared.exclusions import Exclusions
+
+from components.iam_documents import STAR_RESOURCE_ACTIONS
+from container_platform.offline_runtime import StackRecording, evaluate_stack
+from tests.program.conftest import stack_config
+from tests.program.recorded import KMS_KEY, ROLE, ROLE_POLICY, inputs
+
+EXCLUSIONS = Exclusions({"exclude-actions": sorted(STAR_RESOURCE_ACTIONS)})
+# Each of cloudsplaining's risk categories, as the names of its PolicyDocument findings.
+FINDINGS = (
+    "allows_privilege_escalation",
+    "allows_data_exfiltration_actions",
+    "credentials_exposure",
+    "infrastructure_modification",
+    "permissions_management_without_constraints",
+    "write_actions_without_constraints",
+    "tagging_actions_without_constraints",
+    "service_wildcard",
+    "contains_statement_using_not_action",
+    "all_allowed_unrestricted_actions",
+)
+
+
+def findings(document: dict[str, Any], exclusions: Exclusions = EXCLUSIONS) -> dict[str, Any]:
+    analysed = PolicyDocument(document, exclusions=exclusions)
+    found = {name: getattr(analysed, name) for name in FINDINGS}
+    undocumented_star = sorted(set(analysed.all_allowed_unrestrictable_actions) - set(STAR_RESOURCE_ACTIONS))
+    if undocumented_star:
+        found["unrestrictable_actions_not_documented"] = undocumented_star
+    return {name: value for name, value in found.items() if value}
+
+
+def identity_policies(recording: StackRecording) -> dict[str, dict[str, Any]]:
+    return {policy.name: json.loads(inputs(policy)["policy"]) for policy in recording.of_type(ROLE_POLICY)}
+
+
+@pytest.fixture(scope="module")
+def granted() -> StackRecording:
+    """prod with a task role grant, so the grant path is analysed too."""
+    config = stack_config("prod")
+    config["container-platform:services"][0]["taskRoleGrants"] = [
+        {
+            "actions": ["s3:GetObject", "sqs:SendMessage"],
+            "resources": ["arn:aws:s3:::bank-statements/*", "arn:aws:sqs:eu-west-1:123456789012:statements"],
+        }
+    ]
+    return evaluate_stack("prod", config=config)
+
+
+@pytest.fixture(params=["dev", "prod", "granted"])
+def recording(request) -> StackRecording:
+    return request.getfixturevalue(request.param)
+
+
+def test_every_identity_policy_has_no_finding_beyond_the_documented_exclusions(recording: StackRecording):
+    policies = identity_policies(recording)
+    assert policies
+    assert {name: findings(document) for name, document in policies.items() if findings(document)} == {}
+
+
+def test_the_documented_exclusions_are_the_only_findings_without_them(prod: StackRecording):
+    raw = {name: findings(document, Exclusions()) for name, document in identity_policies(prod).items()}
+    flagged = {action for found in raw.values() for actions in found.values() for action in actions}
+    assert flagged and flagged <= set(STAR_RESOURCE_ACTIONS)
+
+
+def test_trust_policies_admit_only_named_aws_services(recording: StackRecording):
+    for role in recording.of_type(ROLE):
+        trust = AssumeRolePolicyDocument(json.loads(inputs(role)["assumeRolePolicy"]))
+        assert trust.role_assumable_by_any_principal == [], role.name
+        assert trust.role_assumable_by_cross_account_principals == [], role.name
+        assert trust.role_assumable_by_compute_services, role.name
+
+
+def test_kms_key_policy_is_not_reachable_from_outside_the_account(prod: StackRecording):
+    (key,) = prod.of_type(KMS_KEY)
+    assert ResourcePolicyDocument(json.loads(inputs(key)["policy"])).internet_accessible_actions == []
+
+
+def test_cloudsplaining_flags_an_escalation_the_program_must_never_produce():
+    risky = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"],
+                "Resource": "*",
+            }
+        ],
+    }
+    assert {"allows_privilege_escalation", "permissions_management_without_constraints"} <= set(
+        findings(risky)
+    )

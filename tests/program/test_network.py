@@ -1,0 +1,48 @@
+"""The network: a new VPC across zones with private subnets behind NAT, or the security team's own."""
+
+from __future__ import annotations
+
+from container_platform.offline_runtime import StackRecording, evaluate_stack
+from tests.program.conftest import stack_config
+from tests.program.recorded import ECS_SERVICE, inputs
+
+SUBNET = "aws:ec2/subnet:Subnet"
+
+
+def test_new_vpc_spreads_public_and_private_subnets_over_two_zones(dev: StackRecording):
+    subnets = {r.name: inputs(r) for r in dev.of_type(SUBNET)}
+    assert sorted(subnets) == ["dev-private-0", "dev-private-1", "dev-public-0", "dev-public-1"]
+    assert {s["availabilityZone"] for s in subnets.values()} == {"eu-west-1a", "eu-west-1b"}
+    assert not any(s["mapPublicIpOnLaunch"] for s in subnets.values())
+    assert [subnets[f"dev-{tier}-0"]["cidrBlock"] for tier in ("public", "private")] == [
+        "10.10.0.0/20",
+        "10.10.128.0/20",
+    ]
+
+
+def test_nat_gateways_follow_the_stack_layout(dev: StackRecording, prod: StackRecording):
+    assert len(dev.of_type("aws:ec2/natGateway:NatGateway")) == 1
+    assert len(prod.of_type("aws:ec2/natGateway:NatGateway")) == 2
+
+
+def test_default_security_group_is_emptied(dev: StackRecording):
+    (default,) = dev.of_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert inputs(default)["ingress"] == [] and inputs(default)["egress"] == []
+
+
+def test_existing_vpc_and_subnets_are_used_as_given():
+    config = stack_config("prod")
+    config["container-platform:network"] = {
+        "vpcId": "vpc-0a1b2c3d4e5f60718",
+        "publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+        "privateSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+    }
+    recording = evaluate_stack("prod", config=config)
+    assert not recording.of_type("aws:ec2/vpc:Vpc") and not recording.of_type(SUBNET)
+    (service,) = recording.of_type(ECS_SERVICE)
+    assert inputs(service)["networkConfiguration"]["subnets"] == [
+        "subnet-0bbbbbbbbbbbbbbb1",
+        "subnet-0bbbbbbbbbbbbbbb2",
+    ]
+    (alb,) = recording.of_type("aws:lb/loadBalancer:LoadBalancer")
+    assert inputs(alb)["subnets"] == ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
