@@ -109,7 +109,7 @@ def promote(
     block_severity: str = DEFAULT_BLOCKING_SEVERITY,
     dry_run: bool = False,
 ) -> PromotionRecord | None:
-    """Promote and return the record, or None when the target already pins exactly these digests."""
+    """Promote and return the record, or None when the target already pins and lists exactly these digests."""
     if from_stack == to_stack:
         raise PromotionRefused([f"--from and --to are both {from_stack!r}; promote to the next stack"])
     stack_file = StackFile.load(project_dir, to_stack)
@@ -123,10 +123,11 @@ def promote(
             raise PromotionRefused(refusals)
 
     old_pinned = stack_file.pinned()
+    previously_promoted = policy_config.promoted_images()
     changes = tuple(
         ImageChange(name, old_pinned.get(name), str(reference))
         for name, reference in images.items()
-        if old_pinned.get(name) != str(reference)
+        if old_pinned.get(name) != str(reference) or str(reference) not in previously_promoted
     )
     if not changes:
         return None
@@ -140,7 +141,7 @@ def promote(
     )
     new_pinned = {name: str(reference) for name, reference in images.items()}
     new_stack_text = stack_file.with_pinned(new_pinned, record.comment_block())
-    promoted = _still_promoted(old_pinned | new_pinned, policy_config.promoted_images(), new_pinned)
+    promoted = _still_promoted(old_pinned | new_pinned, previously_promoted, new_pinned)
     new_policy_text = policy_config.with_promoted_images(promoted)
 
     for path, old_text, new_text in (
@@ -183,7 +184,7 @@ def _still_promoted(
 
 
 def _print_diff(path: Path, project_dir: Path, old_text: str, new_text: str) -> None:
-    name = str(path.relative_to(project_dir)) if path.is_relative_to(project_dir) else str(path)
+    name = path.relative_to(project_dir).as_posix()
     print("".join(difflib.unified_diff(
         old_text.splitlines(keepends=True),
         new_text.splitlines(keepends=True),

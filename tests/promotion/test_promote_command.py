@@ -330,3 +330,17 @@ def test_the_project_cli_runs_promote(project):
 
     assert result.returncode == 0, result.stderr
     assert f"+      base: {DEV_DIGESTS['base']}" in result.stdout
+
+
+def test_promoting_digests_pinned_by_hand_records_them_as_promoted(project):
+    stack = project / "Pulumi.prod.yaml"
+    stack.write_text(stack.read_text().replace(reference("hello-world", "3"), DEV_DIGESTS["hello-world"]))
+    outputs = write_outputs(project, {"hello-world": DEV_DIGESTS["hello-world"]})
+
+    assert promote(project, "--outputs", str(outputs)) == 0
+
+    assert DEV_DIGESTS["hello-world"] in promoted_images(project)
+    [record] = read_log(project, "prod")
+    assert [(c.image, c.old, c.new) for c in record.changes] == [
+        ("hello-world", DEV_DIGESTS["hello-world"], DEV_DIGESTS["hello-world"])
+    ]
