@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
 
 from container_platform.offline_runtime import StackRecording, evaluate_stack
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def stack_config(stack: str) -> dict[str, Any]:
-    """The `config:` section of Pulumi.<stack>.yaml, as evaluate_stack takes it."""
-    path = Path(__file__).resolve().parents[2] / f"Pulumi.{stack}.yaml"
-    return yaml.safe_load(path.read_text())["config"]
-
-
-def forty_services_config() -> dict[str, Any]:
-    """40 services over 8 applications: the users' target size, for tests and the review benchmark."""
-    return yaml.safe_load((FIXTURES / "forty_services.yaml").read_text())["config"]
+from tests.program.stack_configs import forty_services_config
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 
 from container_platform import offline_runtime
 from container_platform.offline_runtime import ProgramError, evaluate_stack
-from tests.program.conftest import stack_config
+from tests.program.stack_configs import stack_config
 
 Config = dict[str, Any]
 SERVICES = "container-platform:services"

@@ -14,8 +14,8 @@ from cloudsplaining.shared.exclusions import Exclusions
 
 from components.iam_documents import STAR_RESOURCE_ACTIONS
 from container_platform.offline_runtime import StackRecording, evaluate_stack
-from tests.program.conftest import stack_config
 from tests.program.recorded import KMS_KEY, ROLE, ROLE_POLICY, inputs
+from tests.program.stack_configs import stack_config
 
 EXCLUSIONS = Exclusions({"exclude-actions": sorted(STAR_RESOURCE_ACTIONS)})
 # Each of cloudsplaining's risk categories, as the names of its PolicyDocument findings.

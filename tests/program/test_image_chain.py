@@ -8,7 +8,6 @@ import pytest
 
 from components.image_specs import BASE, JAVA_RUNTIME, application_image, context_digest
 from container_platform.offline_runtime import ProgramError, StackRecording, evaluate_stack
-from tests.program.conftest import stack_config
 from tests.program.recorded import (
     DOCKER_IMAGE,
     ECR_LIFECYCLE,
@@ -18,6 +17,7 @@ from tests.program.recorded import (
     json_input,
     outputs_of,
 )
+from tests.program.stack_configs import stack_config
 
 SPECS = {spec.name: spec for spec in (BASE, JAVA_RUNTIME, application_image("hello-world"))}
 

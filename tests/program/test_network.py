@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from container_platform.offline_runtime import StackRecording, evaluate_stack
-from tests.program.conftest import stack_config
 from tests.program.recorded import ECS_SERVICE, inputs
+from tests.program.stack_configs import stack_config
 
 SUBNET = "aws:ec2/subnet:Subnet"
 

@@ -41,7 +41,7 @@ def test_dev_builds_the_chain_and_prod_builds_nothing(dev: StackRecording, prod:
 
 
 def test_prod_deploys_the_pinned_digests(prod: StackRecording):
-    from tests.program.conftest import stack_config
+    from tests.program.stack_configs import stack_config
 
     pinned = stack_config("prod")["container-platform:images"]["pinned"]
     assert prod.outputs["imageDigests"] == pinned

@@ -179,7 +179,7 @@ def test_alarms_watch_5xx_and_unhealthy_hosts_and_notify(prod: StackRecording):
 
 def test_task_role_grants_become_one_scoped_statement_each(prod: StackRecording):
     from container_platform.offline_runtime import evaluate_stack
-    from tests.program.conftest import stack_config
+    from tests.program.stack_configs import stack_config
 
     config = stack_config("prod")
     bucket = "arn:aws:s3:::bank-statements/*"
