@@ -1,0 +1,124 @@
+"""Policy pack cost, measured the way the engine pays it: Analyze calls over gRPC to the real pack process.
+
+Figures: the average cost per resource over the prod stack scaled to 40 services (the users' target of
+five environments x eight applications), the AnalyzeStack call for that stack, and a `*`-on-`*` IAM
+document (each one distinct, so no cache helps). Targets: < 2 ms per resource, `*`-on-`*` < 20 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from google.protobuf import json_format, struct_pb2
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import unknown_checking_proxy
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from container_platform.analyzer_client import AnalyzedResource, PolicyPackProcess  # noqa: E402
+from container_platform.offline_runtime import evaluate_stack  # noqa: E402
+
+SERVICES = 40
+REPEATS = 3
+STAR_DOCUMENTS = 50
+
+
+def forty_service_config() -> dict:
+    config = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())["config"]
+    template = config["container-platform:services"][0]
+    config["container-platform:services"] = [template] + [
+        {**template, "name": f"app-{i:02d}", "route": {"path": f"/app-{i:02d}/*"}} for i in range(1, SERVICES)
+    ]
+    pinned = config["container-platform:images"]["pinned"]
+    for i in range(1, SERVICES):
+        pinned[f"app-{i:02d}"] = pinned["hello-world"].replace("/hello-world@", f"/app-{i:02d}@")
+    return config
+
+
+def main() -> None:
+    recording = evaluate_stack("prod", config=forty_service_config())
+    analyzed = [
+        AnalyzedResource(r.urn, r.type, r.name, r.inputs, r.parent)
+        for r in recording.resources
+        if not r.external
+    ]
+    final = [AnalyzedResource(r.urn, r.type, r.name, r.outputs, r.parent) for r in recording.resources]
+    with PolicyPackProcess(
+        ROOT / "policies",
+        project=recording.project,
+        stack="prod",
+        dry_run=False,
+        config_file=ROOT / "policies" / "config" / "prod.json",
+    ) as pack:
+        prod_config = json.loads((ROOT / "policies" / "config" / "prod.json").read_text())
+        pack.configure({"all": "disabled"}, source="every policy disabled")
+        transport = median_seconds(lambda: [pack.analyze(r) for r in analyzed])
+        pack.configure(prod_config, source="prod.json")
+        full = median_seconds(lambda: [pack.analyze(r) for r in analyzed])
+        stack = median_seconds(lambda: pack.analyze_stack(final))
+        star_times = [star_document_seconds(pack, i) for i in range(STAR_DOCUMENTS)]
+        resource_policies = sum(
+            1
+            for policy in pack.info.policies
+            if not policy.stack_policy and pack.config[policy.name].enforcement_level != "disabled"
+        )
+    decoding = median_seconds(lambda: [sdk_decoding(r) for r in analyzed]) * resource_policies
+    count = len(analyzed)
+    per = 1000 / count
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+    print(f"stack: prod with {SERVICES} services, {count} resources analyzed, median of {REPEATS} runs")
+    print(f"Analyze round trip per resource: {full * per:.2f} ms (all {count}: {full * 1000:.0f} ms)")
+    print(f"  of which gRPC transport and Python client (all policies disabled): {transport * per:.2f} ms")
+    print(f"  of which the policies (target < 2 ms): {(full - transport) * per:.2f} ms")
+    sdk = f"pulumi_policy decoding the inputs once per policy ({resource_policies} policies)"
+    print(f"    of which {sdk}: {decoding * per:.2f} ms")
+    print(f"AnalyzeStack, {len(final)} resources: {stack * 1000:.1f} ms")
+    star = f"{statistics.median(star_times) * 1000:.2f} ms median, {max(star_times) * 1000:.2f} ms max"
+    star_line = f"'*'-on-'*' IAM document, Analyze round trip (target < 20 ms): {star}"
+    print(f"{star_line}, {STAR_DOCUMENTS} distinct documents")
+
+
+def median_seconds(run: Callable[[], object]) -> float:
+    run()  # warm up: imports inside the pack, the gRPC channel
+    times = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def sdk_decoding(resource: AnalyzedResource) -> object:
+    """What the pulumi_policy servicer does with a request's inputs before each policy's validate runs."""
+    struct = struct_pb2.Struct()
+    struct.update(dict(resource.properties))
+    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
+
+
+def star_document_seconds(pack: PolicyPackProcess, index: int) -> float:
+    """One distinct `*`-on-`*` document (a new Sid each time, so no cache in the pack helps)."""
+    document = {"Statement": [{"Sid": f"All{index}", "Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    star = AnalyzedResource(
+        f"urn:pulumi:prod::container-platform::aws:iam/rolePolicy:RolePolicy::admin-{index}",
+        "aws:iam/rolePolicy:RolePolicy",
+        f"admin-{index}",
+        {"role": "admin", "policy": json.dumps(document)},
+    )
+    started = time.perf_counter()
+    diagnostics = pack.analyze(star)
+    elapsed = time.perf_counter() - started
+    assert diagnostics, "a '*'-on-'*' document must be flagged"
+    return elapsed
+
+
+if __name__ == "__main__":
+    main()
