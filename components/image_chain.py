@@ -17,8 +17,8 @@ import pulumi_docker as docker
 
 from components.ecr_repository import EcrRepository, EcrRepositoryArgs
 from components.image_specs import BASE, JAVA_RUNTIME, ImageSpec, application_image, context_digest
-from components.settings import ImagesSettings, RepositoriesSettings
-from container_platform.digest_reference import DigestReferenceError, parse_digest_reference
+from components.settings import ImagesSettings, RepositoriesSettings, check_image_reference
+from container_platform.digest_reference import DigestReferenceError
 
 DIGESTS_OUTPUT = "imageDigests"
 TAG_PART_LENGTH = 16
@@ -41,15 +41,17 @@ def release_tag(spec: ImageSpec, parent_reference: str) -> str:
     return f"{context_digest(spec)[:TAG_PART_LENGTH]}-{parent_digest[:TAG_PART_LENGTH]}"
 
 
-def digest_from_outputs(outputs: Mapping[str, str] | None, name: str, stack: str) -> str:
-    """One image's digest reference from the source stack's `imageDigests`, refused unless pinned."""
+def digest_from_outputs(
+    outputs: Mapping[str, str] | None, name: str, stack: str, repository_prefix: str
+) -> str:
+    """One image's digest reference from the source stack's `imageDigests`, refused unless deployable."""
     setting = f"{stack} output {DIGESTS_OUTPUT}.{name}"
     if not outputs or name not in outputs:
         raise pulumi.RunError(
             f"{setting} is missing: the source stack publishes no digest for {name!r}; build it there first"
         )
     try:
-        return str(parse_digest_reference(outputs[name], setting=setting))
+        return check_image_reference(name, outputs[name], repository_prefix, setting=setting)
     except DigestReferenceError as error:
         raise pulumi.RunError(str(error)) from None
 
@@ -118,13 +120,13 @@ class ImageChain(pulumi.ComponentResource):
         return digests
 
     def _from_stack(self, specs: tuple[ImageSpec, ...]) -> dict[str, pulumi.Output[str]]:
-        stack = self._args.images.stack_reference
-        assert stack is not None  # settings require it for this source
+        stack = str(self._args.images.stack_reference)  # settings require it for this source
+        prefix = self._args.images.repository_prefix
         reference = pulumi.StackReference(stack, opts=pulumi.ResourceOptions(parent=self))
         published = reference.get_output(DIGESTS_OUTPUT)
         return {
             spec.name: published.apply(
-                lambda outputs, name=spec.name: digest_from_outputs(outputs, name, stack)
+                lambda outputs, name=spec.name: digest_from_outputs(outputs, name, stack, prefix)
             )
             for spec in specs
         }

@@ -135,6 +135,21 @@ class ConfigError(pulumi.RunError):
     """Stops the program with a clean message; Pulumi prints a RunError's message without a traceback."""
 
 
+def check_image_reference(name: str, reference: object, repository_prefix: str, *, setting: str) -> str:
+    """`reference` if image `name` may be deployed from it: pinned by digest, in ECR, in the repository named
+    after the image; else DigestReferenceError naming `setting`."""
+    parsed = parse_digest_reference(reference, setting=setting)
+    if parsed.ecr_account is None:
+        raise DigestReferenceError(f"{setting}: {reference!r} is not in ECR; use {EXPECTED_FORM}")
+    expected = f"{repository_prefix}/{name}"
+    if parsed.repository != expected:
+        raise DigestReferenceError(
+            f"{setting}: {reference!r} is in repository {parsed.repository!r}; the repository must match the "
+            f"image name: {expected!r} (repositoryPrefix/{name})"
+        )
+    return str(parsed)
+
+
 class InvalidSetting(ValueError):
     """A rule spanning several keys failed; `key` is relative to the model that checked it."""
 
@@ -188,21 +203,13 @@ class ImagesSettings(_Settings):
         return self
 
     def _check_pinned(self, name: str, reference: str) -> None:
-        key = f"pinned.{name}"
+        setting = f"{NAMESPACE}:images.pinned.{name}"
         try:
-            parsed = parse_digest_reference(reference, setting=f"{NAMESPACE}:images.{key}")
+            check_image_reference(name, reference, self.repository_prefix, setting=setting)
         except DigestReferenceError as error:
-            raise InvalidSetting(key, reference, str(error).split(": ", 1)[1]) from error
-        if parsed.ecr_account is None:
-            raise InvalidSetting(key, reference, f"the registry must be ECR; use {EXPECTED_FORM}")
-        expected = f"{self.repository_prefix}/{name}"
-        if parsed.repository != expected:
             raise InvalidSetting(
-                key,
-                reference,
-                f"the repository is {parsed.repository!r} but must match the image name: "
-                f"{expected!r} (repositoryPrefix/{name})",
-            )
+                f"pinned.{name}", reference, str(error).removeprefix(f"{setting}: ")
+            ) from error
 
 
 class RepositoriesSettings(_Settings):

@@ -113,12 +113,18 @@ def test_stack_reference_source_deploys_the_source_stacks_digests(dev: StackReco
     assert not recording.of_type(ECR_REPOSITORY)
 
 
-TAGGED = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/container-platform/hello-world:latest"
+REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+TAGGED = f"{REGISTRY}/container-platform/hello-world:latest"
 
 
 @pytest.mark.parametrize(
     ("hello_world", "message"),
-    [(None, "imageDigests.hello-world is missing"), (TAGGED, "names the tag 'latest'")],
+    [
+        (None, "imageDigests.hello-world is missing"),
+        (TAGGED, "names the tag 'latest'"),
+        (f"ghcr.io/bank/hello-world@sha256:{'0' * 64}", "is not in ECR"),
+        (f"{REGISTRY}/other/hello-world@sha256:{'0' * 64}", "the repository must match the image name"),
+    ],
 )
 def test_stack_reference_refuses_missing_or_tagged_images(
     hello_world: str | None, message: str, dev: StackRecording
