@@ -180,6 +180,39 @@ MALFORMED = {
         service(image="payments"),
         ["container-platform:services", "images/payments/Dockerfile"],
     ),
+    "region misspelled": (
+        "dev",
+        setting("aws:region", "eu-west"),
+        ["aws:region = 'eu-west'", "e.g. eu-west-1"],
+    ),
+    "environment in capitals": (
+        "dev",
+        setting("container-platform:environment", "Dev"),
+        ["container-platform:environment = 'Dev'", "lowercase letters, digits and hyphens"],
+    ),
+    "stack reference without a stack": (
+        "prod",
+        setting(IMAGES, {"source": "stackReference"}),
+        ["container-platform:images.stackReference", "<org>/container-platform/<stack>"],
+    ),
+    "existing vpc with a new vpc's block": (
+        "dev",
+        setting(
+            "container-platform:network",
+            {
+                "vpcId": "vpc-0123456789abcdef0",
+                "publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+                "privateSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+                "cidrBlock": "10.1.0.0/16",
+            },
+        ),
+        ["container-platform:network.cidrBlock = '10.1.0.0/16'", "cannot be combined with vpcId"],
+    ),
+    "port set by hand": (
+        "dev",
+        service(environment={"PORT": "9090"}),
+        ["container-platform:services[0].environment.PORT = '9090'", "set containerPort instead"],
+    ),
 }
 
 
