@@ -45,30 +45,10 @@ HEALTH_PATH = "/health"
 # The project's images listen on $PORT; the platform sets it to the service's containerPort.
 PORT_VARIABLE = "PORT"
 # The values CloudWatch Logs accepts for retentionInDays.
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
+# fmt: off
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+# fmt: on
 # Fargate's valid task sizes: CPU units -> allowed memory in MiB.
 FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),

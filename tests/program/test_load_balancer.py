@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from container_platform.offline_runtime import StackRecording
+from container_platform.offline_runtime import StackRecording, evaluate_stack
 from tests.program.recorded import INGRESS_RULE, LISTENER, LISTENER_RULE, TARGET_GROUP, inputs, outputs_of
+from tests.program.stack_configs import stack_config
 
 
 def _client_rules(recording: StackRecording) -> list[tuple[int, str]]:
@@ -62,3 +63,17 @@ def test_first_service_is_the_default_and_the_others_are_routed_by_host(forty: S
     payments = rules["payments-api-route"]
     assert payments["conditions"] == [{"hostHeader": {"values": ["api.payments.bank.example"]}}]
     assert payments["actions"] == [{"type": "forward", "targetGroupArn": groups["payments-api-tg"]}]
+
+
+def test_ipv6_client_blocks_become_ipv6_rules():
+    config = stack_config("prod")
+    config["container-platform:loadBalancer"]["allowedCidrs"] = ["203.0.113.0/24", "2001:db8::/32"]
+    recording = evaluate_stack("prod", config=config)
+    assert _client_rules(recording) == [
+        (80, "2001:db8::/32"),
+        (80, "203.0.113.0/24"),
+        (443, "2001:db8::/32"),
+        (443, "203.0.113.0/24"),
+    ]
+    ipv6 = [inputs(r) for r in recording.of_type(INGRESS_RULE) if "cidrIpv6" in inputs(r)]
+    assert len(ipv6) == 2 and not any("cidrIpv4" in rule for rule in ipv6)
