@@ -144,7 +144,8 @@ class Cluster(pulumi.ComponentResource):
                 lambda cluster: container_instance_user_data(cluster, args.block_task_metadata_access)
             ),
             tag_specifications=[
-                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="instance", tags=tags)
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags)
+                for kind in ("instance", "volume", "network-interface")
             ],
             tags=tags,
             opts=child,

@@ -75,3 +75,10 @@ def test_instance_role_reaches_only_its_own_cluster(prod: StackRecording):
     }
     actions = {a for s in policy["Statement"] for a in s["Action"]}
     assert not any(a.startswith(("ecr:", "logs:", "iam:")) for a in actions)
+
+
+def test_instances_volumes_and_interfaces_are_tagged_at_launch(prod: StackRecording):
+    (template,) = prod.of_type(LAUNCH_TEMPLATE)
+    specifications = {s["resourceType"]: s["tags"] for s in inputs(template)["tagSpecifications"]}
+    assert set(specifications) == {"instance", "volume", "network-interface"}
+    assert all(tags["environment"] == "prod" for tags in specifications.values())
