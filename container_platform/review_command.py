@@ -8,13 +8,15 @@ stack, never a traceback.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from pathlib import Path
 
-from container_platform.analyzer_client import PolicyPackError
+from rich.console import Console
+
 from container_platform.offline_runtime import PROJECT_ROOT, ProgramError
 from container_platform.review_facts import board_facts
 from container_platform.review_report import render_markdown, review_document, write_json
-from container_platform.review_run import MODES, ReviewSettings, review_stack
+from container_platform.review_run import MODES, ReviewSettings, review_stacks
 from container_platform.review_terminal import make_console, print_error, print_review
 
 EXIT_PASSED = 0
@@ -60,19 +62,30 @@ def run(args: argparse.Namespace) -> int:
     settings = ReviewSettings(project_dir=project_dir, mode=args.mode)
     output_dir = args.output_dir if args.output_dir.is_absolute() else Path.cwd() / args.output_dir
     exit_code = EXIT_PASSED
-    for stack in stacks:
-        try:
-            review = review_stack(stack, settings)
-            facts = board_facts(review.recording, project_dir, settings.pack())
-        except (ProgramError, PolicyPackError) as error:
-            print_error(console, stack, str(error))
-            exit_code = EXIT_ERROR
+    try:
+        outcomes = list(_reviewed(stacks, settings, console, output_dir, project_dir))
+    except ProgramError as error:
+        print_error(console, ", ".join(stacks), str(error))
+        return EXIT_ERROR
+    for outcome in outcomes:
+        if outcome == EXIT_ERROR or (outcome == EXIT_BLOCKED and exit_code == EXIT_PASSED):
+            exit_code = outcome
+    return exit_code
+
+
+def _reviewed(
+    stacks: list[str], settings: ReviewSettings, console: Console, output_dir: Path, project_dir: Path
+) -> Iterator[int]:
+    """Review, print and write each stack; yield its exit code."""
+    for stack, outcome in review_stacks(stacks, settings):
+        if isinstance(outcome, Exception):
+            print_error(console, stack, str(outcome))
+            yield EXIT_ERROR
             continue
+        facts = board_facts(outcome.recording, project_dir, settings.pack())
         output_dir.mkdir(parents=True, exist_ok=True)
         json_path, markdown_path = output_dir / f"{stack}.json", output_dir / f"{stack}.md"
-        write_json(json_path, review_document(review, facts, project_dir))
-        markdown_path.write_text(render_markdown(review, facts, project_dir))
-        print_review(console, review, [json_path, markdown_path])
-        if not review.passed and exit_code == EXIT_PASSED:
-            exit_code = EXIT_BLOCKED
-    return exit_code
+        write_json(json_path, review_document(outcome, facts, project_dir))
+        markdown_path.write_text(render_markdown(outcome, facts, project_dir))
+        print_review(console, outcome, [json_path, markdown_path])
+        yield EXIT_PASSED if outcome.passed else EXIT_BLOCKED

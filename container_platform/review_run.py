@@ -7,7 +7,9 @@ the same, in the recording's order, against `policies/` configured with `policie
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,14 +17,19 @@ from container_platform.analyzer_client import (
     AnalyzedResource,
     Diagnostic,
     NotApplicable,
+    PolicyPackError,
     PolicyPackProcess,
 )
 from container_platform.offline_runtime import (
     PROJECT_ROOT,
+    ProgramError,
     RecordedResource,
     StackRecording,
     evaluate_stack,
 )
+from container_platform.stack_config import StackConfigError, project_name
+
+ReviewError = ProgramError | PolicyPackError
 
 WAIVERS_USED_POLICY = "waivers-used"
 MODES = ("preview", "update")
@@ -96,53 +103,116 @@ def analyzed(resource: RecordedResource, *, final_state: bool) -> AnalyzedResour
     )
 
 
+class _PackStarter:
+    """Starts a policy pack process in the background: the pack imports its SDK while the program runs."""
+
+    def __init__(self, pack: PolicyPackProcess) -> None:
+        self.pack = pack
+        self.error: BaseException | None = None
+        self.seconds = 0.0
+        self._thread = threading.Thread(target=self._start, daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        started = time.perf_counter()
+        try:
+            self.pack.start()
+        except BaseException as error:  # re-raised in the caller's thread by ready()
+            self.error = error
+        self.seconds = time.perf_counter() - started
+
+    def ready(self) -> PolicyPackProcess:
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.pack
+
+    def close(self) -> None:
+        self._thread.join()
+        self.pack.close()
+
+
 def review_stack(stack: str, settings: ReviewSettings) -> StackReview:
     """Evaluate `stack` under the mocks and run the policy pack over it; errors keep their clear messages."""
+    outcome = next(review_stacks([stack], settings))[1]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def review_stacks(
+    stacks: Sequence[str], settings: ReviewSettings
+) -> Iterator[tuple[str, StackReview | ReviewError]]:
+    """Review each stack in turn, yielding its review or the error that stopped it.
+
+    Every stack's pack process starts at once, in the background, so packs get ready while programs run;
+    one stack's failure does not stop the others.
+    """
     if settings.mode not in MODES:
         raise ValueError(f"review mode {settings.mode!r} is not one of {', '.join(MODES)}")
+    try:
+        project = project_name(settings.project_dir)
+    except StackConfigError as error:
+        raise ProgramError(str(error)) from error
+    starters: dict[str, _PackStarter] = {}
+    try:
+        for stack in stacks:
+            config_file = settings.policy_config_file(stack)
+            starters[stack] = _PackStarter(
+                PolicyPackProcess(
+                    settings.pack(),
+                    project=project,
+                    stack=stack,
+                    dry_run=settings.preview,
+                    config_file=config_file if config_file.is_file() else None,
+                )
+            )
+        for stack in stacks:
+            try:
+                yield stack, _review(stack, settings, starters[stack])
+            except (ProgramError, PolicyPackError) as error:
+                yield stack, error
+            finally:
+                starters[stack].close()
+    finally:
+        for starter in starters.values():
+            starter.close()
+
+
+def _review(stack: str, settings: ReviewSettings, starter: _PackStarter) -> StackReview:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     recording = evaluate_stack(stack, project_dir=settings.project_dir, preview=settings.preview)
     timings["evaluate"] = time.perf_counter() - started
-
-    config_file: Path | None = settings.policy_config_file(stack)
-    if not config_file.is_file():
-        config_file = None
     step = time.perf_counter()
-    with PolicyPackProcess(
-        settings.pack(),
-        project=recording.project,
-        stack=stack,
-        dry_run=settings.preview,
-        config_file=config_file,
-    ) as pack:
-        timings["pack_start"] = time.perf_counter() - step
-        step = time.perf_counter()
-        diagnostics: list[Diagnostic] = []
-        not_applicable: list[NotApplicable] = []
-        for resource in recording.resources:
-            if resource.external:
-                continue
-            analysis = pack.analyze_resource(analyzed(resource, final_state=False))
-            diagnostics.extend(analysis.diagnostics)
-            not_applicable.extend(analysis.not_applicable)
-        timings["analyze"] = time.perf_counter() - step
-        step = time.perf_counter()
-        stack_analysis = pack.analyze_stack_resources(
-            [analyzed(resource, final_state=True) for resource in recording.resources]
-        )
-        diagnostics.extend(stack_analysis.diagnostics)
-        not_applicable.extend(stack_analysis.not_applicable)
-        timings["analyze_stack"] = time.perf_counter() - step
-        assert pack.info is not None
-        pack_name, pack_version = pack.info.name, pack.info.version
+    pack = starter.ready()
+    timings["pack_start"] = starter.seconds
+    timings["pack_wait"] = time.perf_counter() - step
+    step = time.perf_counter()
+    diagnostics: list[Diagnostic] = []
+    not_applicable: list[NotApplicable] = []
+    for resource in recording.resources:
+        if resource.external:
+            continue
+        analysis = pack.analyze_resource(analyzed(resource, final_state=False))
+        diagnostics.extend(analysis.diagnostics)
+        not_applicable.extend(analysis.not_applicable)
+    timings["analyze"] = time.perf_counter() - step
+    step = time.perf_counter()
+    stack_analysis = pack.analyze_stack_resources(
+        [analyzed(resource, final_state=True) for resource in recording.resources]
+    )
+    diagnostics.extend(stack_analysis.diagnostics)
+    not_applicable.extend(stack_analysis.not_applicable)
+    timings["analyze_stack"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
+    assert pack.info is not None
     return StackReview(
         recording=recording,
         mode=settings.mode,
-        pack_name=pack_name,
-        pack_version=pack_version,
-        policy_config_file=config_file,
+        pack_name=pack.info.name,
+        pack_version=pack.info.version,
+        policy_config_file=pack.config_file,
         diagnostics=diagnostics,
         not_applicable=not_applicable,
         timings=timings,
