@@ -344,6 +344,11 @@ class PolicyPackProcess:
             )
         return int(line)
 
+    @property
+    def pid(self) -> int | None:
+        """The pack process's id while it runs (benchmarks read its CPU time)."""
+        return self._process.pid if self._process is not None else None
+
     def stderr(self) -> str:
         """What the pack process wrote to stderr so far."""
         if self._stderr is None:
