@@ -51,6 +51,7 @@ alb = LoadBalancer(
         vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids,
         services=[ServiceRoute(s.name, s.container_port, s.route) for s in settings.services],
+        alarm_topic_arns=settings.alarm_topic_arns,
         tags=tags,
     ),
 )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import AlbAlarm, alb_alarms
 from components.settings import HEALTH_PATH, LoadBalancerSettings, RouteSettings
 
 HTTP_PORT = 80
@@ -37,9 +38,11 @@ class LoadBalancerArgs:
     public_subnet_ids: Sequence[pulumi.Input[str]]
     services: Sequence[ServiceRoute]
     tags: Mapping[str, str] = field(default_factory=dict)
+    alarm_topic_arns: Sequence[str] = ()
     health_check_path: str = HEALTH_PATH
     drop_invalid_header_fields: bool = True
     deregistration_delay: int = 30
+    elb_5xx_threshold: int = 10
 
 
 def client_ports(settings: LoadBalancerSettings) -> tuple[int, ...]:
@@ -151,6 +154,23 @@ class LoadBalancer(pulumi.ComponentResource):
                 tags={**tags, "application": service.name},
                 opts=child,
             )
+        alb_alarms(
+            name,
+            f"{name} load balancer",
+            [
+                AlbAlarm(
+                    "elb-5xx",
+                    "HTTPCode_ELB_5XX_Count",
+                    "Sum",
+                    args.elb_5xx_threshold,
+                    "5xx responses of its own",
+                )
+            ],
+            {"LoadBalancer": self.arn_suffix},
+            args.alarm_topic_arns,
+            tags,
+            self,
+        )
         self.register_outputs({"url": self.url, "securityGroupId": self.security_group_id})
 
     def _listeners(self, name: str, args: LoadBalancerArgs) -> aws.lb.Listener:

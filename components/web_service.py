@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.alarms import AlbAlarm, alb_alarms
 from components.settings import PORT_VARIABLE, ServiceSettings
 
 TMP_VOLUME = "tmp"
@@ -333,34 +334,23 @@ class WebService(pulumi.ComponentResource):
 
     def _alarms(self, name: str) -> None:
         args = self._args
-        dimensions = {
-            "TargetGroup": args.target_group.arn_suffix,
-            "LoadBalancer": args.load_balancer_arn_suffix,
-        }
-        for suffix, metric, statistic, threshold, what in (
-            ("5xx", "HTTPCode_Target_5XX_Count", "Sum", args.target_5xx_threshold, "5xx responses"),
-            (
-                "unhealthy",
-                "UnHealthyHostCount",
-                "Maximum",
-                args.unhealthy_hosts_threshold,
-                "unhealthy targets",
-            ),
-        ):
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-{suffix}",
-                alarm_description=f"{args.environment}/{args.service.name}: {what} above {threshold}",
-                namespace="AWS/ApplicationELB",
-                metric_name=metric,
-                statistic=statistic,
-                dimensions=dimensions,
-                period=60,
-                evaluation_periods=3,
-                threshold=threshold,
-                comparison_operator="GreaterThanThreshold",
-                treat_missing_data="notBreaching",
-                alarm_actions=list(args.alarm_topic_arns),
-                ok_actions=list(args.alarm_topic_arns),
-                tags=self._tags,
-                opts=self._child(),
-            )
+        alb_alarms(
+            name,
+            f"{args.environment}/{args.service.name}",
+            [
+                AlbAlarm(
+                    "5xx", "HTTPCode_Target_5XX_Count", "Sum", args.target_5xx_threshold, "5xx responses"
+                ),
+                AlbAlarm(
+                    "unhealthy",
+                    "UnHealthyHostCount",
+                    "Maximum",
+                    args.unhealthy_hosts_threshold,
+                    "unhealthy targets",
+                ),
+            ],
+            {"TargetGroup": args.target_group.arn_suffix, "LoadBalancer": args.load_balancer_arn_suffix},
+            args.alarm_topic_arns,
+            self._tags,
+            self,
+        )

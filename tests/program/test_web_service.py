@@ -170,11 +170,16 @@ def test_alarms_watch_5xx_and_unhealthy_hosts_and_notify(prod: StackRecording):
     alarms = {
         inputs(a)["metricName"]: inputs(a) for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     }
-    assert set(alarms) == {"HTTPCode_Target_5XX_Count", "UnHealthyHostCount"}
+    assert {metric: set(alarm["dimensions"]) for metric, alarm in alarms.items()} == {
+        "HTTPCode_Target_5XX_Count": {"TargetGroup", "LoadBalancer"},
+        "UnHealthyHostCount": {"TargetGroup", "LoadBalancer"},
+        "HTTPCode_ELB_5XX_Count": {"LoadBalancer"},
+    }
     for alarm in alarms.values():
         assert alarm["namespace"] == "AWS/ApplicationELB"
-        assert set(alarm["dimensions"]) == {"TargetGroup", "LoadBalancer"}
+        assert alarm["comparisonOperator"] == "GreaterThanThreshold"
         assert alarm["alarmActions"] == ["arn:aws:sns:eu-west-1:123456789012:container-platform-prod-alarms"]
+        assert alarm["okActions"] == alarm["alarmActions"]
 
 
 def test_task_role_grants_become_one_scoped_statement_each(prod: StackRecording):
