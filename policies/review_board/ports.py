@@ -16,7 +16,7 @@ from review_board.containers import TASK_DEFINITION, containers
 from review_board.dockerfiles import IMAGE, PROJECT_ROOT, locate, parse
 from review_board.dockerfiles import build_settings as docker_build_settings
 from review_board.framework import Finding, Resource, Unchecked, Violation, parent_types, resource_policy
-from review_board.wire import as_int, as_list, is_unknown
+from review_board.wire import as_int, as_list, is_unknown, shown
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -141,7 +141,7 @@ def _listener(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding
     public_ports = [int(p) for p in config["publicPorts"]]
     if as_int(port) not in public_ports:
         yield Violation(
-            f"{resource.label} listens on port {port!r}, outside {public_ports}. Fix: use 443 (HTTPS)."
+            f"{resource.label} listens on port {shown(port)!r}, outside {public_ports}. Fix: use 443 (HTTPS)."
         )
     if protocol == "HTTPS":
         policy = resource.props.get("sslPolicy")
@@ -200,8 +200,9 @@ def _container_ports(resource: Resource, config: Mapping[str, Any]) -> Iterator[
                     and not (key == "hostPort" and value == 0)
                 ):
                     yield Violation(
-                        f"{resource.label} container {container.get('name', '?')!r} maps {key} {value!r}, "
-                        f"not in the allowed ports {sorted(allowed)}. Fix: listen on an allowed port."
+                        f"{resource.label} container {container.get('name', '?')!r} maps {key} "
+                        f"{shown(value)!r}, not in the allowed ports {sorted(allowed)}. "
+                        "Fix: listen on an allowed port."
                     )
 
 

@@ -10,7 +10,7 @@ from pulumi_policy import Severity
 
 from review_board.containers import TASK_DEFINITION, containers
 from review_board.framework import Finding, Resource, Unchecked, Violation, resource_policy
-from review_board.wire import as_int, as_list, is_unknown
+from review_board.wire import as_int, as_list, is_unknown, shown
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -172,7 +172,7 @@ def _imdsv2(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]
         )
     if as_int(hops) != 1:
         yield Violation(
-            f"{resource.label} has metadataOptions.httpPutResponseHopLimit={hops!r}; containers can "
+            f"{resource.label} has metadataOptions.httpPutResponseHopLimit={shown(hops)!r}; containers can "
             "reach the instance's credentials. Fix: set http_put_response_hop_limit to 1."
         )
 

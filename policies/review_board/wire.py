@@ -97,6 +97,11 @@ def as_int(value: Any) -> int | None:
     return None
 
 
+def shown(value: Any) -> Any:
+    """A value for a message: the engine's 22.0 reads as 22."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def as_list(value: Any) -> list[Any]:
     """AWS documents allow a single value where a list is meant; make it a list."""
     if value is None:

@@ -116,7 +116,7 @@ CASES = [
     (
         "launch-template-imdsv2",
         launch_template("hops", {"httpTokens": "required", "httpPutResponseHopLimit": 2.0}),
-        "httpPutResponseHopLimit=2.0",
+        "httpPutResponseHopLimit=2",
     ),
     ("launch-template-imdsv2", launch_template("unset", {}), "httpTokens=None"),
     ("service-circuit-breaker", service("web", deploymentCircuitBreaker=BREAKER), None),
