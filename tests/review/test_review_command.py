@@ -1,0 +1,231 @@
+"""`python -m container_platform review`: the real program, the real policy pack, the board's report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from container_platform.cli import main
+from container_platform.offline_runtime import PROJECT_ROOT, UNKNOWN
+
+UPSTREAM = (
+    "quay.io/centos/centos:stream9@sha256:e5fdd83894773a25f22fbdf0b5253c63677d0cbaf8d3a8366b165a3ef5902964"
+)
+UNPROMOTED = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/container-platform/hello-world@sha256:" + "1" * 64
+# What a copy of the project leaves out: its own stack files are written by each test.
+NOT_COPIED = {".git", ".venv", "build", ".pytest_cache", ".ruff_cache"}
+
+
+def project_copy(root: Path, stack_files: dict[str, dict], *, policies: Path | None = None) -> Path:
+    """The real project (by symlink) with the given stack files and, optionally, another policy pack."""
+    root.mkdir()
+    for entry in PROJECT_ROOT.iterdir():
+        if entry.name in NOT_COPIED or (entry.name.startswith("Pulumi.") and entry.name != "Pulumi.yaml"):
+            continue
+        if entry.name == "policies" and policies is not None:
+            (root / "policies").symlink_to(policies)
+            continue
+        (root / entry.name).symlink_to(entry)
+    for stack, document in stack_files.items():
+        (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document))
+    return root
+
+
+def stack_document(stack: str) -> dict:
+    return yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())
+
+
+def review(capsys, *args: str) -> tuple[int, str]:
+    code = main(["review", *args])
+    return code, capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory):
+    """dev and prod reviewed once in update mode and dev once in preview mode, through the CLI."""
+    out = tmp_path_factory.mktemp("review")
+    codes = {
+        "update": main(["review", "--all-stacks", "--output-dir", str(out / "update")]),
+        "preview": main(
+            ["review", "--stack", "dev", "--mode", "preview", "--output-dir", str(out / "preview")]
+        ),
+    }
+    return out, codes
+
+
+def load(out: Path, mode: str, stack: str) -> tuple[dict, str]:
+    return json.loads((out / mode / f"{stack}.json").read_text()), (out / mode / f"{stack}.md").read_text()
+
+
+def test_dev_and_prod_pass_their_review(reviewed):
+    out, codes = reviewed
+    assert codes == {"update": 0, "preview": 0}
+    for stack in ("dev", "prod"):
+        document, report = load(out, "update", stack)
+        assert document["passed"] is True
+        assert document["summary"]["mandatory"] == 0
+        assert report.splitlines()[2] == "**PASSED**: no mandatory policy violation."
+
+
+def test_the_json_lists_every_resource_diagnostic_waiver_and_timing(reviewed):
+    out, _ = reviewed
+    document, _ = load(out, "update", "prod")
+    assert document["policyPack"] == {
+        "name": "container-platform",
+        "version": document["policyPack"]["version"],
+        "configFile": "policies/config/prod.json",
+    }
+    types = {resource["type"] for resource in document["resources"]}
+    assert {"pulumi:pulumi:Stack", "aws:ecs/taskDefinition:TaskDefinition", "aws:iam/role:Role"} <= types
+    listener = next(r for r in document["resources"] if r["name"] == "prod-https")
+    assert listener["urn"].endswith(
+        "container-platform:index:LoadBalancer$aws:lb/listener:Listener::prod-https"
+    )
+    assert listener["inputs"]["port"] == 443
+    assert {"evaluate", "pack_start", "analyze", "analyze_stack", "total"} <= set(document["timings"])
+    assert isinstance(document["diagnostics"], list) and isinstance(document["waiversUsed"], list)
+    assert document["summary"]["resources"] == len(document["resources"])
+
+
+def test_secrets_never_reach_the_json(reviewed):
+    out, _ = reviewed
+    text = (out / "update" / "dev.json").read_text()
+    assert "1b47061264138c4ac30d75fd1eb44270" not in text
+    image = next(r for r in json.loads(text)["resources"] if r["type"] == "docker:index/image:Image")
+    assert image["inputs"]["registry"]["password"] == "[secret]"
+
+
+def test_the_report_answers_the_boards_three_questions_for_prod(reviewed):
+    out, _ = reviewed
+    _, report = load(out, "update", "prod")
+    pinned = stack_document("prod")["config"]["container-platform:images"]["pinned"]
+    images = report[report.index("## 1.") : report.index("## 2.")]
+    assert all(f"`{digest}`" in images for digest in pinned.values())
+    assert f"Upstream base: `{UPSTREAM}`" in images
+    ports = report[report.index("## 2.") : report.index("## 3.")]
+    assert "| listener | Listener prod-https | 443 | HTTPS | on LoadBalancer prod |" in ports
+    assert "redirect to HTTPS:443" in ports
+    assert "| 8080 | tcp | from SecurityGroup prod-sg |" in ports
+    assert "| Dockerfile EXPOSE | images/hello-world/Dockerfile | 8080 |" in ports
+    roles = report[report.index("## 3.") : report.index("## 4.")]
+    assert "### Role `hello-world-execution`" in roles
+    assert "`Service: ecs-tasks.amazonaws.com`" in roles
+    assert "execution role of TaskDefinition hello-world-task" in roles
+    assert "cloudsplaining: credentials exposure: ecr:GetAuthorizationToken" in roles
+    assert "## 5. Waivers used" in report and "## 6. Promotion record" in report
+
+
+def test_preview_leaves_digests_and_computed_documents_unknown_where_update_knows_them(reviewed):
+    out, _ = reviewed
+    preview, preview_report = load(out, "preview", "dev")
+    update, update_report = load(out, "update", "dev")
+    assert preview["mode"] == "preview" and update["mode"] == "update"
+
+    def image_chain(document):
+        return document["board"]["image_chains"][0]["links"]
+
+    assert all(link["reference"] == "(unknown until deployed)" for link in image_chain(preview))
+    assert all("@sha256:" in link["reference"] for link in image_chain(update))
+    assert set(preview["outputs"]["imageDigests"].values()) == {UNKNOWN}
+    assert all("@sha256:" in digest for digest in update["outputs"]["imageDigests"].values())
+    task = next(r for r in preview["resources"] if r["type"] == "aws:ecs/taskDefinition:TaskDefinition")
+    assert task["inputs"]["containerDefinitions"] == UNKNOWN
+    assert "Values computed by AWS at deploy time show as unknown." in preview_report
+    assert "some documents unknown until deployed" in preview_report
+    assert "some documents unknown until deployed" not in update_report
+    # Settings known before deployment read the same in both modes.
+    assert (
+        f"Upstream base: `{UPSTREAM}`" in preview_report and f"Upstream base: `{UPSTREAM}`" in update_report
+    )
+
+
+def test_a_mandatory_violation_blocks_with_exit_code_1_and_is_in_the_json_and_report(tmp_path, capsys):
+    prod = stack_document("prod")
+    prod["config"]["container-platform:images"]["pinned"]["hello-world"] = UNPROMOTED
+    project = project_copy(tmp_path / "project", {"prod": prod})
+    code, printed = review(
+        capsys, "--stack", "prod", "--project-dir", str(project), "--output-dir", str(tmp_path / "out")
+    )
+    assert code == 1
+    document = json.loads((tmp_path / "out" / "prod.json").read_text())
+    assert document["passed"] is False
+    promoted = [d for d in document["diagnostics"] if d["policy"] == "prod-images-promoted"]
+    assert promoted and all(d["enforcementLevel"] == "mandatory" for d in promoted)
+    assert any(UNPROMOTED in d["message"] for d in promoted)
+    report = (tmp_path / "out" / "prod.md").read_text()
+    assert "**BLOCKED**" in report.splitlines()[2]
+    assert "### `prod-images-promoted` (mandatory" in report
+    assert "[mandatory]" in printed and "prod-images-promoted" in printed and "blocked" in printed
+
+
+def test_a_program_error_is_one_clear_message_and_exit_code_2(tmp_path, capsys):
+    dev = stack_document("dev")
+    dev["config"]["container-platform:services"][0]["containerPort"] = 22
+    dev["config"]["container-platform:services"][0]["containerPort"] = "eighty"
+    project = project_copy(tmp_path / "project", {"dev": dev})
+    code, printed = review(
+        capsys, "--stack", "dev", "--project-dir", str(project), "--output-dir", str(tmp_path / "out")
+    )
+    assert code == 2
+    assert printed.startswith("error reviewing stack dev: ")
+    assert "container-platform:services[0].containerPort" in printed
+    assert "Traceback" not in printed
+    assert not (tmp_path / "out" / "dev.json").exists()
+
+
+def test_a_missing_stack_file_names_it_and_exits_2(capsys, tmp_path):
+    code, printed = review(capsys, "--stack", "qa", "--output-dir", str(tmp_path))
+    assert code == 2
+    assert "stack 'qa' has no stack file Pulumi.qa.yaml" in printed
+    assert "known stacks: dev, prod" in printed
+
+
+def test_a_policy_pack_that_fails_to_start_shows_its_stderr_and_exits_2(tmp_path):
+    broken = tmp_path / "broken-pack"
+    broken.mkdir()
+    (broken / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (broken / "__main__.py").write_text("raise SystemExit('the pack cannot load its rules')\n")
+    project = project_copy(tmp_path / "project", {"dev": stack_document("dev")}, policies=broken)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "container_platform",
+            "review",
+            "--stack",
+            "dev",
+            "--project-dir",
+            str(project),
+            "--output-dir",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "error reviewing stack dev: policy pack" in result.stdout
+    assert "the pack cannot load its rules" in result.stdout
+    assert (
+        "Traceback (most recent call last)"
+        not in result.stdout
+        + result.stderr.replace("the pack cannot load its rules", "").split("Its stderr")[0]
+    )
+
+
+def test_plain_text_when_not_a_terminal(reviewed, capsys, tmp_path):
+    code, printed = review(capsys, "--stack", "prod", "--output-dir", str(tmp_path))
+    assert code == 0
+    assert "\x1b[" not in printed
+    lines = printed.splitlines()
+    assert lines[0] == "Reviewing update (prod), offline under the Pulumi SDK's mock runtime"
+    assert lines[1] == "+ pulumi:pulumi:Stack  container-platform-prod"
+    listener = next(line for line in lines if line.endswith("+ aws:lb/listener:Listener  prod-https"))
+    assert listener.startswith("│   "), "a listener is drawn under its LoadBalancer component"
+    assert any(line.startswith("Policies container-platform@v") and line.endswith("passed") for line in lines)
