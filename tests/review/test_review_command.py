@@ -165,7 +165,6 @@ def test_a_mandatory_violation_blocks_with_exit_code_1_and_is_in_the_json_and_re
 
 def test_a_program_error_is_one_clear_message_and_exit_code_2(tmp_path, capsys):
     dev = stack_document("dev")
-    dev["config"]["container-platform:services"][0]["containerPort"] = 22
     dev["config"]["container-platform:services"][0]["containerPort"] = "eighty"
     project = project_copy(tmp_path / "project", {"dev": dev})
     code, printed = review(
@@ -212,11 +211,7 @@ def test_a_policy_pack_that_fails_to_start_shows_its_stderr_and_exits_2(tmp_path
     assert result.returncode == 2, result.stdout + result.stderr
     assert "error reviewing stack dev: policy pack" in result.stdout
     assert "the pack cannot load its rules" in result.stdout
-    assert (
-        "Traceback (most recent call last)"
-        not in result.stdout
-        + result.stderr.replace("the pack cannot load its rules", "").split("Its stderr")[0]
-    )
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_plain_text_when_not_a_terminal(reviewed, capsys, tmp_path):
