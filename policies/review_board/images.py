@@ -152,6 +152,8 @@ def _pushed_to_own_repository(resource: Resource, _config: Mapping[str, Any]) ->
     if is_unknown(image_name) or is_unknown(context):
         yield Unchecked("imageName and build.context")
         return
+    if image_name is None:
+        return  # a required input: the provider rejects the resource itself
     reference = _parse(str(image_name))
     if isinstance(reference, str):
         yield Violation(
