@@ -5,18 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from review_board.framework import Resource, Unchecked
+from review_board.framework import Resource, Unchecked, Violation
 from review_board.wire import document, is_unknown
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
 
-def containers(resource: Resource) -> Iterator[dict[str, Any] | Unchecked]:
-    """Each container definition, or one Unchecked when the whole list is not known yet.
-
-    A definitions string that is not JSON is yielded as Unchecked too: ECS would reject it anyway, and the
-    provider reports that error itself.
-    """
+def containers(resource: Resource) -> Iterator[dict[str, Any] | Unchecked | Violation]:
+    """Each container definition; Unchecked while the list is unknown, a Violation if it is not JSON."""
     raw = resource.props.get("containerDefinitions")
     if is_unknown(raw):
         yield Unchecked("containerDefinitions")
@@ -24,7 +20,10 @@ def containers(resource: Resource) -> Iterator[dict[str, Any] | Unchecked]:
     try:
         definitions = document(raw) or []
     except ValueError as error:
-        yield Unchecked(f"containerDefinitions, which is {error}")
+        yield Violation(
+            f"{resource.label} containerDefinitions is {error}, so its containers cannot be reviewed. "
+            "Fix: pass the definitions as a JSON array (pulumi.Output.json_dumps)."
+        )
         return
     if is_unknown(definitions):
         yield Unchecked("containerDefinitions")

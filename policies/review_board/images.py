@@ -47,7 +47,7 @@ def _parse(text: str) -> Reference | str:
 
 def _task_images(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     for container in containers(resource):
-        if isinstance(container, Unchecked):
+        if not isinstance(container, dict):
             yield container
             continue
         name, image = container.get("name", "?"), container.get("image")

@@ -186,7 +186,7 @@ def _container_ports(resource: Resource, config: Mapping[str, Any]) -> Iterator[
         int(port) for port in config["forbiddenPorts"]
     }
     for container in containers(resource):
-        if isinstance(container, Unchecked):
+        if not isinstance(container, dict):
             yield container
             continue
         for mapping in as_list(container.get("portMappings")):

@@ -16,7 +16,7 @@ from pulumi_policy import (
 
 from review_board.containers import TASK_DEFINITION, containers
 from review_board.dockerfiles import IMAGE
-from review_board.framework import QUESTIONS, Resource, Unchecked
+from review_board.framework import QUESTIONS, Resource, Unchecked, Violation
 from review_board.wire import is_unknown, plain
 
 NAME = "prod-images-promoted"
@@ -48,6 +48,9 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
         for container in containers(resource):
             if isinstance(container, Unchecked):
                 unchecked.append(f"{resource.label} {container.what}")
+                continue
+            if isinstance(container, Violation):
+                report_violation(container.message, resource.urn)
                 continue
             image = container.get("image")
             if is_unknown(image):

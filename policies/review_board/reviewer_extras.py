@@ -57,7 +57,7 @@ def _encrypted(resource: Resource, config: Mapping[str, Any]) -> Iterator[Findin
 
 def _not_privileged(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
     for container in containers(resource):
-        if isinstance(container, Unchecked):
+        if not isinstance(container, dict):
             yield container
             continue
         name = container.get("name", "?")
@@ -81,7 +81,7 @@ def _not_privileged(resource: Resource, _config: Mapping[str, Any]) -> Iterator[
 
 def _not_root(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
     for container in containers(resource):
-        if isinstance(container, Unchecked):
+        if not isinstance(container, dict):
             yield container
             continue
         user = container.get("user")
@@ -96,7 +96,7 @@ def _not_root(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Findin
 
 def _read_only_root(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
     for container in containers(resource):
-        if isinstance(container, Unchecked):
+        if not isinstance(container, dict):
             yield container
         elif container.get("readonlyRootFilesystem") is not True:
             yield Violation(
@@ -109,7 +109,7 @@ def _read_only_root(resource: Resource, _config: Mapping[str, Any]) -> Iterator[
 def _no_plaintext_secrets(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     patterns = [p.upper() for p in config["secretNamePatterns"]]
     for container in containers(resource):
-        if isinstance(container, Unchecked):
+        if not isinstance(container, dict):
             yield container
             continue
         for variable in container.get("environment") or []:

@@ -165,3 +165,9 @@ def test_unknown_element_inside_a_list_leaves_the_rest_checked(pack):
     analysis = pack.analyze(group)
     assert [d for d in analysis.diagnostics if d.policy_name == "ingress-allowed-ports"]
     assert [n for n in analysis.not_applicable if n.policy_name == "ingress-allowed-ports"]
+
+
+def test_container_definitions_that_are_not_json_are_a_violation(pack):
+    broken = resource("aws:ecs/taskDefinition:TaskDefinition", "broken", {"containerDefinitions": "[{oops"})
+    messages = pack.violations(broken, "container-not-root")
+    assert len(messages) == 1 and "containerDefinitions is not valid JSON" in messages[0]
