@@ -34,6 +34,7 @@ DEFAULT_REPOSITORY_PREFIX = "container-platform"
 UPSTREAM_SETTING = "CONTAINER_PLATFORM_UPSTREAM"
 STANDIN = "standin"
 PINNED = "pinned"
+TAG_LENGTH = 16
 
 
 class ChainBuildError(RuntimeError):
@@ -46,6 +47,7 @@ class BuiltImage:
 
     spec: ImageSpec
     reference: str
+    pushed_tag: str
     parent_reference: str
     build_seconds: float
     steps_run: int
@@ -128,14 +130,16 @@ def build_link(
     repository_prefix: str = DEFAULT_REPOSITORY_PREFIX,
 ) -> BuiltImage:
     """Build one link FROM `parent_reference` (through the spec's build arg), push it, return its digest."""
-    repository = registry.repository(f"{repository_prefix}/{spec.name}")
-    tag = context_digest(spec, root)[:16]
+    repository_name = f"{repository_prefix}/{spec.name}"
+    repository = registry.repository(repository_name)
+    tag = context_digest(spec, root)[:TAG_LENGTH]
     started = time.monotonic()
     try:
-        _, log = client.images.build(
+        image, log = client.images.build(
             path=str(spec.context_path(root)),
             dockerfile="Dockerfile",
-            tag=f"{repository}:{tag}",
+            # A name independent of the registry's port keeps the image, and so the build cache, across runs.
+            tag=f"{repository_name}:{tag}",
             buildargs={spec.parent_arg: parent_reference},
             network_mode="host",  # the private engine has no bridge; RUN steps reach the package mirror
             rm=True,
@@ -149,10 +153,12 @@ def build_link(
         ) from error
     build_seconds = time.monotonic() - started
     steps_run, steps_cached = _build_step_counts(log)
+    image.tag(repository, tag)
     digest, bytes_pushed, layers_pushed = _push(client, registry, repository, tag)
     return BuiltImage(
         spec=spec,
         reference=f"{repository}@{digest}",
+        pushed_tag=f"{repository}:{tag}",
         parent_reference=parent_reference,
         build_seconds=build_seconds,
         steps_run=steps_run,
@@ -184,3 +190,13 @@ def build_chain(
             )
         built[spec.name] = build_link(client, registry, spec, parent_reference, root=root)
     return built
+
+
+def forget_pushed(client: docker.DockerClient, built: Mapping[str, BuiltImage]) -> None:
+    """Drop the engine's references to a registry that is going away; the images keep their local names."""
+    for image in built.values():
+        for reference in (image.pushed_tag, image.reference):
+            try:
+                client.images.remove(reference, noprune=True)
+            except docker.errors.ImageNotFound:
+                continue

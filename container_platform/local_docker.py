@@ -72,15 +72,23 @@ def _tail(log: Path, lines: int = 15) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def _stop(process: subprocess.Popen[bytes], run_dir: Path) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    _unmount_below(run_dir)
+
+
+def _unmount_below(directory: Path) -> None:
+    """dockerd leaves its network namespace mounted in its exec root; unmount it so the directory can go."""
+    prefix = f"{directory}/"
+    mount_points = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
+    for mount_point in sorted((point for point in mount_points if point.startswith(prefix)), reverse=True):
+        subprocess.run(["umount", mount_point], check=False, capture_output=True)
 
 
 @contextmanager
@@ -116,14 +124,14 @@ def _private_daemon(data_root: Path) -> Iterator[docker.DockerClient]:
             try:
                 client = _wait_for_daemon(process, base_url, log)
             except DockerUnavailableError as error:
-                _stop(process)
+                _stop(process, Path(run_dir))
                 failures.append(f"storage driver {driver}: {error}")
                 continue
             try:
                 yield client
             finally:
                 client.close()
-                _stop(process)
+                _stop(process, Path(run_dir))
             return
         raise DockerUnavailableError(
             "could not start a private dockerd:\n" + "\n".join(failures) + f"\n{INSTALL_HINT}"
