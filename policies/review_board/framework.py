@@ -91,7 +91,16 @@ def resource_policy(
             return
         settings = config_with_defaults(properties, args.get_config())
         resource = Resource(args.resource_type, args.name, args.urn, plain(args.props))
-        findings = list(check(resource, settings))
+        try:
+            findings = list(check(resource, settings))
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            # Inputs of a shape the provider schema does not allow: fail closed, with a message, not a crash.
+            findings = [
+                Violation(
+                    f"{resource.label}: inputs of an unexpected shape ({type(error).__name__}: {error}), so "
+                    f"{name} cannot approve it. Fix: give the inputs the provider's documented shape."
+                )
+            ]
         violations = [finding.message for finding in findings if isinstance(finding, Violation)]
         _report(name, resource, violations, settings["waivers"], report_violation)
         unchecked = [finding.what for finding in findings if isinstance(finding, Unchecked)]

@@ -171,3 +171,11 @@ def test_container_definitions_that_are_not_json_are_a_violation(pack):
     broken = resource("aws:ecs/taskDefinition:TaskDefinition", "broken", {"containerDefinitions": "[{oops"})
     messages = pack.violations(broken, "container-not-root")
     assert len(messages) == 1 and "containerDefinitions is not valid JSON" in messages[0]
+
+
+def test_inputs_of_an_unexpected_shape_fail_closed_with_a_message(pack):
+    odd = resource("aws:ec2/securityGroup:SecurityGroup", "odd", {"ingress": ["not-a-rule"]})
+    analysis = pack.analyze(odd)
+    flagged = [d for d in analysis.diagnostics if d.policy_name == "ingress-allowed-ports"]
+    assert len(flagged) == 1 and "inputs of an unexpected shape" in flagged[0].message
+    assert flagged[0].enforcement_level == "mandatory"
