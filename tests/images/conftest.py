@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack
+from typing import NoReturn
 
 import docker
 import pytest
@@ -19,7 +20,7 @@ from container_platform.local_docker import DockerUnavailableError, docker_engin
 from container_platform.local_registry import LocalRegistry, local_registry
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true and the image chain cannot be built for real: {reason}", pytrace=False)
     pytest.skip(f"no usable Docker engine: {reason}")
@@ -33,8 +34,11 @@ def chain_environment() -> Iterator[tuple[docker.DockerClient, LocalRegistry, st
             registry = stack.enter_context(local_registry())
             upstream = resolve_upstream(client, repository_cache_dir())
         except DockerUnavailableError as error:
-            _unavailable(str(error))
-        yield client, registry, upstream
+            reason = str(error)
+        else:
+            yield client, registry, upstream
+            return
+    _unavailable(reason)
 
 
 @pytest.fixture(scope="session")
