@@ -8,6 +8,7 @@ import pytest
 
 from container_platform.offline_runtime import UNKNOWN, StackRecording
 from tests.program.recorded import DOCKER_IMAGE, ECR_REPOSITORY, ECS_SERVICE, inputs, is_custom_resource
+from tests.program.stack_configs import stack_config
 
 DIGEST_REFERENCE = re.compile(
     r"^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com/container-platform/(?P<name>[a-z-]+)@sha256:[0-9a-f]{64}$"
@@ -41,8 +42,6 @@ def test_dev_builds_the_chain_and_prod_builds_nothing(dev: StackRecording, prod:
 
 
 def test_prod_deploys_the_pinned_digests(prod: StackRecording):
-    from tests.program.stack_configs import stack_config
-
     pinned = stack_config("prod")["container-platform:images"]["pinned"]
     assert prod.outputs["imageDigests"] == pinned
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from container_platform.offline_runtime import StackRecording
+from container_platform.offline_runtime import StackRecording, evaluate_stack
 from tests.program.recorded import (
     ECS_SERVICE,
     EGRESS_RULE,
@@ -22,6 +22,7 @@ from tests.program.recorded import (
     json_input,
     outputs_of,
 )
+from tests.program.stack_configs import stack_config
 
 
 @pytest.fixture(params=["dev", "prod"])
@@ -183,9 +184,6 @@ def test_alarms_watch_5xx_and_unhealthy_hosts_and_notify(prod: StackRecording):
 
 
 def test_task_role_grants_become_one_scoped_statement_each(prod: StackRecording):
-    from container_platform.offline_runtime import evaluate_stack
-    from tests.program.stack_configs import stack_config
-
     config = stack_config("prod")
     bucket = "arn:aws:s3:::bank-statements/*"
     config["container-platform:services"][0]["taskRoleGrants"] = [
