@@ -7,9 +7,9 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
 
-from container_platform import offline_runtime
 from container_platform.offline_runtime import ProgramError, evaluate_stack
 from tests.program.stack_configs import stack_config
 
@@ -222,18 +222,19 @@ def test_malformed_config_fails_with_its_own_message_and_registers_nothing(
 ):
     config = copy.deepcopy(stack_config(base))
     change(config)
-    registered: list[str] = []
-    record = offline_runtime._RecordingMonitor._record
+    constructed: list[str] = []
+    construct = pulumi.Resource.__init__
 
-    def spy(monitor, resource) -> None:
-        registered.append(resource.type)
-        record(monitor, resource)
+    def spy(resource: pulumi.Resource, t: str, name: str, *args, **kwargs) -> None:
+        constructed.append(t)
+        construct(resource, t, name, *args, **kwargs)
 
-    monkeypatch.setattr(offline_runtime._RecordingMonitor, "_record", spy)
+    # Every resource, component or custom, is constructed through the SDK's Resource.__init__.
+    monkeypatch.setattr(pulumi.Resource, "__init__", spy)
     with pytest.raises(ProgramError) as raised:
         evaluate_stack(base, config=config)
     message = str(raised.value)
     for fragment in expected:
         assert fragment in message
     assert "Traceback" not in message and "pydantic" not in message
-    assert [t for t in registered if t != "pulumi:pulumi:Stack"] == []
+    assert constructed == ["pulumi:pulumi:Stack"]
