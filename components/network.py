@@ -37,6 +37,17 @@ def subnet_blocks(cidr_block: str, zones: int) -> tuple[list[str], list[str]]:
     return blocks[:zones], blocks[PRIVATE_SUBNET_OFFSET : PRIVATE_SUBNET_OFFSET + zones]
 
 
+def zone_name(names: list[str], index: int, settings: NetworkSettings) -> str:
+    """The index-th available zone, or a clear error when the region has fewer than configured."""
+    if index >= len(names):
+        raise pulumi.RunError(
+            f"container-platform:network.availabilityZones = {settings.availability_zones} is not allowed: "
+            f"the region offers {len(names)} available zones ({', '.join(names)}); "
+            f"configure at most {len(names)}"
+        )
+    return names[index]
+
+
 class Network(pulumi.ComponentResource):
     """`vpc_id`, `public_subnet_ids` and `private_subnet_ids`, whichever way the network came to be."""
 
@@ -90,7 +101,7 @@ class Network(pulumi.ComponentResource):
         private: list[aws.ec2.Subnet] = []
         nat_gateways: list[aws.ec2.NatGateway] = []
         for index in range(settings.availability_zones):
-            zone = zones.names.apply(lambda names, index=index: names[index])
+            zone = zones.names.apply(lambda names, index=index: zone_name(names, index, settings))
             public.append(
                 aws.ec2.Subnet(
                     f"{name}-public-{index}",

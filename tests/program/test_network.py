@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from container_platform.offline_runtime import StackRecording, evaluate_stack
+import pytest
+
+from container_platform.offline_runtime import ProgramError, StackRecording, evaluate_stack
 from tests.program.recorded import ECS_SERVICE, inputs
 from tests.program.stack_configs import stack_config
 
@@ -46,3 +48,10 @@ def test_existing_vpc_and_subnets_are_used_as_given():
     ]
     (alb,) = recording.of_type("aws:lb/loadBalancer:LoadBalancer")
     assert inputs(alb)["subnets"] == ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
+
+
+def test_more_zones_than_the_region_offers_is_a_clear_error():
+    config = stack_config("dev")
+    config["container-platform:network"]["availabilityZones"] = 4
+    with pytest.raises(ProgramError, match=r"availabilityZones = 4 is not allowed: the region offers 3"):
+        evaluate_stack("dev", config=config)
