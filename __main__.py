@@ -66,6 +66,7 @@ services = [
             account_id=account_id,
             cluster_arn=cluster.arn,
             cluster_name=cluster.name,
+            cluster_capacity_providers=cluster.capacity_providers,
             image_reference=images.digests[service.image_name],
             vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,

@@ -42,7 +42,8 @@ def container_instance_user_data(cluster_name: str, block_task_metadata_access: 
 
 
 class Cluster(pulumi.ComponentResource):
-    """`name`, `arn`, and `ec2_capacity_provider` (its name) when EC2 capacity is configured."""
+    """`name`, `arn`, `ec2_capacity_provider` (its name) when EC2 capacity is configured, and
+    `capacity_providers`, the association a service must wait for before it names a provider."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("container-platform:index:Cluster", name, None, opts)
@@ -62,7 +63,7 @@ class Cluster(pulumi.ComponentResource):
         if args.settings.ec2_capacity is not None:
             self.ec2_capacity_provider = self._ec2_capacity(name, args, args.settings.ec2_capacity)
             providers.append(self.ec2_capacity_provider)
-        aws.ecs.ClusterCapacityProviders(
+        self.capacity_providers = aws.ecs.ClusterCapacityProviders(
             name,
             cluster_name=self.cluster.name,
             capacity_providers=providers,

@@ -34,6 +34,7 @@ class WebServiceArgs:
     account_id: pulumi.Input[str]
     cluster_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
+    cluster_capacity_providers: pulumi.Resource
     image_reference: pulumi.Input[str]
     vpc_id: pulumi.Input[str]
     private_subnet_ids: Sequence[pulumi.Input[str]]
@@ -197,7 +198,9 @@ class WebService(pulumi.ComponentResource):
             enable_ecs_managed_tags=True,
             tags=self._tags,
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[args.routing], ignore_changes=["desiredCount"]
+                parent=self,
+                depends_on=[args.routing, args.cluster_capacity_providers],
+                ignore_changes=["desiredCount"],
             ),
         )
         self._autoscaling(name, ecs_service)

@@ -12,6 +12,8 @@ from tests.program.recorded import (
     ECS_SERVICE,
     EGRESS_RULE,
     INGRESS_RULE,
+    LISTENER,
+    LISTENER_RULE,
     ROLE,
     ROLE_POLICY,
     SECURITY_GROUP,
@@ -194,3 +196,11 @@ def test_task_role_grants_become_one_scoped_statement_each(prod: StackRecording)
     assert policy["Statement"] == [
         {"Sid": "Grant1", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [bucket]}
     ]
+
+
+def test_service_waits_for_its_route_and_the_clusters_capacity_providers(stack: StackRecording):
+    (service,) = stack.of_type(ECS_SERVICE)
+    (association,) = stack.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    routing = {r.urn for r in stack.resources if r.type in (LISTENER, LISTENER_RULE)}
+    assert association.urn in service.dependencies
+    assert routing & set(service.dependencies)
