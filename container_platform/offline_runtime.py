@@ -9,18 +9,19 @@ Those recordings are what the policy pack is then shown, exactly as `pulumi prev
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import heapq
 import os
 import runpy
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
@@ -30,6 +31,7 @@ from pulumi.runtime.stack import run_in_stack
 from container_platform.mock_cloud import CloudIdentity, identity_from_config, stable_hex
 from container_platform.mock_invokes import UnknownInvokeError, answer_invoke
 from container_platform.mock_outputs import computed_outputs
+from container_platform.output_waiting import settled_in_waves
 from container_platform.stack_config import (
     StackConfig,
     StackConfigError,
@@ -112,8 +114,26 @@ def wire(struct: Any) -> dict[str, Any]:
     return json_format.MessageToDict(struct)
 
 
-class _OfflineMocks(sdk_mocks.Mocks):
-    """Answers the SDK's mock hooks: invokes from `mock_invokes`, outputs from `mock_outputs`."""
+class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs the SDK's monitor calls at once, on the event loop's thread.
+
+    Against a real engine each call waits on gRPC, so the SDK hands it to a thread pool. The mock monitor
+    answers in microseconds; in threads, the SDK's wait loop wakes once per completion and, with hundreds
+    of outputs pending, re-arms a callback on each of them every time (quadratic in the stack's size).
+    asyncio only accepts a ThreadPoolExecutor as the default executor; this one never starts a thread.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # delivered to the awaiting coroutine, as a thread pool would
+            future.set_exception(error)
+        return future
+
+
+class _OfflineCloud(sdk_mocks.Mocks):
+    """What the cloud answers: invokes from `mock_invokes`, outputs from `mock_outputs`, stack references."""
 
     def __init__(
         self, cloud: CloudIdentity, preview: bool, stack_references: Mapping[str, Mapping[str, Any]]
@@ -123,7 +143,7 @@ class _OfflineMocks(sdk_mocks.Mocks):
         self.stack_references = stack_references
         self.failures: list[str] = []
 
-    def call(self, args: sdk_mocks.MockCallArgs) -> dict:
+    def call(self, args: sdk_mocks.MockCallArgs) -> dict[str, Any]:
         try:
             return answer_invoke(self.cloud, args.token, args.args)
         except UnknownInvokeError as error:
@@ -131,18 +151,23 @@ class _OfflineMocks(sdk_mocks.Mocks):
             self.failures.append(str(error))
             return {}
 
-    def new_resource(self, args: sdk_mocks.MockResourceArgs) -> tuple[str | None, dict]:
-        if args.typ == STACK_REFERENCE_TYPE:
-            return self._stack_reference(args.inputs.get("name") or args.resource_id)
-        if is_provider_type(args.typ):
-            return stable_uuid(args.typ, args.name), dict(args.inputs)
+    def new_resource(self, args: sdk_mocks.MockResourceArgs) -> tuple[str, dict]:
+        """The id and state after the step: inputs only in a preview, plus computed outputs in an update.
+
+        `args.inputs` is the wire form, so secret envelopes and unknowns carry into the state.
+        """
+        type_token, name, inputs = args.typ, args.name, args.inputs
+        if type_token == STACK_REFERENCE_TYPE:
+            return name, self._stack_reference(str(inputs.get("name") or args.resource_id))
+        if is_provider_type(type_token):
+            return stable_uuid(type_token, name), inputs
         if not args.custom or self.preview:
             # A first preview knows only the inputs; every computed output (and the id) stays unknown.
-            return "", dict(args.inputs)
-        outputs = computed_outputs(self.cloud, args.typ, args.name, args.inputs)
-        return str(outputs["id"]), {**args.inputs, **outputs}
+            return "", inputs
+        outputs = computed_outputs(self.cloud, type_token, name, plain(inputs))
+        return str(outputs["id"]), {**outputs, **inputs}
 
-    def _stack_reference(self, name: str) -> tuple[str, dict]:
+    def _stack_reference(self, name: str) -> dict[str, Any]:
         if name not in self.stack_references:
             known = ", ".join(sorted(self.stack_references)) or "none"
             self.failures.append(
@@ -151,7 +176,7 @@ class _OfflineMocks(sdk_mocks.Mocks):
                 f"(given: {known})"
             )
         outputs = dict(self.stack_references.get(name, {}))
-        return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
+        return {"name": name, "outputs": outputs, "secretOutputNames": []}
 
 
 def stable_uuid(*parts: object) -> str:
@@ -159,46 +184,47 @@ def stable_uuid(*parts: object) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-class _RecordingMonitor(sdk_mocks.MockMonitor):
-    """The SDK's mock monitor, plus a record of every request as the engine would receive it."""
+def struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(dict(value))
+    return message
 
-    def __init__(self, mocks: _OfflineMocks, project: str, stack: str, config: StackConfig) -> None:
-        super().__init__(mocks)
+
+class _RecordingMonitor(sdk_mocks.MockMonitor):
+    """The SDK's mock monitor, answering from wire form and recording every request as the engine gets it.
+
+    The resource and invoke calls never re-enter the event loop (the SDK's MockMonitor does, to
+    re-serialize values), so the SDK can run them inline instead of in a thread pool.
+    """
+
+    mocks: _OfflineCloud
+
+    def __init__(self, cloud: _OfflineCloud, project: str, stack: str, config: StackConfig) -> None:
+        super().__init__(cloud)
         self.project = project
         self.stack = stack
         self.config = config
         self.recorded: dict[str, RecordedResource] = {}
         self.component_outputs: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-        self._thread_loops: list[asyncio.AbstractEventLoop] = []
-
-    def _ensure_thread_loop(self) -> None:
-        """Give the executor thread an event loop we own, closed with the run rather than at exit."""
-        try:
-            asyncio.get_event_loop()
-        except RuntimeError:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            with self._lock:
-                self._thread_loops.append(loop)
-
-    def close(self) -> None:
-        with self._lock:
-            for loop in self._thread_loops:
-                loop.close()
-            self._thread_loops.clear()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return make_urn(self.stack, self.project, parent or None, type_, name)
 
     def Invoke(self, request: Any) -> Any:
-        self._ensure_thread_loop()
-        return super().Invoke(request)
+        args = plain(wire(request.args))
+        if request.tok == "pulumi:pulumi:getResource":
+            resource = self.recorded[args["urn"]]
+            answer = {"urn": resource.urn, "id": resource.outputs.get("id", ""), "state": resource.outputs}
+        else:
+            answer = self.mocks.call(sdk_mocks.MockCallArgs(request.tok, args, request.provider))
+        return resource_pb2.ResourceInvokeResponse(**{"return": struct(answer)})
 
     def ReadResource(self, request: Any) -> Any:
-        self._ensure_thread_loop()
-        response = super().ReadResource(request)
-        urn = response.urn
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = wire(request.properties)
+        _, state = self.mocks.new_resource(
+            sdk_mocks.MockResourceArgs(request.type, request.name, inputs, request.provider, request.id, True)
+        )
         self._record(
             RecordedResource(
                 urn=urn,
@@ -207,28 +233,34 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
                 parent=request.parent or None,
                 custom=True,
                 provider=request.provider or None,
-                inputs=wire(request.properties),
-                outputs=wire(response.properties),
+                inputs=inputs,
+                outputs=state,
                 dependencies=tuple(request.dependencies),
                 property_dependencies={},
                 external=True,
             )
         )
-        return response
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=struct(state))
 
     def RegisterResource(self, request: Any) -> Any:
-        self._ensure_thread_loop()
         urn = self.make_urn(request.parent, request.type, request.name)
         provider = request.provider or None
         if request.custom and not provider and not is_provider_type(request.type):
             provider = self._default_provider(package_of(request.type), request.version)
+        inputs = wire(request.object)
         if request.type == ROOT_STACK_TYPE:
-            response = resource_pb2.RegisterResourceResponse(urn=urn)
-            outputs: dict[str, Any] = {}
+            resource_id, state = "", {}
         else:
-            response = super().RegisterResource(request)
-            # The mock's state lost the secret envelopes of the inputs; the engine's state keeps them.
-            outputs = {**wire(response.object), **wire(request.object)}
+            resource_id, state = self.mocks.new_resource(
+                sdk_mocks.MockResourceArgs(
+                    request.type,
+                    request.name,
+                    inputs,
+                    request.provider,
+                    request.importId,
+                    bool(request.custom),
+                )
+            )
         self._record(
             RecordedResource(
                 urn=urn,
@@ -237,19 +269,18 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
                 parent=request.parent or None,
                 custom=bool(request.custom),
                 provider=provider,
-                inputs=wire(request.object),
-                outputs=outputs,
+                inputs=inputs,
+                outputs=state,
                 dependencies=tuple(request.dependencies),
                 property_dependencies={
                     k: tuple(v.urns) for k, v in sorted(request.propertyDependencies.items())
                 },
             )
         )
-        return response
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=struct(state))
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
-        with self._lock:
-            self.component_outputs[request.urn] = wire(request.outputs)
+        self.component_outputs[request.urn] = wire(request.outputs)
         return super().RegisterResourceOutputs(request)
 
     def _default_provider(self, package: str, version: str) -> str:
@@ -282,8 +313,7 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
         return f"{urn}::{provider_id}"
 
     def _record(self, resource: RecordedResource) -> None:
-        with self._lock:
-            self.recorded.setdefault(resource.urn, resource)
+        self.recorded.setdefault(resource.urn, resource)
 
     def ordered(self) -> list[RecordedResource]:
         """Parents, providers and dependencies before dependents; ties broken by URN, so every run agrees."""
@@ -357,17 +387,17 @@ def evaluate_stack(
         raise ProgramError(f"no __main__.py in {project_dir}: the Pulumi program to review is missing")
 
     cloud = identity_from_config(stack_config)
-    mocks = _OfflineMocks(cloud, preview, stack_references or {})
+    mocks = _OfflineCloud(cloud, preview, stack_references or {})
     monitor = _RecordingMonitor(mocks, project, stack, stack_config)
     _configure_runtime(monitor, project, stack, preview, project_dir, stack_config)
     try:
-        with _program_environment(project_dir):
-            asyncio.run(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
+        with _program_environment(project_dir), settled_in_waves(), asyncio.Runner() as runner:
+            runner.get_loop().set_default_executor(_InlineExecutor())
+            runner.run(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
     except Exception as error:
         message = mocks.failures[0] if mocks.failures else str(error) or type(error).__name__
         raise ProgramError(message) from error
     finally:
-        monitor.close()
         _configure_runtime(None, project, stack, False, project_dir, StackConfig({}))
     if mocks.failures:
         raise ProgramError(mocks.failures[0])
