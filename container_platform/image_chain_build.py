@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -93,11 +94,22 @@ def resolve_upstream(client: docker.DockerClient, cache_dir: Path, choice: str |
 
 
 def _build_step_counts(log: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
-    """(steps run, steps served from cache), read from the engine's build log."""
+    """(steps run, steps served from cache), read from the engine's build log.
+
+    FROM and the ARGs before the first FROM make no layer, so they are neither run nor cached.
+    """
     lines = "".join(str(entry.get("stream", "")) for entry in log).splitlines()
-    steps = sum(1 for line in lines if line.startswith("Step "))
+    cacheable = 0
+    seen_from = False
+    for line in lines:
+        step = re.match(r"Step \d+/\d+ : (\w+)", line)
+        if step is None:
+            continue
+        instruction = step[1].upper()
+        seen_from = seen_from or instruction == "FROM"
+        cacheable += instruction != "FROM" and seen_from
     cached = sum(1 for line in lines if line.strip() == "---> Using cache")
-    return steps - cached, cached
+    return cacheable - cached, cached
 
 
 def _push(
@@ -128,6 +140,7 @@ def build_link(
     *,
     root: Path = PROJECT_ROOT,
     repository_prefix: str = DEFAULT_REPOSITORY_PREFIX,
+    no_cache: bool = False,
 ) -> BuiltImage:
     """Build one link FROM `parent_reference` (through the spec's build arg), push it, return its digest."""
     repository_name = f"{repository_prefix}/{spec.name}"
@@ -145,6 +158,7 @@ def build_link(
             rm=True,
             forcerm=True,
             pull=False,
+            nocache=no_cache,
         )
     except docker.errors.BuildError as error:
         tail = "".join(str(entry.get("stream", entry.get("error", ""))) for entry in error.build_log)
@@ -175,6 +189,7 @@ def build_chain(
     chain: Sequence[ImageSpec] = DEFAULT_CHAIN,
     *,
     root: Path = PROJECT_ROOT,
+    no_cache: bool = False,
 ) -> dict[str, BuiltImage]:
     """Build and push `chain` in order; each parent is an earlier link, or `upstream` for the base."""
     client.login(username=registry.username, password=registry.password, registry=registry.host)
@@ -188,7 +203,7 @@ def build_chain(
             raise ChainBuildError(
                 f"{spec.name} builds FROM {spec.parent}, which comes later in the chain or not at all"
             )
-        built[spec.name] = build_link(client, registry, spec, parent_reference, root=root)
+        built[spec.name] = build_link(client, registry, spec, parent_reference, root=root, no_cache=no_cache)
     return built
 
 

@@ -27,6 +27,7 @@ from container_platform.local_docker import INSTALL_HINT, DockerUnavailableError
 
 START_TIMEOUT_SECONDS = 15.0
 USERNAME = "pipeline"
+STORAGE = "data"
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,14 @@ class LocalRegistry:
     host: str
     username: str
     password: str
+    storage: Path
 
     def repository(self, name: str) -> str:
         return f"{self.host}/{name}"
+
+    def stored_bytes(self) -> int:
+        """Bytes of every blob (layers, configs, manifests) the registry holds; a push adds what it sent."""
+        return sum(blob.stat().st_size for blob in self.storage.rglob("blobs/**/data") if blob.is_file())
 
 
 def free_loopback_port() -> int:
@@ -52,7 +58,7 @@ def _config(root: Path, port: int, htpasswd: Path) -> dict[str, object]:
     return {
         "version": 0.1,
         "log": {"level": "warn"},
-        "storage": {"filesystem": {"rootdirectory": str(root / "data")}, "delete": {"enabled": True}},
+        "storage": {"filesystem": {"rootdirectory": str(root / STORAGE)}, "delete": {"enabled": True}},
         "http": {"addr": f"127.0.0.1:{port}"},
         "auth": {"htpasswd": {"realm": "container-platform", "path": str(htpasswd)}},
     }
@@ -99,7 +105,9 @@ def local_registry() -> Iterator[LocalRegistry]:
             )
         try:
             _wait_until_listening(process, port, log)
-            yield LocalRegistry(host=f"127.0.0.1:{port}", username=USERNAME, password=password)
+            yield LocalRegistry(
+                host=f"127.0.0.1:{port}", username=USERNAME, password=password, storage=root / STORAGE
+            )
         finally:
             process.terminate()
             try:
