@@ -35,19 +35,14 @@ ECS_AGENT_CLUSTER_ACTIONS = (
 ECS_AGENT_INSTANCE_ACTIONS = ("ecs:Poll", "ecs:StartTelemetrySession", "ecs:UpdateContainerInstancesState")
 
 
-def statement(
-    sid: str, actions: Iterable[str], resources: Iterable[str], condition: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def statement(sid: str, actions: Iterable[str], resources: Iterable[str]) -> dict[str, Any]:
     """One Allow statement; `*` is accepted only for the documented STAR_RESOURCE_ACTIONS."""
     actions, resources = sorted(actions), sorted(resources)
     if "*" in resources:
         unjustified = [action for action in actions if action not in STAR_RESOURCE_ACTIONS]
         if unjustified or resources != ["*"]:
             raise ValueError(f"statement {sid}: {unjustified or resources} may not be granted on '*'")
-    body: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
-    if condition:
-        body["Condition"] = dict(condition)
-    return body
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
 
 
 def document(*statements: Mapping[str, Any]) -> str:

@@ -12,7 +12,7 @@ from cloudsplaining.scan.policy_document import PolicyDocument
 from cloudsplaining.scan.resource_policy_document import ResourcePolicyDocument
 from cloudsplaining.shared.exclusions import Exclusions
 
-from components.iam_documents import STAR_RESOURCE_ACTIONS
+from components.iam_documents import STAR_RESOURCE_ACTIONS, statement
 from container_platform.offline_runtime import StackRecording, evaluate_stack
 from tests.program.recorded import KMS_KEY, ROLE, ROLE_POLICY, inputs
 from tests.program.stack_configs import stack_config
@@ -103,3 +103,12 @@ def test_cloudsplaining_flags_an_escalation_the_program_must_never_produce():
     assert {"allows_privilege_escalation", "permissions_management_without_constraints"} <= set(
         findings(risky)
     )
+
+
+@pytest.mark.parametrize(
+    ("actions", "resources"),
+    [(["s3:GetObject"], ["*"]), (["ecr:GetAuthorizationToken"], ["*", "arn:aws:s3:::bucket"])],
+)
+def test_documents_refuse_star_for_anything_undocumented(actions: list[str], resources: list[str]):
+    with pytest.raises(ValueError, match="may not be granted on '\\*'"):
+        statement("Risky", actions, resources)
