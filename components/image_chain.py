@@ -62,8 +62,6 @@ class ImageChain(pulumi.ComponentResource):
     def __init__(self, name: str, args: ImageChainArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("container-platform:index:ImageChain", name, None, opts)
         self._args = args
-        self.repositories: dict[str, EcrRepository] = {}
-        self.images: dict[str, docker.Image] = {}
         specs = (BASE, JAVA_RUNTIME, *(application_image(image) for image in args.application_images))
         if args.images.source == "build":
             self.digests = self._build(specs)
@@ -114,8 +112,6 @@ class ImageChain(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[repository.lifecycle_policy]),
             )
-            self.repositories[spec.name] = repository
-            self.images[spec.name] = image
             digests[spec.name] = image.repo_digest
         return digests
 
