@@ -199,11 +199,19 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
 
     mocks: _OfflineCloud
 
-    def __init__(self, cloud: _OfflineCloud, project: str, stack: str, config: StackConfig) -> None:
+    def __init__(
+        self,
+        cloud: _OfflineCloud,
+        project: str,
+        stack: str,
+        config: StackConfig,
+        on_register: Callable[[RecordedResource], None] | None,
+    ) -> None:
         super().__init__(cloud)
         self.project = project
         self.stack = stack
         self.config = config
+        self.on_register = on_register
         self.recorded: dict[str, RecordedResource] = {}
         self.component_outputs: dict[str, dict[str, Any]] = {}
 
@@ -313,7 +321,11 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
         return f"{urn}::{provider_id}"
 
     def _record(self, resource: RecordedResource) -> None:
-        self.recorded.setdefault(resource.urn, resource)
+        if resource.urn in self.recorded:
+            return
+        self.recorded[resource.urn] = resource
+        if self.on_register is not None:
+            self.on_register(resource)
 
     def ordered(self) -> list[RecordedResource]:
         """Parents, providers and dependencies before dependents; ties broken by URN, so every run agrees."""
@@ -366,11 +378,13 @@ def evaluate_stack(
     preview: bool = False,
     config: Mapping[str, Any] | None = None,
     stack_references: Mapping[str, Mapping[str, Any]] | None = None,
+    on_register: Callable[[RecordedResource], None] | None = None,
 ) -> StackRecording:
     """Run `<project_dir>/__main__.py` for `stack` under the mocks and return what it registered.
 
-    `config` replaces the stack file's `config:` section (same shape). Raises ProgramError when the
-    program, its config or its stack file is wrong.
+    `config` replaces the stack file's `config:` section (same shape). `on_register` sees each resource
+    the moment the program registers it, as the engine's analyzers do (its component outputs come later).
+    Raises ProgramError when the program, its config or its stack file is wrong.
     """
     project_dir = Path(project_dir).resolve()
     try:
@@ -388,7 +402,7 @@ def evaluate_stack(
 
     cloud = identity_from_config(stack_config)
     mocks = _OfflineCloud(cloud, preview, stack_references or {})
-    monitor = _RecordingMonitor(mocks, project, stack, stack_config)
+    monitor = _RecordingMonitor(mocks, project, stack, stack_config, on_register)
     _configure_runtime(monitor, project, stack, preview, project_dir, stack_config)
     try:
         with _program_environment(project_dir), settled_in_waves(), asyncio.Runner() as runner:
