@@ -161,6 +161,11 @@ def main() -> None:
             "< 10%",
         ),
         (
+            "of which builds, base / runtime / app",
+            " / ".join(f"{image.build_seconds:.2f} s" for image in rebuilt.values()),
+            "",
+        ),
+        (
             "Steps run in the rebuild, base / runtime / app",
             " / ".join(f"{b.steps_run} of {b.steps_run + b.steps_cached}" for b in rebuilt.values()),
             "app only",
