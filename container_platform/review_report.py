@@ -156,8 +156,8 @@ def render_markdown(review: StackReview, facts: BoardFacts, project_dir: Path) -
         verdict,
         "",
         f"Evaluated offline in **{review.mode}** mode ({len(recording.resources)} resources); policy pack "
-        f"`{review.pack_name}` {review.pack_version} with `{config}`. "
-        + ("Values computed by AWS at deploy time show as unknown." if review.mode == "preview" else ""),
+        f"`{review.pack_name}` {review.pack_version} with `{config}`."
+        + (" Values computed by AWS at deploy time show as unknown." if review.mode == "preview" else ""),
         "",
         "## 1. Base images: what every container runs, down to the upstream",
         "",
