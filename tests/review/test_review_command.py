@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,13 +13,19 @@ import yaml
 
 from container_platform.cli import main
 from container_platform.offline_runtime import PROJECT_ROOT, UNKNOWN
+from container_platform.promotion_record import (
+    ImageChange,
+    PromotionRecord,
+    append_to_log,
+    strip_comment_block,
+)
 
 UPSTREAM = (
     "quay.io/centos/centos:stream9@sha256:e5fdd83894773a25f22fbdf0b5253c63677d0cbaf8d3a8366b165a3ef5902964"
 )
 UNPROMOTED = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/container-platform/hello-world@sha256:" + "1" * 64
-# What a copy of the project leaves out: its own stack files are written by each test.
-NOT_COPIED = {".git", ".venv", "build", ".pytest_cache", ".ruff_cache"}
+# What a copy of the project leaves out: its own stack files and promotion log are written by each test.
+NOT_COPIED = {".git", ".venv", "build", ".pytest_cache", ".ruff_cache", "promotions"}
 
 
 def project_copy(root: Path, stack_files: dict[str, dict], *, policies: Path | None = None) -> Path:
@@ -213,6 +220,30 @@ def test_a_policy_pack_that_fails_to_start_shows_its_stderr_and_exits_2(tmp_path
     assert "error reviewing stack dev: policy pack" in result.stdout
     assert "the pack cannot load its rules" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_the_report_shows_the_promotion_record_and_log(tmp_path, capsys):
+    prod_text = (PROJECT_ROOT / "Pulumi.prod.yaml").read_text()
+    pinned = stack_document("prod")["config"]["container-platform:images"]["pinned"]
+    record = PromotionRecord(
+        promoted_by="Ada Reviewer <ada@example.com>",
+        promoted_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+        from_stack="dev",
+        to_stack="prod",
+        changes=tuple(ImageChange(image, None, reference) for image, reference in pinned.items()),
+        verified_with_ecr=True,
+    )
+    project = project_copy(tmp_path / "project", {})
+    (project / "Pulumi.prod.yaml").write_text(record.comment_block() + strip_comment_block(prod_text))
+    append_to_log(project, record)
+    code, _ = review(capsys, "--stack", "prod", "--project-dir", str(project), "--output-dir", str(tmp_path))
+    assert code == 0
+    section = (tmp_path / "prod.md").read_text().split("## 6. Promotion record", 1)[1]
+    assert record.comment_block().strip() in section
+    assert "- 2026-11-20T09:30:00Z by Ada Reviewer <ada@example.com>, from `dev` (verified in ECR)" in section
+    assert f"`hello-world` -> `{pinned['hello-world']}`" in section
+    document = json.loads((tmp_path / "prod.json").read_text())
+    assert document["promotions"] == [record.to_json()]
 
 
 def test_plain_text_when_not_a_terminal(reviewed, capsys, tmp_path):
