@@ -93,7 +93,7 @@ def local_registry() -> Iterator[LocalRegistry]:
     with tempfile.TemporaryDirectory(prefix="cp-registry-") as directory:
         root = Path(directory)
         htpasswd = root / "htpasswd"
-        # The registry checks the bcrypt hash on every request of a push; the lowest cost keeps pushes fast, and
+        # The registry checks the bcrypt hash on every request of a push, so the lowest cost keeps it fast;
         # a random 144-bit password in a throwaway file needs no key stretching.
         hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
         htpasswd.write_text(f"{USERNAME}:{hashed}\n")
