@@ -321,6 +321,27 @@ def _peers(inventory: Inventory, owner: RecordedResource, key: str, rule: Mappin
     return ", ".join(str(p) for p in peers) or "nobody"
 
 
+def _task_reach(inventory: Inventory, task: RecordedResource) -> str:
+    """Who reaches a task's ports: the security groups of the services running it (awsvpc), else the host."""
+    mode = known(task.inputs.get("networkMode")) or "bridge"
+    if mode != "awsvpc":
+        return f"the instance's network ({mode} mode)"
+    groups: list[str] = []
+    for service in inventory.recording.of_type(SERVICE_TYPE):
+        if task in inventory.referenced(service, "taskDefinition"):
+            network = known(service.inputs.get("networkConfiguration")) or {}
+            named = [
+                inventory.label(g, service, "networkConfiguration") for g in network.get("securityGroups", [])
+            ]
+            if NOT_KNOWN in named:  # preview: the ids are unknown, but the dependencies name the groups
+                referenced = inventory.referenced(service, "networkConfiguration")
+                named = [
+                    f"{short_type(r.type)} {r.name}" for r in referenced if r.type in SECURITY_GROUP_TYPES
+                ]
+            groups += named
+    return f"task security groups: {', '.join(groups)}" if groups else "awsvpc, no service runs it"
+
+
 def _group(inventory: Inventory, rule: RecordedResource) -> str:
     return inventory.label(rule.inputs.get("securityGroupId"), rule, "securityGroupId")
 
@@ -401,8 +422,9 @@ def exposed_ports(
         )
     for task in recording.of_type(TASK_DEFINITION_TYPE):
         containers = document(task.inputs.get("containerDefinitions"))
+        reach = _task_reach(inventory, task)
         if containers == NOT_KNOWN:
-            facts.append(PortFact("container port", f"TaskDefinition {task.name}", NOT_KNOWN, "", "", ""))
+            facts.append(PortFact("container port", f"TaskDefinition {task.name}", NOT_KNOWN, "", reach, ""))
             continue
         for container in containers or []:
             for mapping in container.get("portMappings", []):
@@ -413,7 +435,7 @@ def exposed_ports(
                         f"TaskDefinition {task.name} / {container.get('name', '?')}",
                         str(mapping.get("containerPort")),
                         str(mapping.get("protocol", "tcp")),
-                        "network mode " + str(known(task.inputs.get("networkMode")) or "bridge"),
+                        reach,
                         f"host port {host}" if host is not None else "",
                     )
                 )

@@ -119,6 +119,7 @@ def test_the_report_answers_the_boards_three_questions_for_prod(reviewed):
     assert "| listener | Listener prod-https | 443 | HTTPS | on LoadBalancer prod |" in ports
     assert "redirect to HTTPS:443" in ports
     assert "| 8080 | tcp | from SecurityGroup prod-sg |" in ports
+    assert "| 8080 | tcp | task security groups: SecurityGroup hello-world-tasks |" in ports
     assert "| Dockerfile EXPOSE | images/hello-world/Dockerfile | 8080 |" in ports
     roles = report[report.index("## 3.") : report.index("## 4.")]
     assert "### Role `hello-world-execution`" in roles
