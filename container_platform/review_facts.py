@@ -59,7 +59,7 @@ class ImageLink:
 
     name: str
     reference: str  # digest reference, or NOT_KNOWN in preview
-    origin: str  # "built in this stack" | "pinned in stack config" | "from another stack"
+    origin: str  # "built in this stack" | "pinned in stack config" | "from stack <org>/<project>/<stack>"
     dockerfile: str
     parent_arg: str | None
     froms: tuple[str, ...]
@@ -252,7 +252,8 @@ def image_chains(inventory: Inventory, project_dir: Path, dockerfiles: ModuleTyp
                 reference, origin = pinned[name], "pinned in stack config"
             else:
                 reference = published.get(name, NOT_KNOWN) if isinstance(published, Mapping) else NOT_KNOWN
-                origin = "from another stack" if images_config.get("source") == "stackReference" else "output"
+                reference_name = images_config.get("stackReference")
+                origin = f"from stack {reference_name}" if reference_name else "stack output"
             # Not built here: the parent is what the parent link deploys (promoted together, by digest).
             parent = link(spec.parent).reference if spec.parent else images_config.get("upstream")
             known_parent = parent not in (None, NOT_KNOWN)

@@ -8,11 +8,13 @@ the same, in the recording's order, against `policies/` configured with `policie
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from container_platform.analyzer_client import (
     Analysis,
@@ -29,7 +31,7 @@ from container_platform.offline_runtime import (
     StackRecording,
     evaluate_stack,
 )
-from container_platform.stack_config import StackConfigError, project_name
+from container_platform.stack_config import StackConfigError, project_name, read_stack_config
 
 ReviewError = ProgramError | PolicyPackError
 
@@ -183,6 +185,30 @@ def review_stacks(
             starter.close()
 
 
+def referenced_stack_outputs(stack: str, settings: ReviewSettings) -> dict[str, dict[str, Any]]:
+    """Outputs of the stack this stack's images come from (`images.source: stackReference`).
+
+    A referenced stack is already deployed, so its outputs are known: it is evaluated offline in update
+    mode from its own `Pulumi.<stack>.yaml`, the last segment of `<org>/<project>/<stack>`.
+    """
+    try:
+        project = project_name(settings.project_dir)
+        config = read_stack_config(settings.project_dir, stack, project)
+    except StackConfigError as error:
+        raise ProgramError(str(error)) from error
+    try:
+        images = json.loads(config.get(f"{project}:images") or "{}")
+    except json.JSONDecodeError:
+        return {}  # the program reports malformed settings itself, naming the key
+    if not isinstance(images, dict) or images.get("source") != "stackReference":
+        return {}
+    reference = images.get("stackReference")
+    if not isinstance(reference, str):
+        return {}  # the program reports the missing setting itself
+    source = evaluate_stack(reference.rsplit("/", 1)[-1], project_dir=settings.project_dir, preview=False)
+    return {reference: source.outputs}
+
+
 def _review(stack: str, settings: ReviewSettings, starter: _PackStarter) -> StackReview:
     """Analyze each resource as the program registers it (as the engine does), AnalyzeStack at the end."""
     timings: dict[str, float] = {}
@@ -200,7 +226,11 @@ def _review(stack: str, settings: ReviewSettings, starter: _PackStarter) -> Stac
 
         try:
             recording = evaluate_stack(
-                stack, project_dir=settings.project_dir, preview=settings.preview, on_register=submit
+                stack,
+                project_dir=settings.project_dir,
+                preview=settings.preview,
+                stack_references=referenced_stack_outputs(stack, settings),
+                on_register=submit,
             )
         except ProgramError:
             for future in analyses.values():

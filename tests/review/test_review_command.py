@@ -172,6 +172,25 @@ def test_a_mandatory_violation_blocks_with_exit_code_1_and_is_in_the_json_and_re
     assert "[mandatory]" in printed and "prod-images-promoted" in printed and "blocked" in printed
 
 
+def test_a_stack_reference_is_answered_with_the_source_stacks_offline_outputs(reviewed, tmp_path, capsys):
+    out, _ = reviewed
+    dev_digests = load(out, "update", "dev")[0]["outputs"]["imageDigests"]
+    prod = stack_document("prod")
+    prod["config"]["container-platform:images"] = {
+        "source": "stackReference",
+        "stackReference": "organization/container-platform/dev",
+    }
+    project = project_copy(tmp_path / "project", {"prod": prod, "dev": stack_document("dev")})
+    code, _ = review(capsys, "--stack", "prod", "--project-dir", str(project), "--output-dir", str(tmp_path))
+    document = json.loads((tmp_path / "prod.json").read_text())
+    links = {link["name"]: link for link in document["board"]["image_chains"][0]["links"]}
+    assert {name: link["reference"] for name, link in links.items()} == dev_digests
+    assert {link["origin"] for link in links.values()} == {"from stack organization/container-platform/dev"}
+    # dev's digests were never promoted to prod, so prod's policy config blocks them.
+    assert code == 1
+    assert {d["policy"] for d in document["diagnostics"]} == {"prod-images-promoted"}
+
+
 def test_a_program_error_is_one_clear_message_and_exit_code_2(tmp_path, capsys):
     dev = stack_document("dev")
     dev["config"]["container-platform:services"][0]["containerPort"] = "eighty"
