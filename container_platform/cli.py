@@ -6,7 +6,8 @@ import argparse
 import importlib
 from collections.abc import Sequence
 
-# Each module exposes `register(subparsers)`, which adds its subcommand and sets `handler=<callable(args) -> int>`.
+# Each module exposes `register(subparsers)`, which adds its subcommand and sets
+# `handler=<callable(args) -> int>`.
 COMMAND_MODULES = (
     "container_platform.review_command",
     "container_platform.promote",
@@ -16,7 +17,8 @@ COMMAND_MODULES = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m container_platform",
-        description="Review Pulumi stacks offline against the policy pack, and promote images between stacks.",
+        description="Review Pulumi stacks offline against the policy pack, "
+        "and promote images between stacks.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMAND_MODULES:
