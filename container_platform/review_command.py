@@ -94,9 +94,16 @@ def _reviewed(
             yield EXIT_ERROR
             continue
         facts = board_facts(outcome.recording, project_dir, settings.pack())
-        output_dir.mkdir(parents=True, exist_ok=True)
         json_path, markdown_path = output_dir / f"{stack}.json", output_dir / f"{stack}.md"
-        write_json(json_path, review_document(outcome, facts, project_dir))
-        markdown_path.write_text(render_markdown(outcome, facts, project_dir))
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+            write_json(json_path, review_document(outcome, facts, project_dir))
+            markdown_path.write_text(render_markdown(outcome, facts, project_dir))
+        except OSError as error:
+            print_error(
+                console, stack, f"cannot write the report to {output_dir}: {error}; pass --output-dir"
+            )
+            yield EXIT_ERROR
+            continue
         print_review(console, outcome, [json_path, markdown_path])
         yield EXIT_PASSED if outcome.passed else EXIT_BLOCKED

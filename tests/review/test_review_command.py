@@ -266,6 +266,14 @@ def test_the_report_shows_the_promotion_record_and_log(tmp_path, capsys):
     assert document["promotions"] == [record.to_json()]
 
 
+def test_an_output_dir_that_cannot_be_written_is_a_clear_error(capsys, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    code, printed = review(capsys, "--stack", "dev", "--output-dir", str(blocker / "review"))
+    assert code == 2
+    assert printed.startswith(f"error reviewing stack dev: cannot write the report to {blocker / 'review'}")
+
+
 def test_plain_text_when_not_a_terminal(reviewed, capsys, tmp_path):
     code, printed = review(capsys, "--stack", "prod", "--output-dir", str(tmp_path))
     assert code == 0
