@@ -140,7 +140,6 @@ def build_link(
     *,
     root: Path = PROJECT_ROOT,
     repository_prefix: str = DEFAULT_REPOSITORY_PREFIX,
-    no_cache: bool = False,
 ) -> BuiltImage:
     """Build one link FROM `parent_reference` (through the spec's build arg), push it, return its digest."""
     repository_name = f"{repository_prefix}/{spec.name}"
@@ -158,7 +157,6 @@ def build_link(
             rm=True,
             forcerm=True,
             pull=False,
-            nocache=no_cache,
         )
     except docker.errors.BuildError as error:
         tail = "".join(str(entry.get("stream", entry.get("error", ""))) for entry in error.build_log)
@@ -189,7 +187,6 @@ def build_chain(
     chain: Sequence[ImageSpec] = DEFAULT_CHAIN,
     *,
     root: Path = PROJECT_ROOT,
-    no_cache: bool = False,
 ) -> dict[str, BuiltImage]:
     """Build and push `chain` in order; each parent is an earlier link, or `upstream` for the base."""
     client.login(username=registry.username, password=registry.password, registry=registry.host)
@@ -203,7 +200,7 @@ def build_chain(
             raise ChainBuildError(
                 f"{spec.name} builds FROM {spec.parent}, which comes later in the chain or not at all"
             )
-        built[spec.name] = build_link(client, registry, spec, parent_reference, root=root, no_cache=no_cache)
+        built[spec.name] = build_link(client, registry, spec, parent_reference, root=root)
     return built
 
 

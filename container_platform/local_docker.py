@@ -92,7 +92,8 @@ def _unmount_below(directory: Path) -> None:
 
 
 @contextmanager
-def _private_daemon(data_root: Path) -> Iterator[docker.DockerClient]:
+def private_docker_engine(data_root: Path) -> Iterator[docker.DockerClient]:
+    """A dockerd of our own on `data_root`, even if another engine runs (the benchmark's cold builds)."""
     dockerd = shutil.which("dockerd")
     if dockerd is None:
         raise DockerUnavailableError(
@@ -154,5 +155,5 @@ def docker_engine(cache_dir: Path | None = None) -> Iterator[docker.DockerClient
         return
     data_root = (cache_dir or repository_cache_dir()) / "dockerd"
     data_root.mkdir(parents=True, exist_ok=True)
-    with _private_daemon(data_root) as client:
+    with private_docker_engine(data_root) as client:
         yield client

@@ -132,6 +132,10 @@ def test_app_pulled_by_digest_serves_health_and_root_on_a_read_only_root_as_uid_
     with pytest.raises(urllib.error.HTTPError) as missing:
         _get(f"http://127.0.0.1:{app_port}/missing")
     assert missing.value.code == 404
+    post = urllib.request.Request(f"http://127.0.0.1:{app_port}/", data=b"x", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(post, timeout=2)
+    assert (refused.value.code, refused.value.headers["Allow"]) == (405, "GET, HEAD")
     running_app.reload()
     assert running_app.attrs["HostConfig"]["ReadonlyRootfs"] is True
     assert running_app.exec_run(["id", "-u"]).output.decode().strip() == "10001"
@@ -179,3 +183,16 @@ def test_app_image_adds_under_one_megabyte_over_the_runtime(
     runtime = docker_client.images.get(chain["java-runtime"].reference).attrs["Size"]
     app = docker_client.images.get(chain["hello-world"].reference).attrs["Size"]
     assert 0 < app - runtime < 1_000_000
+
+
+def test_app_refuses_a_bad_port_setting_with_a_message_naming_it(
+    docker_client: docker.DockerClient, app_pulled_by_digest: str
+) -> None:
+    container = docker_client.containers.run(
+        app_pulled_by_digest, detach=True, read_only=True, network_mode="none", environment={"PORT": "80800"}
+    )
+    try:
+        assert container.wait(timeout=30)["StatusCode"] != 0
+        assert "PORT=80800 is not a TCP port; set PORT to 1-65535 or unset it" in container.logs().decode()
+    finally:
+        container.remove(force=True)
