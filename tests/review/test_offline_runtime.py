@@ -193,3 +193,12 @@ def test_a_missing_stack_file_names_the_file_and_the_known_stacks():
 def test_named_lists_the_names_it_has_when_one_is_missing(dev_update):
     with pytest.raises(KeyError, match="names: hello"):
         dev_update.named(ECR, "nope")
+
+
+def test_the_real_program_evaluates_identically_after_another_stack():
+    first = evaluate_stack("dev")
+    prod = evaluate_stack("prod")
+    again = evaluate_stack("dev")
+    assert again == first
+    assert {r.urn.split("::")[0] for r in prod.resources} == {"urn:pulumi:prod"}
+    assert first.outputs["imageDigests"] != prod.outputs["imageDigests"]
