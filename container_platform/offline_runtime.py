@@ -70,7 +70,7 @@ class RecordedResource:
     provider: str | None
     inputs: dict[str, Any]  # wire form: unknowns are UNKNOWN, secrets wrapped, numbers floats
     outputs: dict[str, Any]  # the state after the step, in the same wire form (AnalyzeStack's view)
-    dependencies: tuple[str, ...]
+    dependencies: tuple[str, ...]  # sorted: the SDK gathers them in sets, so its order varies run to run
     property_dependencies: dict[str, tuple[str, ...]]
     external: bool = False  # read with `get`/StackReference: the engine reads it and never analyzes it
 
@@ -243,7 +243,7 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
                 provider=request.provider or None,
                 inputs=inputs,
                 outputs=state,
-                dependencies=tuple(request.dependencies),
+                dependencies=tuple(sorted(request.dependencies)),
                 property_dependencies={},
                 external=True,
             )
@@ -279,9 +279,9 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
                 provider=provider,
                 inputs=inputs,
                 outputs=state,
-                dependencies=tuple(request.dependencies),
+                dependencies=tuple(sorted(request.dependencies)),
                 property_dependencies={
-                    k: tuple(v.urns) for k, v in sorted(request.propertyDependencies.items())
+                    k: tuple(sorted(v.urns)) for k, v in sorted(request.propertyDependencies.items())
                 },
             )
         )

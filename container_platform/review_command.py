@@ -16,7 +16,7 @@ from rich.console import Console
 
 from container_platform.offline_runtime import PROJECT_ROOT, ProgramError
 from container_platform.review_facts import board_facts
-from container_platform.review_report import render_markdown, review_document, write_json
+from container_platform.review_report import render_html, render_markdown, review_document, write_json
 from container_platform.review_run import MODES, ReviewSettings, review_stacks
 from container_platform.review_terminal import make_console, print_error, print_review
 
@@ -94,16 +94,18 @@ def _reviewed(
             yield EXIT_ERROR
             continue
         facts = board_facts(outcome.recording, project_dir, settings.pack())
-        json_path, markdown_path = output_dir / f"{stack}.json", output_dir / f"{stack}.md"
+        paths = [output_dir / f"{stack}.{suffix}" for suffix in ("json", "md", "html")]
         try:
             output_dir.mkdir(parents=True, exist_ok=True)
-            write_json(json_path, review_document(outcome, facts, project_dir))
-            markdown_path.write_text(render_markdown(outcome, facts, project_dir))
+            write_json(paths[0], review_document(outcome, facts, project_dir))
+            markdown = render_markdown(outcome, facts, project_dir)
+            paths[1].write_text(markdown)
+            paths[2].write_text(render_html(markdown, f"Architecture review: {stack}"))
         except OSError as error:
             print_error(
                 console, stack, f"cannot write the report to {output_dir}: {error}; pass --output-dir"
             )
             yield EXIT_ERROR
             continue
-        print_review(console, outcome, [json_path, markdown_path])
+        print_review(console, outcome, paths)
         yield EXIT_PASSED if outcome.passed else EXIT_BLOCKED

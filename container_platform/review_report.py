@@ -10,8 +10,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import asdict
+from html import escape
 from pathlib import Path
 from typing import Any
+
+from markdown_it import MarkdownIt
 
 from container_platform.analyzer_client import Diagnostic
 from container_platform.offline_runtime import SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
@@ -110,6 +113,23 @@ def review_document(review: StackReview, facts: BoardFacts, project_dir: Path) -
     }
 
 
+HTML_STYLE = (
+    "body{font:15px/1.5 system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.3em .6em;"
+    "vertical-align:top;text-align:left}th{background:#f3f3f3}code{font-size:90%;word-break:break-all}"
+    "pre{background:#f6f8fa;padding:1em;overflow:auto}"
+)
+
+
+def render_html(markdown: str, title: str) -> str:
+    """The Markdown page as one self-contained HTML file; raw HTML in names and messages stays escaped."""
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    return (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"<style>{HTML_STYLE}</style></head>\n<body>\n{body}</body></html>\n"
+    )
+
+
 def write_json(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
 
@@ -172,7 +192,7 @@ def render_markdown(review: StackReview, facts: BoardFacts, project_dir: Path) -
                     f"`{link.reference}`",
                     link.origin,
                     f"`{link.dockerfile}`",
-                    "<br>".join(f"`{f}`" for f in dict.fromkeys(link.froms)),
+                    ", ".join(f"`{f}`" for f in dict.fromkeys(link.froms)),
                 ]
                 for link in chain.links
             ],

@@ -127,6 +127,10 @@ def test_the_report_answers_the_boards_three_questions_for_prod(reviewed):
     assert "execution role of TaskDefinition hello-world-task" in roles
     assert "cloudsplaining: credentials exposure: ecr:GetAuthorizationToken" in roles
     assert "## 5. Waivers used" in report and "## 6. Promotion record" in report
+    page = (out / "update" / "prod.html").read_text()
+    assert page.startswith("<!doctype html>")
+    assert "<h2>2. Exposed ports and who can reach them</h2>" in page
+    assert page.count("<table>") == sum(line.startswith("| --- |") for line in report.splitlines())
 
 
 def test_preview_leaves_digests_and_computed_documents_unknown_where_update_knows_them(reviewed):
