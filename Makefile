@@ -18,7 +18,7 @@ lint: venv
 	$(PY) -m ruff check .
 
 # make review [STACK=dev] [MODE=preview]: every stack reviewed offline against the policy pack, the board's
-# report in build/review/<stack>.md and .json; exits non-zero on a mandatory violation. See docs/review.md.
+# report in build/review/<stack>.md, .html and .json; exits non-zero on a mandatory violation (docs/review.md).
 review: venv
 	$(PY) -m container_platform review $(if $(STACK),--stack $(STACK),--all-stacks) $(if $(MODE),--mode $(MODE))
 
