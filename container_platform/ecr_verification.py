@@ -10,9 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
 from container_platform.digest_reference import DigestReference
 
 # Amazon Inspector / basic scanning severities, least to most severe.
@@ -33,6 +30,8 @@ def verify_in_ecr(
     images: Mapping[str, DigestReference], *, block_at: str = DEFAULT_BLOCKING_SEVERITY
 ) -> list[str]:
     """One refusal message per image that ECR does not hold, has not scanned, or found too severe."""
+    import boto3  # imported here: every CLI command loads this module, few of them talk to AWS
+
     refusals: list[str] = []
     clients: dict[str, Any] = {}
     for name, reference in images.items():
@@ -50,6 +49,8 @@ def verify_in_ecr(
 
 
 def _refusals_for(client: Any, name: str, reference: DigestReference, block_at: str) -> list[str]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     target = dict(registryId=reference.ecr_account, repositoryName=reference.repository)
     image_id = {"imageDigest": reference.digest}
     try:
