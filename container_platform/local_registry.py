@@ -27,6 +27,9 @@ from container_platform.local_docker import INSTALL_HINT, DockerUnavailableError
 
 START_TIMEOUT_SECONDS = 15.0
 USERNAME = "pipeline"
+# Each image's `base.name` label holds its parent's reference, registry port included: a port that stays the
+# same between runs keeps those labels, and so the build cache and the digests, the same too.
+PREFERRED_PORT = 5055
 STORAGE = "data"
 
 
@@ -47,11 +50,19 @@ class LocalRegistry:
         return sum(blob.stat().st_size for blob in self.storage.rglob("blobs/**/data") if blob.is_file())
 
 
-def free_loopback_port() -> int:
-    """A port nothing listens on now, so parallel runs and other services never collide."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def free_loopback_port(preferred: int = 0) -> int:
+    """`preferred` if nothing listens on it, else any free port, so parallel runs and other services never
+    collide."""
+    for candidate in (preferred, 0) if preferred else (0,):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As servers bind: a port whose last connections linger in TIME_WAIT is free to listen on.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise OSError("no free port on 127.0.0.1")
 
 
 def _config(root: Path, port: int, htpasswd: Path) -> dict[str, object]:
@@ -97,7 +108,7 @@ def local_registry() -> Iterator[LocalRegistry]:
         # a random 144-bit password in a throwaway file needs no key stretching.
         hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
         htpasswd.write_text(f"{USERNAME}:{hashed}\n")
-        port = free_loopback_port()
+        port = free_loopback_port(PREFERRED_PORT)
         config = root / "config.yml"
         config.write_text(yaml.safe_dump(_config(root, port, htpasswd)))
         log = root / "registry.log"
