@@ -32,5 +32,12 @@ promote: venv
 	$(PY) -m container_platform promote --from $(FROM) --to $(TO) \
 		$(if $(OUTPUTS),--outputs $(OUTPUTS)) $(if $(VERIFY_ECR),--verify-ecr) $(if $(DRY_RUN),--dry-run)
 
+# make bench: every benchmark prints its figures; bench/RESULTS.md records them with machine and date.
+# The image benchmark needs a Docker engine (see docs/images.md).
+bench: venv
+	$(PY) bench/bench_policies.py
+	$(PY) bench/bench_review.py
+	$(PY) bench/bench_images.py
+
 clean:
 	rm -rf build .pytest_cache .ruff_cache
