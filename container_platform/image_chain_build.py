@@ -54,7 +54,6 @@ class BuiltImage:
     steps_run: int
     steps_cached: int
     bytes_pushed: int
-    layers_pushed: int
 
     @property
     def digest(self) -> str:
@@ -114,8 +113,8 @@ def _build_step_counts(log: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
 
 def _push(
     client: docker.DockerClient, registry: LocalRegistry, repository: str, tag: str
-) -> tuple[str, int, int]:
-    """Push one tag; return its manifest digest, the layer bytes uploaded and the layers uploaded."""
+) -> tuple[str, int]:
+    """Push one tag; return its manifest digest and the bytes of the layers the registry lacked."""
     auth = {"username": registry.username, "password": registry.password}
     uploaded: dict[str, int] = {}
     digest = None
@@ -129,7 +128,7 @@ def _push(
             digest = event.get("aux", {}).get("Digest", digest)
     if digest is None:
         raise ChainBuildError(f"push of {repository}:{tag} reported no digest")
-    return digest, sum(uploaded.values()), len(uploaded)
+    return digest, sum(uploaded.values())
 
 
 def build_link(
@@ -166,7 +165,7 @@ def build_link(
     build_seconds = time.monotonic() - started
     steps_run, steps_cached = _build_step_counts(log)
     image.tag(repository, tag)
-    digest, bytes_pushed, layers_pushed = _push(client, registry, repository, tag)
+    digest, bytes_pushed = _push(client, registry, repository, tag)
     return BuiltImage(
         spec=spec,
         reference=f"{repository}@{digest}",
@@ -176,7 +175,6 @@ def build_link(
         steps_run=steps_run,
         steps_cached=steps_cached,
         bytes_pushed=bytes_pushed,
-        layers_pushed=layers_pushed,
     )
 
 
