@@ -19,6 +19,7 @@ import pytest
 
 from container_platform.image_chain_build import BuiltImage
 from container_platform.local_registry import LocalRegistry, free_loopback_port
+from container_platform.standin_upstream import REPOSITORY as STANDIN_REPOSITORY
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -196,3 +197,24 @@ def test_app_refuses_a_bad_port_setting_with_a_message_naming_it(
         assert "PORT=80800 is not a TCP port; set PORT to 1-65535 or unset it" in container.logs().decode()
     finally:
         container.remove(force=True)
+
+
+def test_on_the_debian_standin_the_apt_get_branch_installed_the_jre(
+    docker_client: docker.DockerClient, chain: dict[str, BuiltImage], upstream: str
+) -> None:
+    if not upstream.startswith(STANDIN_REPOSITORY):
+        pytest.skip(f"built on {upstream}, not the Debian stand-in: the dnf test below covers this upstream")
+    status = "dpkg-query -W -f '${Status}' openjdk-17-jre-headless"
+    assert _run(docker_client, chain["java-runtime"].reference, status) == "install ok installed"
+
+
+def test_on_centos_stream_the_dnf_branch_installed_the_jre(
+    docker_client: docker.DockerClient, chain: dict[str, BuiltImage], upstream: str
+) -> None:
+    if upstream.startswith(STANDIN_REPOSITORY):
+        pytest.skip(
+            "the dnf branches run only on the real CentOS Stream upstream, which cannot be pulled here; "
+            "on a machine that can, run with CONTAINER_PLATFORM_UPSTREAM=pinned"
+        )
+    package = _run(docker_client, chain["java-runtime"].reference, "rpm -q java-17-openjdk-headless")
+    assert package.startswith("java-17-openjdk-headless-")
