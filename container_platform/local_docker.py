@@ -72,7 +72,7 @@ def _tail(log: Path, lines: int = 15) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _stop(process: subprocess.Popen[bytes], run_dir: Path) -> None:
+def _stop(process: subprocess.Popen[bytes], *directories: Path) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -80,14 +80,16 @@ def _stop(process: subprocess.Popen[bytes], run_dir: Path) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    _unmount_below(run_dir)
+    for directory in directories:
+        _unmount_at_or_below(directory)
 
 
-def _unmount_below(directory: Path) -> None:
-    """dockerd leaves its network namespace mounted in its exec root; unmount it so the directory can go."""
-    prefix = f"{directory}/"
+def _unmount_at_or_below(directory: Path) -> None:
+    """dockerd leaves its network namespace mounted in its exec root, and, when it fails to start, its data
+    root bind-mounted on itself; unmount them so the directories can be removed."""
     mount_points = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
-    for mount_point in sorted((point for point in mount_points if point.startswith(prefix)), reverse=True):
+    inside = (point for point in mount_points if point == str(directory) or point.startswith(f"{directory}/"))
+    for mount_point in sorted(inside, reverse=True):
         subprocess.run(["umount", mount_point], check=False, capture_output=True)
 
 
@@ -125,14 +127,14 @@ def private_docker_engine(data_root: Path) -> Iterator[docker.DockerClient]:
             try:
                 client = _wait_for_daemon(process, base_url, log)
             except DockerUnavailableError as error:
-                _stop(process, Path(run_dir))
+                _stop(process, Path(run_dir), data_root / driver)
                 failures.append(f"storage driver {driver}: {error}")
                 continue
             try:
                 yield client
             finally:
                 client.close()
-                _stop(process, Path(run_dir))
+                _stop(process, Path(run_dir), data_root / driver)
             return
         raise DockerUnavailableError(
             "could not start a private dockerd:\n" + "\n".join(failures) + f"\n{INSTALL_HINT}"
