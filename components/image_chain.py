@@ -16,12 +16,11 @@ import pulumi_aws as aws
 import pulumi_docker as docker
 
 from components.ecr_repository import EcrRepository, EcrRepositoryArgs
-from components.image_specs import BASE, JAVA_RUNTIME, ImageSpec, application_image, context_digest
+from components.image_specs import BASE, JAVA_RUNTIME, ImageSpec, application_image, release_tag
 from components.settings import ImagesSettings, RepositoriesSettings, check_image_reference
 from container_platform.digest_reference import DigestReferenceError
 
 DIGESTS_OUTPUT = "imageDigests"
-TAG_PART_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -32,13 +31,6 @@ class ImageChainArgs:
     kms_key_arn: pulumi.Input[str]
     tags: Mapping[str, str] = field(default_factory=dict)
     platform: str = "linux/amd64"
-
-
-def release_tag(spec: ImageSpec, parent_reference: str) -> str:
-    """Content of the context plus the parent's digest: a new tag exactly when the image's inputs change, so
-    pushing to an IMMUTABLE repository never collides with an existing tag."""
-    parent_digest = parent_reference.rsplit(":", 1)[-1]
-    return f"{context_digest(spec)[:TAG_PART_LENGTH]}-{parent_digest[:TAG_PART_LENGTH]}"
 
 
 def digest_from_outputs(

@@ -57,3 +57,13 @@ def context_digest(spec: ImageSpec, root: Path = PROJECT_ROOT) -> str:
         digest.update(b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+TAG_PART_LENGTH = 16
+
+
+def release_tag(spec: ImageSpec, parent_reference: str, root: Path = PROJECT_ROOT) -> str:
+    """Content of the context plus the parent's digest: a new tag exactly when the image's inputs change, so
+    pushing to an IMMUTABLE repository never collides with an existing tag."""
+    parent_digest = parent_reference.rsplit(":", 1)[-1]
+    return f"{context_digest(spec, root)[:TAG_PART_LENGTH]}-{parent_digest[:TAG_PART_LENGTH]}"

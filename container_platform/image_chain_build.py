@@ -25,7 +25,7 @@ from components.image_specs import (
     PROJECT_ROOT,
     ImageSpec,
     application_image,
-    context_digest,
+    release_tag,
 )
 from container_platform.local_registry import LocalRegistry
 from container_platform.standin_upstream import standin_upstream
@@ -35,7 +35,6 @@ DEFAULT_REPOSITORY_PREFIX = "container-platform"
 UPSTREAM_SETTING = "CONTAINER_PLATFORM_UPSTREAM"
 STANDIN = "standin"
 PINNED = "pinned"
-TAG_LENGTH = 16
 
 
 class ChainBuildError(RuntimeError):
@@ -143,7 +142,7 @@ def build_link(
     """Build one link FROM `parent_reference` (through the spec's build arg), push it, return its digest."""
     repository_name = f"{repository_prefix}/{spec.name}"
     repository = registry.repository(repository_name)
-    tag = context_digest(spec, root)[:TAG_LENGTH]
+    tag = release_tag(spec, parent_reference, root)
     started = time.monotonic()
     try:
         image, log = client.images.build(

@@ -407,6 +407,7 @@ def evaluate_stack(
     try:
         with _program_environment(project_dir), settled_in_waves(), asyncio.Runner() as runner:
             runner.get_loop().set_default_executor(_InlineExecutor())
+            runner.get_loop().set_exception_handler(_report_all_but_unretrieved_failures)
             runner.run(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
     except Exception as error:
         message = mocks.failures[0] if mocks.failures else str(error) or type(error).__name__
@@ -428,6 +429,14 @@ def evaluate_stack(
         cloud=cloud,
         config=dict(stack_config.values),
     )
+
+
+def _report_all_but_unretrieved_failures(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A failed program leaves every output that depended on the failure holding the same exception; the
+    first is raised as ProgramError, so the copies garbage collection reports later are only noise."""
+    if context.get("message") == "Future exception was never retrieved":
+        return
+    loop.default_exception_handler(context)
 
 
 def _configure_runtime(
