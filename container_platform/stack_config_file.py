@@ -18,6 +18,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from container_platform.promotion_record import strip_comment_block
+from container_platform.stack_config import stack_file
 
 PROJECT = "container-platform"
 IMAGES_KEY = f"{PROJECT}:images"
@@ -28,10 +29,6 @@ MAPPING_INDENT = 2  # what `pulumi config set` writes
 
 class StackFileError(Exception):
     """The target stack's file is missing or cannot take a promotion; the message says how to fix it."""
-
-
-def stack_file_path(project_dir: Path, stack: str) -> Path:
-    return project_dir / f"Pulumi.{stack}.yaml"
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,7 @@ class StackFile:
 
     @classmethod
     def load(cls, project_dir: Path, stack: str) -> StackFile:
-        path = stack_file_path(project_dir, stack)
+        path = stack_file(project_dir, stack)
         if not path.is_file():
             raise StackFileError(
                 f"stack file {path} does not exist: create the stack first, e.g. "
@@ -61,9 +58,9 @@ class StackFile:
             raise StackFileError(
                 f"{path} has no `config:` mapping; a stack file looks like `config:\\n  aws:region: ...`"
             )
-        stack_file = cls(path, stack, text, document, sequence_indent or 4, sequence_offset or 2)
-        stack_file.image_source()
-        return stack_file
+        loaded = cls(path, stack, text, document, sequence_indent or 4, sequence_offset or 2)
+        loaded.image_source()
+        return loaded
 
     @property
     def config(self) -> CommentedMap:
