@@ -8,9 +8,9 @@ the policy not applicable for the unknown parts, so the same policy blocks at `p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi_policy import (
     PolicyConfigSchema,
@@ -56,6 +56,29 @@ class Unchecked:
 
 Finding = Violation | Unchecked
 Check = Callable[[Resource, Mapping[str, Any]], Iterable[Finding]]
+Item = TypeVar("Item")
+
+
+def for_each(
+    items: Callable[[Resource], Iterable[Item | Finding]],
+) -> Callable[[Callable[[Resource, Item, Mapping[str, Any]], Iterable[Finding]]], Check]:
+    """Turn a check of one item (a container, a permission document) into a check of the resource.
+
+    `items` yields what the resource carries, or a Finding where it cannot be read; those findings pass
+    through unchanged, so every per-item check reports unreadable inputs the same way.
+    """
+
+    def decorate(check_item: Callable[[Resource, Item, Mapping[str, Any]], Iterable[Finding]]) -> Check:
+        def check(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+            for item in items(resource):
+                if isinstance(item, Violation | Unchecked):
+                    yield item
+                else:
+                    yield from check_item(resource, item, config)
+
+        return check
+
+    return decorate
 
 
 def parent_types(urn: str) -> list[str]:

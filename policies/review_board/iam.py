@@ -24,7 +24,7 @@ from cloudsplaining.shared.utils import remove_wildcard_only_actions
 from policy_sentry.analysis.expand import determine_actions_to_expand
 from policy_sentry.querying.actions import get_actions_with_access_level
 
-from review_board.framework import Finding, Resource, Unchecked, Violation, resource_policy
+from review_board.framework import Finding, Resource, Unchecked, Violation, for_each, resource_policy
 from review_board.wire import as_list, document, is_unknown
 
 ROLE = "aws:iam/role:Role"
@@ -164,108 +164,93 @@ def permission_documents(resource: Resource) -> Iterator[Document | Finding]:
             yield read
 
 
-def _wildcard_actions(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    for doc in permission_documents(resource):
-        if not isinstance(doc, Document):
-            yield doc
-            continue
-        for statement in doc.grants.statements:
-            wild = [a for a in statement.actions if a in (EVERYTHING, "*:*") or a.endswith(":*")]
-            if statement.allows and wild:
-                yield Violation(
-                    f"{doc.where} allows the wildcard action(s) {wild}. "
-                    "Fix: list the specific actions the resource needs."
-                )
-
-
-def _not_action(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    for doc in permission_documents(resource):
-        if not isinstance(doc, Document):
-            yield doc
-            continue
-        for statement in doc.grants.statements:
-            if statement.allows and (statement.not_actions or statement.not_resources):
-                used = "NotAction" if statement.not_actions else "NotResource"
-                values = statement.not_actions or statement.not_resources
-                yield Violation(
-                    f"{doc.where} uses {used} {list(values)} with Allow, which grants everything else. "
-                    "Fix: allow the needed actions on the needed resources explicitly."
-                )
-
-
-def _resources_scoped(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    for doc in permission_documents(resource):
-        if not isinstance(doc, Document):
-            yield doc
-            continue
-        if doc.grants.everything_on_everything:
+@for_each(permission_documents)
+def _wildcard_actions(resource: Resource, doc: Document, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for statement in doc.grants.statements:
+        wild = [a for a in statement.actions if a in (EVERYTHING, "*:*") or a.endswith(":*")]
+        if statement.allows and wild:
             yield Violation(
-                f"{doc.where} allows Action '*' on Resource '*' (every action on every resource). "
-                "Fix: grant specific actions on specific ARNs."
-            )
-        exempt = {a.lower() for a in config["allowedUnscopedActions"]}
-        unscoped = [a for a in doc.grants.restrictable_on_everything if a.lower() not in exempt]
-        if unscoped:
-            shown = ", ".join(unscoped[:8]) + (f" and {len(unscoped) - 8} more" if len(unscoped) > 8 else "")
-            yield Violation(
-                f"{doc.where} allows {shown} on Resource '*', though these actions support resource-level "
-                "permissions. Fix: set Resource to the ARNs of the repositories, log groups etc. it uses."
+                f"{doc.where} allows the wildcard action(s) {wild}. "
+                "Fix: list the specific actions the resource needs."
             )
 
 
-def _privilege_escalation(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    for doc in permission_documents(resource):
-        if not isinstance(doc, Document):
-            yield doc
-            continue
-        grants = doc.grants
-        if grants.everything_on_everything:
+@for_each(permission_documents)
+def _not_action(resource: Resource, doc: Document, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for statement in doc.grants.statements:
+        if statement.allows and (statement.not_actions or statement.not_resources):
+            used = "NotAction" if statement.not_actions else "NotResource"
+            values = statement.not_actions or statement.not_resources
             yield Violation(
-                f"{doc.where} allows '*' on '*', which includes iam:PassRole and iam:Put*Policy. "
-                "Fix: grant only the actions the resource needs."
+                f"{doc.where} uses {used} {list(values)} with Allow, which grants everything else. "
+                "Fix: allow the needed actions on the needed resources explicitly."
             )
-            continue
-        managing = sorted(grants.allowed & IAM_PERMISSIONS_MANAGEMENT)
-        if managing:
-            yield Violation(
-                f"{doc.where} allows IAM permissions management {managing}; it could grant itself more. "
-                "Fix: remove these actions; permissions change only through reviewed code."
-            )
-        if PASS_ROLE in grants.allowed_on_everything:
-            yield Violation(
-                f"{doc.where} allows iam:PassRole on Resource '*'. Fix: scope it to the ARNs of the roles "
-                "it must pass, with an iam:PassedToService condition."
-            )
-        methods = sorted(
-            method
-            for method, actions in PRIVILEGE_ESCALATION_METHODS.items()
-            if len(actions) > 1 and set(actions) <= grants.allowed_on_everything
+
+
+@for_each(permission_documents)
+def _resources_scoped(resource: Resource, doc: Document, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if doc.grants.everything_on_everything:
+        yield Violation(
+            f"{doc.where} allows Action '*' on Resource '*' (every action on every resource). "
+            "Fix: grant specific actions on specific ARNs."
         )
-        if methods:
-            yield Violation(
-                f"{doc.where} allows known privilege-escalation combinations {methods} on Resource '*'. "
-                "Fix: remove or scope the actions involved."
-            )
-
-
-def _credential_exposure(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     exempt = {a.lower() for a in config["allowedUnscopedActions"]}
-    for doc in permission_documents(resource):
-        if not isinstance(doc, Document):
-            yield doc
-            continue
-        if doc.grants.everything_on_everything:
-            yield Violation(
-                f"{doc.where} allows '*' on '*', including every action that returns credentials or secrets. "
-                "Fix: grant only the actions the resource needs."
-            )
-            continue
-        exposed = sorted((doc.grants.allowed_on_everything & CREDENTIAL_ACTIONS) - exempt)
-        if exposed:
-            yield Violation(
-                f"{doc.where} allows {exposed} on Resource '*', exposing credentials or data from every "
-                "resource. Fix: scope them to the secrets, parameters or buckets the resource reads."
-            )
+    unscoped = [a for a in doc.grants.restrictable_on_everything if a.lower() not in exempt]
+    if unscoped:
+        shown = ", ".join(unscoped[:8]) + (f" and {len(unscoped) - 8} more" if len(unscoped) > 8 else "")
+        yield Violation(
+            f"{doc.where} allows {shown} on Resource '*', though these actions support resource-level "
+            "permissions. Fix: set Resource to the ARNs of the repositories, log groups etc. it uses."
+        )
+
+
+@for_each(permission_documents)
+def _privilege_escalation(resource: Resource, doc: Document, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    grants = doc.grants
+    if grants.everything_on_everything:
+        yield Violation(
+            f"{doc.where} allows '*' on '*', which includes iam:PassRole and iam:Put*Policy. "
+            "Fix: grant only the actions the resource needs."
+        )
+        return
+    managing = sorted(grants.allowed & IAM_PERMISSIONS_MANAGEMENT)
+    if managing:
+        yield Violation(
+            f"{doc.where} allows IAM permissions management {managing}; it could grant itself more. "
+            "Fix: remove these actions; permissions change only through reviewed code."
+        )
+    if PASS_ROLE in grants.allowed_on_everything:
+        yield Violation(
+            f"{doc.where} allows iam:PassRole on Resource '*'. Fix: scope it to the ARNs of the roles "
+            "it must pass, with an iam:PassedToService condition."
+        )
+    methods = sorted(
+        method
+        for method, actions in PRIVILEGE_ESCALATION_METHODS.items()
+        if len(actions) > 1 and set(actions) <= grants.allowed_on_everything
+    )
+    if methods:
+        yield Violation(
+            f"{doc.where} allows known privilege-escalation combinations {methods} on Resource '*'. "
+            "Fix: remove or scope the actions involved."
+        )
+
+
+@for_each(permission_documents)
+def _credential_exposure(resource: Resource, doc: Document, config: Mapping[str, Any]) -> Iterator[Finding]:
+    exempt = {a.lower() for a in config["allowedUnscopedActions"]}
+    if doc.grants.everything_on_everything:
+        yield Violation(
+            f"{doc.where} allows '*' on '*', including every action that returns credentials or secrets. "
+            "Fix: grant only the actions the resource needs."
+        )
+        return
+    exposed = sorted((doc.grants.allowed_on_everything & CREDENTIAL_ACTIONS) - exempt)
+    if exposed:
+        yield Violation(
+            f"{doc.where} allows {exposed} on Resource '*', exposing credentials or data from every "
+            "resource. Fix: scope them to the secrets, parameters or buckets the resource reads."
+        )
 
 
 MANAGED_POLICY = "arn:aws*:iam::aws:policy/*"

@@ -16,7 +16,7 @@ from docker_image.reference import InvalidReference, Reference
 
 from review_board.containers import TASK_DEFINITION, containers
 from review_board.dockerfiles import IMAGE, PROJECT_ROOT, build_settings, locate, parse
-from review_board.framework import Finding, Resource, Unchecked, Violation, resource_policy
+from review_board.framework import Finding, Resource, Unchecked, Violation, for_each, resource_policy
 from review_board.wire import is_unknown
 
 STRING_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string"}, "default": []}
@@ -45,32 +45,31 @@ def _parse(text: str) -> Reference | str:
         return f"not a valid image reference ({error})"
 
 
-def _task_images(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    for container in containers(resource):
-        if not isinstance(container, dict):
-            yield container
-            continue
-        name, image = container.get("name", "?"), container.get("image")
-        if is_unknown(image):
-            yield Unchecked(f"image of container {name!r}")
-            continue
-        reference = _parse(str(image))
-        subject = f"{resource.label} container {name!r} runs image {image!r}"
-        if isinstance(reference, str):
-            yield Violation(f"{subject}: {reference}. Fix: use <registry>/<repo>@sha256:<digest>.")
-            continue
-        problem = _internal_problem(reference, config)
-        if problem:
-            yield Violation(
-                f"{subject}: {problem}. Fix: run an image pushed by the platform's automation to an approved "
-                "ECR repository, or have the registry and repository approved in this policy's config."
-            )
-        if config["requireDigest"] and not reference["digest"]:
-            tag = reference["tag"] or "latest (implied)"
-            yield Violation(
-                f"{subject}, tag {tag!r} not pinned by digest; a tag can move to other bytes after review. "
-                "Fix: reference the image as <repository>@sha256:<digest> (the stack output imageDigests)."
-            )
+@for_each(containers)
+def _task_images(
+    resource: Resource, container: dict[str, Any], config: Mapping[str, Any]
+) -> Iterator[Finding]:
+    name, image = container.get("name", "?"), container.get("image")
+    if is_unknown(image):
+        yield Unchecked(f"image of container {name!r}")
+        return
+    reference = _parse(str(image))
+    subject = f"{resource.label} container {name!r} runs image {image!r}"
+    if isinstance(reference, str):
+        yield Violation(f"{subject}: {reference}. Fix: use <registry>/<repo>@sha256:<digest>.")
+        return
+    problem = _internal_problem(reference, config)
+    if problem:
+        yield Violation(
+            f"{subject}: {problem}. Fix: run an image pushed by the platform's automation to an approved "
+            "ECR repository, or have the registry and repository approved in this policy's config."
+        )
+    if config["requireDigest"] and not reference["digest"]:
+        tag = reference["tag"] or "latest (implied)"
+        yield Violation(
+            f"{subject}, tag {tag!r} not pinned by digest; a tag can move to other bytes after review. "
+            "Fix: reference the image as <repository>@sha256:<digest> (the stack output imageDigests)."
+        )
 
 
 def _upstream_approved(reference: Reference, approved: list[str]) -> bool:

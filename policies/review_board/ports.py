@@ -15,7 +15,15 @@ from typing import Any
 from review_board.containers import TASK_DEFINITION, containers
 from review_board.dockerfiles import IMAGE, PROJECT_ROOT, locate, parse
 from review_board.dockerfiles import build_settings as docker_build_settings
-from review_board.framework import Finding, Resource, Unchecked, Violation, parent_types, resource_policy
+from review_board.framework import (
+    Finding,
+    Resource,
+    Unchecked,
+    Violation,
+    for_each,
+    parent_types,
+    resource_policy,
+)
 from review_board.wire import as_int, as_list, is_unknown, shown
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -181,29 +189,26 @@ def _http_listener(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fi
         )
 
 
-def _container_ports(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+@for_each(containers)
+def _container_ports(
+    resource: Resource, container: dict[str, Any], config: Mapping[str, Any]
+) -> Iterator[Finding]:
     allowed = {int(port) for port in config["allowedPorts"]} - {
         int(port) for port in config["forbiddenPorts"]
     }
-    for container in containers(resource):
-        if not isinstance(container, dict):
-            yield container
-            continue
-        for mapping in as_list(container.get("portMappings")):
-            for key in ("containerPort", "hostPort"):
-                value = mapping.get(key)
-                if is_unknown(value):
-                    yield Unchecked(f"{key} of container {container.get('name', '?')!r}")
-                elif (
-                    value is not None
-                    and as_int(value) not in allowed
-                    and not (key == "hostPort" and value == 0)
-                ):
-                    yield Violation(
-                        f"{resource.label} container {container.get('name', '?')!r} maps {key} "
-                        f"{shown(value)!r}, not in the allowed ports {sorted(allowed)}. "
-                        "Fix: listen on an allowed port."
-                    )
+    for mapping in as_list(container.get("portMappings")):
+        for key in ("containerPort", "hostPort"):
+            value = mapping.get(key)
+            if is_unknown(value):
+                yield Unchecked(f"{key} of container {container.get('name', '?')!r}")
+            elif (
+                value is not None and as_int(value) not in allowed and not (key == "hostPort" and value == 0)
+            ):
+                yield Violation(
+                    f"{resource.label} container {container.get('name', '?')!r} maps {key} "
+                    f"{shown(value)!r}, not in the allowed ports {sorted(allowed)}. "
+                    "Fix: listen on an allowed port."
+                )
 
 
 def _expose(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:

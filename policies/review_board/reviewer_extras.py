@@ -9,7 +9,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from review_board.containers import TASK_DEFINITION, containers
-from review_board.framework import Finding, Resource, Unchecked, Violation, resource_policy
+from review_board.framework import Finding, Resource, Unchecked, Violation, for_each, resource_policy
 from review_board.wire import as_int, as_list, is_unknown, shown
 
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -55,71 +55,66 @@ def _encrypted(resource: Resource, config: Mapping[str, Any]) -> Iterator[Findin
         )
 
 
-def _not_privileged(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    for container in containers(resource):
-        if not isinstance(container, dict):
-            yield container
-            continue
-        name = container.get("name", "?")
-        if container.get("privileged") is True:
-            yield Violation(
-                f"{resource.label} container {name!r} is privileged. Fix: remove 'privileged' or set false."
-            )
-        linux = container.get("linuxParameters") or {}
-        added = (linux.get("capabilities") or {}).get("add") or []
-        if added:
-            yield Violation(
-                f"{resource.label} container {name!r} adds Linux capabilities {added}. "
-                "Fix: remove linuxParameters.capabilities.add (and drop ALL)."
-            )
-        if linux.get("devices"):
-            yield Violation(
-                f"{resource.label} container {name!r} maps host devices {linux['devices']}. "
-                "Fix: remove linuxParameters.devices; containers get no device access."
-            )
+@for_each(containers)
+def _not_privileged(
+    resource: Resource, container: dict[str, Any], _config: Mapping[str, Any]
+) -> Iterator[Finding]:
+    name = container.get("name", "?")
+    if container.get("privileged") is True:
+        yield Violation(
+            f"{resource.label} container {name!r} is privileged. Fix: remove 'privileged' or set false."
+        )
+    linux = container.get("linuxParameters") or {}
+    added = (linux.get("capabilities") or {}).get("add") or []
+    if added:
+        yield Violation(
+            f"{resource.label} container {name!r} adds Linux capabilities {added}. "
+            "Fix: remove linuxParameters.capabilities.add (and drop ALL)."
+        )
+    if linux.get("devices"):
+        yield Violation(
+            f"{resource.label} container {name!r} maps host devices {linux['devices']}. "
+            "Fix: remove linuxParameters.devices; containers get no device access."
+        )
 
 
-def _not_root(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    for container in containers(resource):
-        if not isinstance(container, dict):
-            yield container
-            continue
-        user = container.get("user")
-        if is_unknown(user):
-            yield Unchecked(f"user of container {container.get('name', '?')!r}")
-        elif not user or str(user).split(":")[0] in ROOT_USERS:
-            yield Violation(
-                f"{resource.label} container {container.get('name', '?')!r} runs as user {user!r} (root). "
-                "Fix: set 'user' to a non-root UID:GID, e.g. '10001:10001', created in the image."
-            )
+@for_each(containers)
+def _not_root(resource: Resource, container: dict[str, Any], _config: Mapping[str, Any]) -> Iterator[Finding]:
+    user = container.get("user")
+    if is_unknown(user):
+        yield Unchecked(f"user of container {container.get('name', '?')!r}")
+    elif not user or str(user).split(":")[0] in ROOT_USERS:
+        yield Violation(
+            f"{resource.label} container {container.get('name', '?')!r} runs as user {user!r} (root). "
+            "Fix: set 'user' to a non-root UID:GID, e.g. '10001:10001', created in the image."
+        )
 
 
-def _read_only_root(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    for container in containers(resource):
-        if not isinstance(container, dict):
-            yield container
-        elif container.get("readonlyRootFilesystem") is not True:
-            yield Violation(
-                f"{resource.label} container {container.get('name', '?')!r} has readonlyRootFilesystem="
-                f"{container.get('readonlyRootFilesystem')!r}. Fix: set readonlyRootFilesystem true and "
-                "mount a volume for any path the app writes."
-            )
+@for_each(containers)
+def _read_only_root(
+    resource: Resource, container: dict[str, Any], _config: Mapping[str, Any]
+) -> Iterator[Finding]:
+    if container.get("readonlyRootFilesystem") is not True:
+        yield Violation(
+            f"{resource.label} container {container.get('name', '?')!r} has readonlyRootFilesystem="
+            f"{container.get('readonlyRootFilesystem')!r}. Fix: set readonlyRootFilesystem true and "
+            "mount a volume for any path the app writes."
+        )
 
 
-def _no_plaintext_secrets(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+@for_each(containers)
+def _no_plaintext_secrets(
+    resource: Resource, container: dict[str, Any], config: Mapping[str, Any]
+) -> Iterator[Finding]:
     patterns = [p.upper() for p in config["secretNamePatterns"]]
-    for container in containers(resource):
-        if not isinstance(container, dict):
-            yield container
-            continue
-        for variable in container.get("environment") or []:
-            name = str(variable.get("name", ""))
-            if any(fnmatch(name.upper(), pattern) for pattern in patterns):
-                yield Violation(
-                    f"{resource.label} container {container.get('name', '?')!r} sets {name!r} in plaintext "
-                    "'environment'. Fix: move it to 'secrets' with valueFrom an SSM parameter or Secrets "
-                    "Manager ARN."
-                )
+    for variable in container.get("environment") or []:
+        name = str(variable.get("name", ""))
+        if any(fnmatch(name.upper(), pattern) for pattern in patterns):
+            yield Violation(
+                f"{resource.label} container {container.get('name', '?')!r} sets {name!r} in plaintext "
+                "'environment'. Fix: move it to 'secrets' with valueFrom an SSM parameter or Secrets "
+                "Manager ARN."
+            )
 
 
 def _roles_distinct(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
