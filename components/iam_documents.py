@@ -51,38 +51,26 @@ def document(*statements: Mapping[str, Any]) -> str:
 
 def service_trust_policy(service: str, account_id: str) -> str:
     """Only `service` may assume the role, and only on behalf of this account (no confused deputy)."""
-    return json.dumps(
+    return document(
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AssumedByService",
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                }
-            ],
-        },
-        sort_keys=True,
+            "Sid": "AssumedByService",
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }
     )
 
 
 def ec2_trust_policy() -> str:
     """EC2 instances assume their instance profile's role; EC2 sends no source account to condition on."""
-    return json.dumps(
+    return document(
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AssumedByEc2",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ec2.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        },
-        sort_keys=True,
+            "Sid": "AssumedByEc2",
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
     )
 
 
@@ -133,32 +121,26 @@ def kms_key_policy(partition: str, region: str, account_id: str) -> str:
     this account's log groups in this region. ECR uses the key through grants the account creates."""
     root = f"arn:{partition}:iam::{account_id}:root"
     log_groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
-    return json.dumps(
+    return document(
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AccountAdministersKey",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": root},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsEncryptsOwnLogGroups",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                    "Action": [
-                        "kms:Decrypt",
-                        "kms:DescribeKey",
-                        "kms:Encrypt",
-                        "kms:GenerateDataKey*",
-                        "kms:ReEncrypt*",
-                    ],
-                    "Resource": "*",
-                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
-                },
-            ],
+            "Sid": "AccountAdministersKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": "kms:*",
+            "Resource": "*",
         },
-        sort_keys=True,
+        {
+            "Sid": "CloudWatchLogsEncryptsOwnLogGroups",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": [
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKey*",
+                "kms:ReEncrypt*",
+            ],
+            "Resource": "*",
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+        },
     )
