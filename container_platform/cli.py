@@ -4,28 +4,34 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 
 # Each module exposes `register(subparsers)`, which adds its subcommand and sets
 # `handler=<callable(args) -> int>`.
-COMMAND_MODULES = (
-    "container_platform.review_command",
-    "container_platform.promote",
-)
+COMMAND_MODULES = {
+    "review": "container_platform.review_command",
+    "promote": "container_platform.promote",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for `command` alone when it is known (so a command never pays for another's imports:
+    review loads the SDKs, promote ruamel and boto3), otherwise for every command, to list them."""
     parser = argparse.ArgumentParser(
         prog="python -m container_platform",
         description="Review Pulumi stacks offline against the policy pack, "
         "and promote images between stacks.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
-        importlib.import_module(module_name).register(subparsers)
+    for name, module_name in COMMAND_MODULES.items():
+        if command not in COMMAND_MODULES or command == name:
+            importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command = next((argument for argument in arguments if not argument.startswith("-")), None)
+    args = build_parser(command).parse_args(arguments)
     return int(args.handler(args))
