@@ -30,6 +30,19 @@ class StackConfig:
         return self.values.get(key)
 
 
+def _load_yaml(path: Path) -> Any:
+    """The parsed file; a YAML syntax error names the file, the position and the fix, never a traceback."""
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        position = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise StackConfigError(
+            f"{path} is not valid YAML{position}: {problem}; fix the file's syntax"
+        ) from error
+
+
 def project_name(project_dir: Path) -> str:
     """The `name:` of `Pulumi.yaml`: the project part of every URN."""
     project_file = project_dir / "Pulumi.yaml"
@@ -37,7 +50,7 @@ def project_name(project_dir: Path) -> str:
         raise StackConfigError(
             f"no Pulumi.yaml in {project_dir}: run from the project root or pass project_dir"
         )
-    document = yaml.safe_load(project_file.read_text()) or {}
+    document = _load_yaml(project_file) or {}
     name = document.get("name") if isinstance(document, dict) else None
     if not isinstance(name, str) or not name:
         raise StackConfigError(
@@ -59,7 +72,7 @@ def read_stack_config(project_dir: Path, stack: str, project: str) -> StackConfi
             f"stack {stack!r} has no stack file {path.name} in {project_dir}; "
             f"known stacks: {', '.join(known) or 'none'} (create {path.name} with a `config:` section)"
         )
-    document = yaml.safe_load(path.read_text()) or {}
+    document = _load_yaml(path) or {}
     if not isinstance(document, dict):
         raise StackConfigError(
             f"{path} must be a YAML mapping with a `config:` section, got {type(document).__name__}"

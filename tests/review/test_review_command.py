@@ -216,6 +216,19 @@ def test_a_missing_stack_file_names_it_and_exits_2(capsys, tmp_path):
     assert "known stacks: dev, prod" in printed
 
 
+def test_a_stack_file_that_is_not_valid_yaml_names_the_file_and_line_and_exits_2(tmp_path, capsys):
+    project = project_copy(tmp_path / "project", {})
+    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: [eu-west-1\n")
+    code, printed = review(
+        capsys, "--stack", "dev", "--project-dir", str(project), "--output-dir", str(tmp_path / "out")
+    )
+    assert code == 2
+    stack_file = project / "Pulumi.dev.yaml"
+    assert printed.startswith(f"error reviewing stack dev: {stack_file} is not valid YAML at line 3")
+    assert "fix the file's syntax" in printed
+    assert "Traceback" not in printed
+
+
 def test_a_policy_pack_that_fails_to_start_shows_its_stderr_and_exits_2(tmp_path):
     broken = tmp_path / "broken-pack"
     broken.mkdir()
