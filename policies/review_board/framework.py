@@ -21,7 +21,7 @@ from pulumi_policy import (
 )
 
 from review_board.waivers import LEDGER, WAIVERS_SCHEMA, WaiverUse, parse_waivers, today
-from review_board.wire import plain
+from review_board.wire import UnknownValueUsed, plain
 
 QUESTIONS = {
     "1": "review board question 1: the base image",
@@ -114,8 +114,12 @@ def resource_policy(
             return
         settings = config_with_defaults(properties, args.get_config())
         resource = Resource(args.resource_type, args.name, args.urn, plain(args.props))
+        findings: list[Finding] = []
         try:
-            findings = list(check(resource, settings))
+            findings.extend(check(resource, settings))
+        except UnknownValueUsed:
+            # A value the rule reads is unknown in preview: keep what it found so far; the rest at update.
+            findings.append(Unchecked("an input this rule reads"))
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             # Inputs of a shape the provider schema does not allow: fail closed, with a message, not a crash.
             findings = [

@@ -36,8 +36,16 @@ _SENTINELS = frozenset(
 )
 
 
+class UnknownValueUsed(TypeError):
+    """A rule tested or read into a value preview does not know yet, without asking is_unknown() first."""
+
+
 class _Unknown:
-    """A value the engine does not know yet; it compares equal only to itself."""
+    """A value the engine does not know yet; it compares equal only to itself.
+
+    Testing its truth or reading a field of it raises UnknownValueUsed, so a rule that forgot to ask
+    is_unknown() leaves the value unchecked (framework.py) instead of misreading it.
+    """
 
     _instance: _Unknown | None = None
 
@@ -50,7 +58,12 @@ class _Unknown:
         return "<unknown until apply>"
 
     def __bool__(self) -> bool:
-        raise TypeError("an unknown value has no truth value; test it with is_unknown() first")
+        raise UnknownValueUsed("an unknown value has no truth value; test it with is_unknown() first")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise UnknownValueUsed(f"an unknown value has no {name!r}; test it with is_unknown() first")
 
 
 UNKNOWN: Final = _Unknown()

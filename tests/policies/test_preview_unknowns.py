@@ -179,3 +179,41 @@ def test_inputs_of_an_unexpected_shape_fail_closed_with_a_message(pack):
     flagged = [d for d in analysis.diagnostics if d.policy_name == "ingress-allowed-ports"]
     assert len(flagged) == 1 and "inputs of an unexpected shape" in flagged[0].message
     assert flagged[0].enforcement_level == "mandatory"
+
+
+UNKNOWN_READ_WITHOUT_ASKING = [
+    (
+        "ecr-scan-on-push",
+        resource("aws:ecr/repository:Repository", "r", {"imageScanningConfiguration": UNKNOWN}),
+    ),
+    ("service-circuit-breaker", resource("aws:ecs/service:Service", "s", {"deploymentController": UNKNOWN})),
+    ("container-no-plaintext-secrets", task_definition(container(environment=UNKNOWN))),
+    ("container-not-privileged", task_definition(container(linuxParameters=UNKNOWN))),
+    (
+        "listener-https-only",
+        resource(
+            "aws:lb/listener:Listener",
+            "l",
+            {"protocol": "HTTP", "port": 80.0, "defaultActions": [{"type": "redirect", "redirect": UNKNOWN}]},
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy", "res"), UNKNOWN_READ_WITHOUT_ASKING, ids=[p for p, _ in UNKNOWN_READ_WITHOUT_ASKING]
+)
+def test_an_unknown_a_rule_tests_or_reads_into_is_unchecked_not_a_violation(pack, policy, res):
+    pack.configure({"listener-https-only": {"allowPlainHttp": False}})
+    analysis = pack.analyze(res)
+    assert [d.message for d in analysis.diagnostics if d.policy_name == policy] == []
+    reasons = [n.reason for n in analysis.not_applicable if n.policy_name == policy]
+    assert len(reasons) == 1 and repr(res.name) in reasons[0], reasons
+
+
+def test_findings_before_an_unknown_read_are_still_reported(pack):
+    task = task_definition(container(name="side", privileged=True), container(linuxParameters=UNKNOWN))
+    analysis = pack.analyze(task)
+    flagged = [d.message for d in analysis.diagnostics if d.policy_name == "container-not-privileged"]
+    assert len(flagged) == 1 and "'side' is privileged" in flagged[0]
+    assert [n for n in analysis.not_applicable if n.policy_name == "container-not-privileged"]
