@@ -290,9 +290,12 @@ def _trust(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
         return
     allowed = set(config["allowedServicePrincipals"])
     for raw_statement in as_list(parsed.get("Statement")):
-        if raw_statement.get("Effect") != "Allow":
+        effect, principal = raw_statement.get("Effect"), raw_statement.get("Principal")
+        if any(is_unknown(v) for v in (effect, principal, raw_statement.get("NotPrincipal"))):
+            yield Unchecked("Effect or Principal of a trust policy statement")
             continue
-        principal = raw_statement.get("Principal")
+        if effect != "Allow":
+            continue
         if principal == EVERYTHING or raw_statement.get("NotPrincipal") is not None:
             yield Violation(
                 f"{where} lets any principal assume the role ({principal or 'NotPrincipal'!r}). "
@@ -306,7 +309,10 @@ def _trust(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
                 f"{where} trusts {others}; only named AWS services may assume platform roles. "
                 "Fix: trust the service principal (e.g. ecs-tasks.amazonaws.com) instead."
             )
-        services = [s for s in as_list(principal.get("Service")) if not is_unknown(s)]
+        services = as_list(principal.get("Service"))
+        if any(is_unknown(s) for s in services):
+            yield Unchecked("a service principal of a trust policy statement")
+        services = [s for s in services if not is_unknown(s)]
         unknown_services = sorted(set(services) - allowed)
         if unknown_services:
             yield Violation(

@@ -36,6 +36,18 @@ PREVIEW_CASES = [
         resource("aws:iam/role:Role", "r", {"assumeRolePolicy": UNKNOWN}),
         "assumeRolePolicy",
     ),
+    *(
+        (
+            "iam-trust-named-services",
+            resource("aws:iam/role:Role", name, {"assumeRolePolicy": {"Statement": [statement]}}),
+            unknown,
+        )
+        for name, statement, unknown in [
+            ("principal", {"Effect": "Allow", "Principal": UNKNOWN}, "Effect or Principal"),
+            ("effect", {"Effect": UNKNOWN, "Principal": "*"}, "Effect or Principal"),
+            ("service", {"Effect": "Allow", "Principal": {"Service": UNKNOWN}}, "a service principal"),
+        ]
+    ),
     (
         "ingress-allowed-ports",
         resource(
