@@ -85,9 +85,25 @@ def _resolved(command: dockerfile.Command, text: str, variables: Mapping[str, An
         return Line(command.start_line, command.original, None, unresolved.name)
 
 
-def _declare(arguments: dict[str, Any], declaration: str, build_args: Mapping[str, Any]) -> None:
+def _declare(
+    arguments: dict[str, Any],
+    declaration: str,
+    build_args: Mapping[str, Any],
+    global_args: Mapping[str, Any],
+) -> None:
+    """`ARG NAME[=default]`: a build arg wins; inside a stage, a bare `ARG NAME` takes the global value."""
     name, _, default = declaration.partition("=")
-    arguments[name] = build_args.get(name, default if "=" in declaration else None)
+    arguments[name] = build_args.get(name, default if "=" in declaration else global_args.get(name))
+
+
+def _set_env(variables: dict[str, Any], pairs: tuple[str, ...]) -> None:
+    """`ENV NAME=value ...` (the parser gives name, value, name, value): later lines see these values."""
+    for name, raw in zip(pairs[::2], pairs[1::2], strict=True):
+        quoted = len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\""
+        try:
+            variables[name] = substitute(raw[1:-1] if quoted else raw, variables)
+        except UnresolvedArg:
+            variables[name] = UNKNOWN
 
 
 @lru_cache(maxsize=256)
@@ -103,21 +119,24 @@ def parse(path: Path, build_args: Mapping[str, Any]) -> Dockerfile:
         raise OSError(str(error)) from error
     except dockerfile.GoParseError as error:
         raise ValueError(str(error)) from error
+    # Docker's scoping: ARGs before the first FROM serve the FROM lines only; a stage sees its own ARGs
+    # (re-declared globals included) and ENVs, never an undeclared global.
     global_args: dict[str, Any] = {}
-    stage_args: dict[str, Any] = {}
+    stage_vars: dict[str, Any] = {}
     froms: list[Line] = []
     exposes: list[Line] = []
     for command in commands:
         if command.cmd == "ARG":
             for declaration in command.value:
-                _declare(stage_args if froms else global_args, declaration, build_args)
+                _declare(stage_vars if froms else global_args, declaration, build_args, global_args)
+        elif command.cmd == "ENV" and froms:
+            _set_env(stage_vars, command.value)
         elif command.cmd == "FROM":
             stage = command.value[2].lower() if len(command.value) == 3 else None
             froms.append(replace(_resolved(command, command.value[0], global_args), stage=stage))
-            stage_args = {}
+            stage_vars = {}
         elif command.cmd == "EXPOSE":
-            scope = {**global_args, **stage_args}
-            exposes.extend(_resolved(command, port, scope) for port in command.value)
+            exposes.extend(_resolved(command, port, stage_vars) for port in command.value)
     return Dockerfile(path, tuple(froms), tuple(exposes))
 
 

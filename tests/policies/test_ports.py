@@ -247,6 +247,19 @@ def test_forbidden_ports_win_over_allowed_ports(pack):
         pytest.param(
             "FROM scratch\nEXPOSE 8000-8100/tcp\n", {}, "exposes '8000-8100/tcp'", id="violating: range"
         ),
+        pytest.param(
+            "ARG PORT=8080\nFROM scratch\nARG PORT\nEXPOSE $PORT\n",
+            {},
+            None,
+            id="compliant: global ARG re-declared in the stage",
+        ),
+        pytest.param("FROM scratch\nENV PORT=8080\nEXPOSE ${PORT}\n", {}, None, id="compliant: ENV"),
+        pytest.param(
+            "ARG PORT=8080\nFROM scratch\nENV PORT=22\nEXPOSE $PORT\n",
+            {},
+            "exposes '22'",
+            id="violating: the stage's ENV, not an undeclared global ARG",
+        ),
     ],
 )
 def test_dockerfiles_expose_only_allowed_ports(pack, tmp_path, dockerfile, args, expected):
