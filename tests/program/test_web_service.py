@@ -36,6 +36,13 @@ def _security_group_id(recording: StackRecording, name: str) -> str:
     return outputs_of(recording, recording.named(SECURITY_GROUP, name).urn)["id"]
 
 
+def _policies_attached_to(recording: StackRecording, role_name: str) -> list[str]:
+    """Every IAM resource (inline policy or attachment) that names the role as its `role`."""
+    role = outputs_of(recording, recording.named(ROLE, role_name).urn)["id"]
+    iam = (r for r in recording.resources if r.type.startswith("aws:iam/"))
+    return [r.name for r in iam if inputs(r).get("role") == role]
+
+
 def test_containers_run_their_image_by_digest(stack: StackRecording):
     (definition,) = container_definitions(stack)
     assert definition["image"] == stack.outputs["imageDigests"]["hello-world"]
@@ -75,27 +82,36 @@ def test_task_definition_uses_awsvpc_and_distinct_roles(stack: StackRecording):
 
 def test_execution_role_pulls_only_its_repository_and_writes_only_its_log_group(stack: StackRecording):
     policy = json_input(stack.named(ROLE_POLICY, "hello-world-execution"), "policy")
-    statements = {s["Sid"]: s for s in policy["Statement"]}
     repository = stack.outputs["imageDigests"]["hello-world"].split("@")[0].split("/", 1)[1]
-    assert statements["PullOwnImages"]["Resource"] == [
-        f"arn:aws:ecr:eu-west-1:123456789012:repository/{repository}"
+    log_group = f"/ecs/{stack.stack}/hello-world"
+    assert policy["Statement"] == [
+        {
+            "Sid": "PullOwnImages",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Resource": [f"arn:aws:ecr:eu-west-1:123456789012:repository/{repository}"],
+        },
+        {
+            "Sid": "RegistryLogin",
+            "Effect": "Allow",
+            "Action": ["ecr:GetAuthorizationToken"],
+            "Resource": ["*"],
+        },
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"arn:aws:logs:eu-west-1:123456789012:log-group:{log_group}:log-stream:*"],
+        },
     ]
-    assert statements["WriteOwnLogs"]["Resource"] == [
-        f"arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/{stack.stack}/hello-world:log-stream:*"
-    ]
-    assert statements["RegistryLogin"] == {
-        "Sid": "RegistryLogin",
-        "Effect": "Allow",
-        "Action": ["ecr:GetAuthorizationToken"],
-        "Resource": ["*"],
-    }
+    assert _policies_attached_to(stack, "hello-world-execution") == ["hello-world-execution"]
 
 
 def test_task_role_holds_nothing_without_grants(stack: StackRecording):
     task_role = stack.named(ROLE, "hello-world-task")
-    attached = [p for p in stack.of_type(ROLE_POLICY) if p.parent == task_role.parent and "task" in p.name]
-    assert not attached
+    assert _policies_attached_to(stack, "hello-world-task") == []
     assert not inputs(task_role).get("managedPolicyArns")
+    assert not inputs(task_role).get("inlinePolicies")
 
 
 def test_roles_trust_only_ecs_tasks_of_this_account(stack: StackRecording):
