@@ -84,7 +84,7 @@ def print_review(console: Console, review: StackReview, written: list[Path]) -> 
         level = diagnostics[0].enforcement_level
         severity = diagnostics[0].severity or "-"
         console.print(
-            f"  [{LEVEL_STYLES.get(level, 'white')}]\\[{level}][/] [severity: {severity}]"
+            f"  [{LEVEL_STYLES.get(level, 'white')}]\\[{level}][/] \\[severity: {escape(severity)}]"
             f" [bold]{escape(policy)}[/]"
             f"  {len(diagnostics)} resource(s)"
         )
