@@ -103,7 +103,7 @@ def review_document(review: StackReview, facts: BoardFacts, project_dir: Path) -
             }
             for d in review.violations
         ],
-        "waiversUsed": [{"urn": d.urn, "message": d.message} for d in review.waivers_used],
+        "waiversUsed": [{"urn": d.urn, "message": finding(d)} for d in review.waivers_used],
         "notApplicable": [
             {"policy": n.policy_name, "urn": n.urn, "reason": n.reason} for n in review.not_applicable
         ],
@@ -257,7 +257,7 @@ def render_markdown(review: StackReview, facts: BoardFacts, project_dir: Path) -
         lines.append("")
 
     lines += ["## 5. Waivers used", ""]
-    lines += [f"- {resource_label(d.urn)}: {d.message}" for d in review.waivers_used] or [
+    lines += [f"- {resource_label(d.urn)}: {finding(d)}" for d in review.waivers_used] or [
         "No waiver was used."
     ]
     lines.append("")

@@ -176,6 +176,65 @@ def test_a_mandatory_violation_blocks_with_exit_code_1_and_is_in_the_json_and_re
     assert "[mandatory]" in printed and "prod-images-promoted" in printed and "blocked" in printed
 
 
+def pack_with_prod_config(root: Path, change) -> Path:
+    """The real policy pack (by symlink) with `change` applied to a copy of its prod config."""
+    pack = PROJECT_ROOT / "policies"
+    (root / "config").mkdir(parents=True)
+    for entry in pack.iterdir():
+        if entry.name != "config":
+            (root / entry.name).symlink_to(entry)
+    config = json.loads((pack / "config" / "prod.json").read_text())
+    change(config)
+    (root / "config" / "prod.json").write_text(json.dumps(config))
+    return root
+
+
+def unapprove_hello_world(config: dict, waivers: list[dict]) -> None:
+    images = config["approved-container-images"]
+    images["approvedRepositories"].remove("container-platform/hello-world")
+    images["waivers"] = waivers
+
+
+WAIVER = {
+    "resources": ["hello-world-task"],
+    "reason": "hello-world moves to an approved repository in ticket ARB-42",
+    "expires": "2999-12-31",
+    "approvedBy": "architecture review board",
+}
+
+
+@pytest.mark.parametrize(
+    ("waivers", "exit_code", "violations", "waivers_used"),
+    [([WAIVER], 0, 0, 1), ([], 1, 1, 0)],
+    ids=["waived: passes and reports the waiver", "violating: no waiver, blocked"],
+)
+def test_a_waiver_turns_a_mandatory_violation_into_a_reported_waiver(
+    tmp_path, capsys, waivers, exit_code, violations, waivers_used
+):
+    pack = pack_with_prod_config(tmp_path / "pack", lambda config: unapprove_hello_world(config, waivers))
+    project = project_copy(tmp_path / "project", {"prod": stack_document("prod")}, policies=pack)
+    code, printed = review(
+        capsys, "--stack", "prod", "--project-dir", str(project), "--output-dir", str(tmp_path / "out")
+    )
+    assert code == exit_code, printed
+    document = json.loads((tmp_path / "out" / "prod.json").read_text())
+    summary = document["summary"]
+    assert (summary["mandatory"], summary["waiversUsed"]) == (violations, waivers_used)
+    assert [d["policy"] for d in document["diagnostics"]] == ["approved-container-images"] * violations
+    waivers_section = (tmp_path / "out" / "prod.md").read_text().split("## 5. Waivers used", 1)[1]
+    if waivers_used:
+        (used,) = document["waiversUsed"]
+        assert used["urn"].endswith("aws:ecs/taskDefinition:TaskDefinition::hello-world-task")
+        assert used["message"].startswith("waiver used: policy 'approved-container-images'")
+        assert WAIVER["reason"] in used["message"]
+        assert f"- TaskDefinition hello-world-task: {used['message']}" in waivers_section
+        assert "waivers used: 1" in printed
+    else:
+        assert document["waiversUsed"] == []
+        assert "No waiver was used." in waivers_section
+        assert "[severity: " in printed and "approved-container-images  1 resource(s)" in printed
+
+
 def test_a_stack_reference_is_answered_with_the_source_stacks_offline_outputs(reviewed, tmp_path, capsys):
     out, _ = reviewed
     dev_digests = load(out, "update", "dev")[0]["outputs"]["imageDigests"]
