@@ -60,7 +60,9 @@ def _not_privileged(
     resource: Resource, container: dict[str, Any], _config: Mapping[str, Any]
 ) -> Iterator[Finding]:
     name = container.get("name", "?")
-    if container.get("privileged") is True:
+    if is_unknown(container.get("privileged")):
+        yield Unchecked(f"privileged of container {name!r}")
+    elif container.get("privileged") is True:
         yield Violation(
             f"{resource.label} container {name!r} is privileged. Fix: remove 'privileged' or set false."
         )
@@ -94,7 +96,9 @@ def _not_root(resource: Resource, container: dict[str, Any], _config: Mapping[st
 def _read_only_root(
     resource: Resource, container: dict[str, Any], _config: Mapping[str, Any]
 ) -> Iterator[Finding]:
-    if container.get("readonlyRootFilesystem") is not True:
+    if is_unknown(container.get("readonlyRootFilesystem")):
+        yield Unchecked(f"readonlyRootFilesystem of container {container.get('name', '?')!r}")
+    elif container.get("readonlyRootFilesystem") is not True:
         yield Violation(
             f"{resource.label} container {container.get('name', '?')!r} has readonlyRootFilesystem="
             f"{container.get('readonlyRootFilesystem')!r}. Fix: set readonlyRootFilesystem true and "
@@ -177,7 +181,7 @@ def _circuit_breaker(resource: Resource, _config: Mapping[str, Any]) -> Iterator
     if controller != "ECS":
         return
     breaker = resource.props.get("deploymentCircuitBreaker")
-    if is_unknown(breaker):
+    if is_unknown(breaker) or any(is_unknown(value) for value in (breaker or {}).values()):
         yield Unchecked("deploymentCircuitBreaker")
     elif not breaker or breaker.get("enable") is not True or breaker.get("rollback") is not True:
         yield Violation(

@@ -22,6 +22,25 @@ PREVIEW_CASES = [
     ("approved-container-images", task_definition(container(image=UNKNOWN)), "image of container 'app'"),
     ("container-not-root", task_definition(containerDefinitions=UNKNOWN), "containerDefinitions"),
     (
+        "container-not-privileged",
+        task_definition(container(privileged=UNKNOWN)),
+        "privileged of container 'app'",
+    ),
+    (
+        "container-read-only-root",
+        task_definition(container(readonlyRootFilesystem=UNKNOWN)),
+        "readonlyRootFilesystem of container 'app'",
+    ),
+    (
+        "service-circuit-breaker",
+        resource(
+            "aws:ecs/service:Service",
+            "cb",
+            {"deploymentCircuitBreaker": {"enable": True, "rollback": UNKNOWN}},
+        ),
+        "deploymentCircuitBreaker",
+    ),
+    (
         "task-roles-distinct",
         task_definition(container(), taskRoleArn=UNKNOWN),
         "executionRoleArn and taskRoleArn",
