@@ -360,3 +360,12 @@ def test_plain_text_when_not_a_terminal(reviewed, capsys, tmp_path):
     listener = next(line for line in lines if line.endswith("+ aws:lb/listener:Listener  prod-https"))
     assert listener.startswith("│   "), "a listener is drawn under its LoadBalancer component"
     assert any(line.startswith("Policies container-platform@v") and line.endswith("passed") for line in lines)
+
+
+def test_colours_when_a_terminal_is_attached(reviewed, capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # what rich sees as an attached terminal
+    monkeypatch.setenv("TERM", "xterm-256color")
+    code, printed = review(capsys, "--stack", "prod", "--output-dir", str(tmp_path))
+    assert code == 0
+    assert "\x1b[32mpassed\x1b[0m" in printed
