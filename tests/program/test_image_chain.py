@@ -7,7 +7,9 @@ import json
 import pytest
 
 from components.image_specs import BASE, JAVA_RUNTIME, application_image, context_digest
-from container_platform.offline_runtime import ProgramError, StackRecording, evaluate_stack
+from container_platform.mock_cloud import CloudIdentity
+from container_platform.mock_invokes import ecr_authorization_token
+from container_platform.offline_runtime import ProgramError, StackRecording, evaluate_stack, plain
 from tests.program.recorded import (
     DOCKER_IMAGE,
     ECR_LIFECYCLE,
@@ -86,11 +88,13 @@ def test_tags_change_with_the_context_and_the_parent_digest(dev: StackRecording)
 
 
 def test_registry_credentials_come_from_the_ecr_token_as_a_secret(dev: StackRecording):
+    token = ecr_authorization_token(CloudIdentity(account="123456789012", region="eu-west-1"), {})
     for image in dev.of_type(DOCKER_IMAGE):
         registry = image.inputs["registry"]
-        assert registry["username"] == "AWS"
+        assert registry["username"] == token["userName"]
         assert registry["server"] == "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
         assert "4dabf18193072939515e22adb298388d" in registry["password"], "password must travel as a secret"
+        assert plain(registry["password"]) == token["password"]
 
 
 def _stack_reference_config() -> dict:
