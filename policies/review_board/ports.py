@@ -106,6 +106,13 @@ def _disallowed(low: int, high: int, allowed: Iterable[int]) -> list[int] | str:
     return f"{low}-{high}"
 
 
+def _outside_allowed(text: str, allowed: Iterable[int]) -> bool:
+    """Whether a port or `low-high` range written as text (EXPOSE, containerPortRange) leaves `allowed`."""
+    low, _, high = text.split("/", 1)[0].partition("-")
+    first, last = as_int(low), as_int(high or low)
+    return first is None or last is None or bool(_disallowed(first, last, allowed))
+
+
 def _ingress_open(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     public_ports = [int(port) for port in config["publicPorts"]]
     is_load_balancer = bool(set(parent_types(resource.urn)) & set(config["loadBalancerComponents"]))
@@ -209,6 +216,15 @@ def _container_ports(
                     f"{shown(value)!r}, not in the allowed ports {sorted(allowed)}. "
                     "Fix: listen on an allowed port."
                 )
+        port_range = mapping.get("containerPortRange")
+        if is_unknown(port_range):
+            yield Unchecked(f"containerPortRange of container {container.get('name', '?')!r}")
+        elif port_range is not None and _outside_allowed(str(port_range), allowed):
+            yield Violation(
+                f"{resource.label} container {container.get('name', '?')!r} maps containerPortRange "
+                f"{port_range!r}, beyond the allowed ports {sorted(allowed)}. "
+                "Fix: map only the allowed ports, one containerPort each."
+            )
 
 
 def _expose(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -227,10 +243,7 @@ def _expose(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
         if line.value is None:
             yield Unchecked(f"EXPOSE on line {line.line}: build arg {line.unresolved_arg} is not known yet")
             continue
-        spec = line.value.split("/", 1)[0]
-        low, _, high = spec.partition("-")
-        first, last = as_int(low), as_int(high or low)
-        if first is None or last is None or _disallowed(first, last, allowed):
+        if _outside_allowed(line.value, allowed):
             yield Violation(
                 f"{resource.label} {path} line {line.line} ({line.original!r}) exposes {line.value!r}, "
                 f"not in the allowed container ports {sorted(allowed)}. "

@@ -218,6 +218,16 @@ def test_plain_http_listener_allowed_where_the_stack_says_so(pack):
             "maps hostPort 80",
             id="violating: host port 80",
         ),
+        pytest.param(
+            task_definition(container(portMappings=[{"containerPortRange": "8080-8080"}])),
+            None,
+            id="compliant: a range of only allowed ports",
+        ),
+        pytest.param(
+            task_definition(container(portMappings=[{"containerPortRange": "20-30"}])),
+            "maps containerPortRange '20-30'",
+            id="violating: a range covering 22",
+        ),
     ],
 )
 def test_containers_map_only_allowed_ports(pack, task, expected):
