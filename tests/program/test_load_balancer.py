@@ -10,15 +10,13 @@ from tests.program.stack_configs import stack_config
 
 
 def _client_rules(recording: StackRecording) -> list[tuple[int, str]]:
+    """(port, client block) of every ingress rule on the ALB's group; a port range or other protocol fails."""
     alb_sg = outputs_of(
         recording, recording.named("aws:ec2/securityGroup:SecurityGroup", f"{recording.stack}-sg").urn
     )["id"]
     rules = [inputs(r) for r in recording.of_type(INGRESS_RULE) if inputs(r)["securityGroupId"] == alb_sg]
-    return sorted(
-        (rule["fromPort"], rule.get("cidrIpv4") or rule["cidrIpv6"])
-        for rule in rules
-        if rule["fromPort"] == rule["toPort"]
-    )
+    assert all((rule["ipProtocol"], rule["fromPort"]) == ("tcp", rule["toPort"]) for rule in rules), rules
+    return sorted((rule["fromPort"], rule.get("cidrIpv4") or rule["cidrIpv6"]) for rule in rules)
 
 
 def test_dev_takes_plain_http_on_80_from_the_allowed_cidrs_only(dev: StackRecording):
