@@ -50,8 +50,13 @@ def test_lifecycle_expires_untagged_and_keeps_the_last_releases(dev: StackRecord
             "countUnit": "days",
             "countNumber": 7,
         }
-        assert releases["selection"]["countType"] == "imageCountMoreThan"
-        assert releases["selection"]["countNumber"] == 30
+        assert releases["selection"] == {
+            "tagStatus": "tagged",
+            "tagPatternList": ["*"],
+            "countType": "imageCountMoreThan",
+            "countNumber": 30,
+        }
+        assert untagged["rulePriority"] < releases["rulePriority"]
         assert {untagged["action"]["type"], releases["action"]["type"]} == {"expire"}
 
 
