@@ -96,7 +96,9 @@ def test_the_json_lists_every_resource_diagnostic_waiver_and_timing(reviewed):
     assert listener["inputs"]["port"] == 443
     steps = {"evaluate", "pack_start", "analyze_after_evaluate", "analyze_stack", "total"}
     assert steps <= set(document["timings"])
-    assert isinstance(document["diagnostics"], list) and isinstance(document["waiversUsed"], list)
+    assert all({"urn", "type", "name", "parent", "inputs"} <= set(r) for r in document["resources"])
+    assert len({r["urn"] for r in document["resources"]}) == len(document["resources"])
+    assert (document["diagnostics"], document["waiversUsed"]) == ([], [])  # filled: the waiver test below
     assert document["summary"]["resources"] == len(document["resources"])
 
 
