@@ -179,7 +179,13 @@ def _http_listener(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fi
     if config["allowPlainHttp"]:
         return
     actions = resource.props.get("defaultActions")
-    if is_unknown(actions) or any(is_unknown(action) for action in as_list(actions)):
+    if is_unknown(actions) or any(
+        is_unknown(action)
+        or is_unknown(action.get("type"))
+        or is_unknown(action.get("redirect"))
+        or is_unknown((action.get("redirect") or {}).get("protocol"))
+        for action in as_list(actions)
+    ):
         yield Unchecked("defaultActions")
         return
     redirects = [

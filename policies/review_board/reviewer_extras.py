@@ -44,7 +44,7 @@ def _immutable_tags(resource: Resource, _config: Mapping[str, Any]) -> Iterator[
 
 def _encrypted(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     settings = as_list(resource.props.get("encryptionConfigurations"))
-    if any(is_unknown(s) for s in settings):
+    if any(is_unknown(s) or is_unknown(s.get("encryptionType")) for s in settings):
         yield Unchecked("encryptionConfigurations")
         return
     kinds = [s.get("encryptionType", "AES256") for s in settings] or ["AES256 (default)"]
@@ -178,6 +178,9 @@ def _imdsv2(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]
 
 def _circuit_breaker(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
     controller = (resource.props.get("deploymentController") or {}).get("type", "ECS")
+    if is_unknown(controller):
+        yield Unchecked("deploymentController.type")
+        return
     if controller != "ECS":
         return
     breaker = resource.props.get("deploymentCircuitBreaker")

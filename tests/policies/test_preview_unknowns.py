@@ -41,6 +41,33 @@ PREVIEW_CASES = [
         "deploymentCircuitBreaker",
     ),
     (
+        "listener-https-only",
+        resource(
+            "aws:lb/listener:Listener",
+            "redirect",
+            {
+                "protocol": "HTTP",
+                "port": 80.0,
+                "defaultActions": [{"type": "redirect", "redirect": {"protocol": UNKNOWN}}],
+            },
+        ),
+        "defaultActions",
+    ),
+    (
+        "service-circuit-breaker",
+        resource("aws:ecs/service:Service", "controller", {"deploymentController": {"type": UNKNOWN}}),
+        "deploymentController.type",
+    ),
+    (
+        "ecr-encryption",
+        resource(
+            "aws:ecr/repository:Repository",
+            "kms",
+            {"encryptionConfigurations": [{"encryptionType": UNKNOWN}]},
+        ),
+        "encryptionConfigurations",
+    ),
+    (
         "task-roles-distinct",
         task_definition(container(), taskRoleArn=UNKNOWN),
         "executionRoleArn and taskRoleArn",
