@@ -98,6 +98,14 @@ _PATTERN_HINTS = {
     _PATH: "a path pattern starting with / (e.g. /payments/*)",
     _REGION: "an AWS region (e.g. eu-west-1)",
 }
+# pydantic's wrong-type messages name Python types and model classes; these say it in YAML's words.
+_TYPE_HINTS = {
+    "tuple_type": "expected a list (YAML `- item` lines or [a, b])",
+    "list_type": "expected a list (YAML `- item` lines or [a, b])",
+    "dict_type": "expected a mapping (YAML `key: value` lines)",
+    "model_type": "expected a mapping of this setting's keys (YAML `key: value` lines); "
+    "docs/configuration.md lists them",
+}
 
 
 # images/hello-world's HEALTHCHECK in ECS's form (a test keeps the two equal): bash's /dev/tcp asks /health
@@ -550,6 +558,7 @@ def _describe(error: Mapping[str, Any]) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "string_pattern_mismatch":
         message = f"expected {_PATTERN_HINTS.get(error['ctx']['pattern'], error['ctx']['pattern'])}"
+    message = _TYPE_HINTS.get(error["type"], message)
     if error["type"] == "missing":
         return f"{key} is required but not set"
     if error["type"] == "extra_forbidden":

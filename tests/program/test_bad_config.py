@@ -92,6 +92,16 @@ MALFORMED = {
         ["container-platform:services[0].readOnly is not a known setting"],
     ),
     "no region": ("dev", setting("aws:region", None), ["aws:region is required"]),
+    "object given as a string": (
+        "dev",
+        setting(IMAGES, "build"),
+        ["container-platform:images = 'build' is not allowed: expected a mapping of this setting's keys"],
+    ),
+    "list given as a string": (
+        "dev",
+        nested(LOAD_BALANCER, allowedCidrs="10.0.0.0/8"),
+        ["container-platform:loadBalancer.allowedCidrs = '10.0.0.0/8' is not allowed: expected a list"],
+    ),
     "unknown image source": (
         "dev",
         nested(IMAGES, source="latest"),
