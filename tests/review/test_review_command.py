@@ -371,3 +371,14 @@ def test_colours_when_a_terminal_is_attached(reviewed, capsys, tmp_path, monkeyp
     code, printed = review(capsys, "--stack", "prod", "--output-dir", str(tmp_path))
     assert code == 0
     assert "\x1b[32mpassed\x1b[0m" in printed
+
+
+def test_a_second_run_writes_the_same_page_and_json_but_for_timings(reviewed, capsys, tmp_path):
+    out, _ = reviewed
+    code, _ = review(capsys, "--stack", "prod", "--output-dir", str(tmp_path))
+    assert code == 0
+    first, first_page = load(out, "update", "prod")
+    again = json.loads((tmp_path / "prod.json").read_text())
+    assert (tmp_path / "prod.md").read_text() == first_page
+    assert first.pop("timings") != {} and again.pop("timings") != {}
+    assert again == first
