@@ -33,6 +33,7 @@ def preview():
     [
         ("SecurityGroup hello-net-sg", "8080", "from 10.0.0.0/8"),  # inline ingress
         ("SecurityGroup hello-net-sg (hello-https)", "443", "from 0.0.0.0/0"),  # SecurityGroupRule
+        ("SecurityGroup hello-net-sg (hello-from-vpc)", "9090", "from 10.1.0.0/16"),  # vpc ingress rule
     ],
 )
 def test_every_kind_of_ingress_rule_is_listed_with_its_source(update, preview, resource, ports, source):
