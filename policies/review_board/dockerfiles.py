@@ -91,9 +91,20 @@ def _declare(
     build_args: Mapping[str, Any],
     global_args: Mapping[str, Any],
 ) -> None:
-    """`ARG NAME[=default]`: a build arg wins; inside a stage, a bare `ARG NAME` takes the global value."""
+    """`ARG NAME[=default]`: a build arg wins; inside a stage, a bare `ARG NAME` takes the global value.
+
+    A default may use the variables declared before it (`ARG IMAGE=${REGISTRY}/base`), as Docker expands it.
+    """
     name, _, default = declaration.partition("=")
-    arguments[name] = build_args.get(name, default if "=" in declaration else global_args.get(name))
+    if name in build_args:
+        arguments[name] = build_args[name]
+    elif "=" not in declaration:
+        arguments[name] = global_args.get(name)
+    else:
+        try:
+            arguments[name] = substitute(default, arguments)
+        except UnresolvedArg:
+            arguments[name] = UNKNOWN
 
 
 def _set_env(variables: dict[str, Any], pairs: tuple[str, ...]) -> None:

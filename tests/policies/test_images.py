@@ -85,6 +85,11 @@ def docker_image(tmp_path, dockerfile: str, *, args=None, context="images/app", 
 
 
 RUNTIME = f"{REGISTRY}/container-platform/java-runtime@{DIGEST}"
+NESTED_ARG_DEFAULT = (
+    f"ARG REGISTRY={REGISTRY}\n"
+    f"ARG RUNTIME=${{REGISTRY}}/container-platform/java-runtime@{DIGEST}\n"
+    "FROM ${RUNTIME}\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -99,6 +104,18 @@ RUNTIME = f"{REGISTRY}/container-platform/java-runtime@{DIGEST}"
         ),
         pytest.param(
             f"ARG UPSTREAM={UPSTREAM}\nFROM $UPSTREAM\n", {}, None, id="compliant: ARG default applied"
+        ),
+        pytest.param(
+            NESTED_ARG_DEFAULT,
+            {},
+            None,
+            id="compliant: an ARG default built from an earlier ARG",
+        ),
+        pytest.param(
+            NESTED_ARG_DEFAULT,
+            {"REGISTRY": "docker.io"},
+            "registry 'docker.io' is not approved",
+            id="violating: a build arg changes an ARG default built from it",
         ),
         pytest.param(
             "ARG UPSTREAM=centos:latest\nFROM ${UPSTREAM}\n",
