@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -79,13 +80,15 @@ class PromotionRecord:
 
 def current_user(project_dir: Path) -> str:
     """The git identity committing the promotion, else the login name: the person a reviewer asks."""
-    identity = []
-    for key in ("user.name", "user.email"):
-        result = subprocess.run(
-            ["git", "-C", str(project_dir), "config", key], capture_output=True, text=True, check=False
-        )
-        if result.returncode == 0 and result.stdout.strip():
-            identity.append(result.stdout.strip())
+    identity: list[str] = []
+    git = shutil.which("git")
+    if git is not None:
+        for key in ("user.name", "user.email"):
+            result = subprocess.run(
+                [git, "-C", str(project_dir), "config", key], capture_output=True, text=True, check=False
+            )
+            if result.returncode == 0 and result.stdout.strip():
+                identity.append(result.stdout.strip())
     if len(identity) == 2:
         return f"{identity[0]} <{identity[1]}>"
     if identity:

@@ -161,6 +161,17 @@ def test_the_record_names_the_login_when_git_has_no_identity(project, tmp_path, 
     assert record.promoted_by == "ops-robot"
 
 
+def test_the_record_names_the_login_where_git_is_not_installed(project, tmp_path, monkeypatch):
+    outputs = write_outputs(project, DEV_DIGESTS)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    monkeypatch.setenv("LOGNAME", "ops-robot")
+
+    assert promote(project, "--outputs", str(outputs)) == 0
+
+    [record] = read_log(project, "prod")
+    assert record.promoted_by == "ops-robot"
+
+
 OTHER_ACCOUNT = "210987654321.dkr.ecr.eu-west-1.amazonaws.com"
 REFUSED_REFERENCES = [
     pytest.param(
