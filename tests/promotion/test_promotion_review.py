@@ -1,7 +1,9 @@
 """End to end, offline: dev's outputs -> promote -> Pulumi.prod.yaml -> the offline review of prod.
 
-The real program and the real policy pack run; only the prod stack file and prod policy config are copies
-(in a temporary project that links to the program), so the repository's own files are never changed.
+The real program and the real policy pack run: dev's outputs are those of the program's own offline
+evaluation of dev, saved as `pulumi stack output --json` would print them. Only the prod stack file and
+prod policy config are copies (in a temporary project that links to the program), so the repository's own
+files are never changed.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from promotion_helpers import run_promote, write_outputs
+from promotion_helpers import run_promote
 from ruamel.yaml import YAML
 
-from container_platform.digest_reference import parse_digest_reference
+from container_platform.offline_runtime import evaluate_stack
 from container_platform.review_run import ReviewSettings, StackReview, review_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,16 +37,22 @@ def prod_project(tmp_path: Path) -> Path:
     return directory
 
 
-def fresh_digests(project: Path) -> dict[str, str]:
-    """What a new dev build would publish: prod's images under the same repositories, new digests."""
-    pinned = YAML(typ="safe").load((project / "Pulumi.prod.yaml").read_text())["config"][
-        "container-platform:images"
-    ]["pinned"]
-    published = {}
-    for index, (name, text) in enumerate(pinned.items()):
-        reference = parse_digest_reference(text)
-        published[name] = f"{reference.registry}/{reference.repository}@sha256:{f'{index + 10:x}' * 64}"
-    return published
+@pytest.fixture(scope="module")
+def dev_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dev stack's outputs file, from the offline evaluation of the real program's dev stack."""
+    outputs = evaluate_stack("dev", project_dir=ROOT).outputs
+    path = tmp_path_factory.mktemp("dev") / "dev-outputs.json"
+    path.write_text(json.dumps(outputs, indent=2))
+    return path
+
+
+def published_digests(outputs_file: Path) -> dict[str, str]:
+    return json.loads(outputs_file.read_text())["imageDigests"]
+
+
+def pinned(project: Path) -> dict[str, str]:
+    document = YAML(typ="safe").load((project / "Pulumi.prod.yaml").read_text())
+    return document["config"]["container-platform:images"]["pinned"]
 
 
 def review_prod(project: Path) -> StackReview:
@@ -75,10 +83,11 @@ def container_images(review: StackReview) -> set[str]:
 
 
 @pytest.mark.slow
-def test_promoted_digests_pass_the_offline_review_of_prod(prod_project):
-    published = fresh_digests(prod_project)
+def test_promoted_digests_pass_the_offline_review_of_prod(prod_project, dev_outputs):
+    published = published_digests(dev_outputs)
+    assert set(published.values()).isdisjoint(pinned(prod_project).values()), "dev must publish new digests"
 
-    assert run_promote(prod_project, "--outputs", str(write_outputs(prod_project, published))) == 0
+    assert run_promote(prod_project, "--outputs", str(dev_outputs)) == 0
     review = review_prod(prod_project)
 
     for path in ("Pulumi.prod.yaml", "policies/config/prod.json"):
@@ -91,9 +100,9 @@ def test_promoted_digests_pass_the_offline_review_of_prod(prod_project):
 
 
 @pytest.mark.slow
-def test_a_digest_pinned_by_hand_after_promotion_fails_the_review_of_prod(prod_project):
-    published = fresh_digests(prod_project)
-    assert run_promote(prod_project, "--outputs", str(write_outputs(prod_project, published))) == 0
+def test_a_digest_pinned_by_hand_after_promotion_fails_the_review_of_prod(prod_project, dev_outputs):
+    published = published_digests(dev_outputs)
+    assert run_promote(prod_project, "--outputs", str(dev_outputs)) == 0
     stack_file = prod_project / "Pulumi.prod.yaml"
     by_hand = published["hello-world"].rsplit("@", 1)[0] + "@sha256:" + "e" * 64
     stack_file.write_text(stack_file.read_text().replace(published["hello-world"], by_hand))
