@@ -112,6 +112,9 @@ def _no_plaintext_secrets(
 ) -> Iterator[Finding]:
     patterns = [p.upper() for p in config["secretNamePatterns"]]
     for variable in container.get("environment") or []:
+        if is_unknown(variable.get("name")):
+            yield Unchecked(f"an environment variable name of container {container.get('name', '?')!r}")
+            continue
         name = str(variable.get("name", ""))
         if any(fnmatch(name.upper(), pattern) for pattern in patterns):
             yield Violation(

@@ -68,6 +68,11 @@ PREVIEW_CASES = [
         "encryptionConfigurations",
     ),
     (
+        "container-no-plaintext-secrets",
+        task_definition(container(environment=[{"name": UNKNOWN, "value": "x"}])),
+        "an environment variable name of container 'app'",
+    ),
+    (
         "task-roles-distinct",
         task_definition(container(), taskRoleArn=UNKNOWN),
         "executionRoleArn and taskRoleArn",
