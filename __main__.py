@@ -10,12 +10,13 @@ from components.cluster import Cluster, ClusterArgs
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.image_chain import DIGESTS_OUTPUT, ImageChain, ImageChainArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, ServiceRoute
-from components.network import Network, NetworkArgs
+from components.network import Network, NetworkArgs, available_zones
 from components.settings import load_settings
 from components.tagging import resource_tags
 from components.web_service import WebService, WebServiceArgs
 
 settings = load_settings()
+zones = available_zones(settings.network)
 env = settings.environment
 tags = resource_tags(env)
 account_id = aws.get_caller_identity_output().account_id
@@ -34,7 +35,7 @@ images = ImageChain(
         tags=tags,
     ),
 )
-network = Network(env, NetworkArgs(settings=settings.network, tags=tags))
+network = Network(env, NetworkArgs(settings=settings.network, zones=zones, tags=tags))
 cluster = Cluster(
     env,
     ClusterArgs(

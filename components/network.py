@@ -8,13 +8,13 @@ can fall back on it.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import NetworkSettings
+from components.settings import ConfigError, NetworkSettings
 
 # Each zone's subnets come from the VPC block split in 16: public ones first, private ones from the ninth.
 SUBNET_SPLIT_BITS = 4
@@ -24,6 +24,7 @@ PRIVATE_SUBNET_OFFSET = 8
 @dataclass(frozen=True)
 class NetworkArgs:
     settings: NetworkSettings
+    zones: Sequence[str] = ()  # available_zones(settings): one per new subnet pair; empty for an existing VPC
     tags: Mapping[str, str] = field(default_factory=dict)
     enable_dns_hostnames: bool = True
     map_public_ip_on_launch: bool = False
@@ -37,15 +38,19 @@ def subnet_blocks(cidr_block: str, zones: int) -> tuple[list[str], list[str]]:
     return blocks[:zones], blocks[PRIVATE_SUBNET_OFFSET : PRIVATE_SUBNET_OFFSET + zones]
 
 
-def zone_name(names: list[str], index: int, settings: NetworkSettings) -> str:
-    """The index-th available zone, or a clear error when the region has fewer than configured."""
-    if index >= len(names):
-        raise pulumi.RunError(
+def available_zones(settings: NetworkSettings) -> tuple[str, ...]:
+    """The zones a new VPC spans, asked of the region before any resource is registered, so a region with
+    fewer zones than configured is a config error like any other; an existing VPC needs none."""
+    if settings.existing:
+        return ()
+    names = list(aws.get_availability_zones(state="available").names)
+    if settings.availability_zones > len(names):
+        raise ConfigError(
             f"container-platform:network.availabilityZones = {settings.availability_zones} is not allowed: "
             f"the region offers {len(names)} available zones ({', '.join(names)}); "
             f"configure at most {len(names)}"
         )
-    return names[index]
+    return tuple(names[: settings.availability_zones])
 
 
 class Network(pulumi.ComponentResource):
@@ -74,9 +79,6 @@ class Network(pulumi.ComponentResource):
     def _create(self, name: str, args: NetworkArgs) -> None:
         settings, tags = args.settings, dict(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        zones = aws.get_availability_zones_output(
-            state="available", opts=pulumi.InvokeOutputOptions(parent=self)
-        )
         vpc = aws.ec2.Vpc(
             name,
             cidr_block=settings.cidr_block,
@@ -96,12 +98,11 @@ class Network(pulumi.ComponentResource):
             tags={**tags, "Name": f"{name}-public"},
             opts=child,
         )
-        public_blocks, private_blocks = subnet_blocks(settings.cidr_block, settings.availability_zones)
+        public_blocks, private_blocks = subnet_blocks(settings.cidr_block, len(args.zones))
         public: list[aws.ec2.Subnet] = []
         private: list[aws.ec2.Subnet] = []
         nat_gateways: list[aws.ec2.NatGateway] = []
-        for index in range(settings.availability_zones):
-            zone = zones.names.apply(lambda names, index=index: zone_name(names, index, settings))
+        for index, zone in enumerate(args.zones):
             public.append(
                 aws.ec2.Subnet(
                     f"{name}-public-{index}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 
 from container_platform.offline_runtime import ProgramError, StackRecording, evaluate_stack
@@ -50,8 +51,17 @@ def test_existing_vpc_and_subnets_are_used_as_given():
     assert inputs(alb)["subnets"] == ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
 
 
-def test_more_zones_than_the_region_offers_is_a_clear_error():
+def test_more_zones_than_the_region_offers_is_a_clear_error_before_any_resource(monkeypatch):
     config = stack_config("dev")
     config["container-platform:network"]["availabilityZones"] = 4
+    constructed: list[str] = []
+    construct = pulumi.Resource.__init__
+
+    def spy(resource: pulumi.Resource, t: str, name: str, *args, **kwargs) -> None:
+        constructed.append(t)
+        construct(resource, t, name, *args, **kwargs)
+
+    monkeypatch.setattr(pulumi.Resource, "__init__", spy)
     with pytest.raises(ProgramError, match=r"availabilityZones = 4 is not allowed: the region offers 3"):
         evaluate_stack("dev", config=config)
+    assert constructed == ["pulumi:pulumi:Stack"]
