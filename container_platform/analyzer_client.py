@@ -198,7 +198,10 @@ def reconcile_config(info: AnalyzerInfo, config: Mapping[str, Any], source: str)
         }
         import jsonschema  # imported here: only a config file needs it, and it costs 0.1 s at start-up
 
-        errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(with_defaults), key=str)
+        validator = jsonschema.Draft7Validator(
+            schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+        )
+        errors = sorted(validator.iter_errors(with_defaults), key=str)
         if errors:
             problems = "; ".join(
                 f"{'.'.join(map(str, error.absolute_path)) or '(top level)'}: {error.message}"

@@ -24,7 +24,7 @@ WAIVERS_SCHEMA: dict[str, Any] = {
         "properties": {
             "resources": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
             "reason": {"type": "string", "minLength": 10},
-            "expires": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "expires": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
             "approvedBy": {"type": "string"},
         },
     },

@@ -64,6 +64,14 @@ def test_config_file_sets_levels_per_policy_over_all(tmp_path):
             {"ecr-encryption": {"waivers": [{"resources": ["x"], "reason": "short"}]}},
             "'expires' is a required",
         ),
+        (
+            {
+                "ecr-encryption": {
+                    "waivers": [{"resources": ["x"], "reason": "ten chars+", "expires": "2026-13-01"}]
+                }
+            },
+            "'2026-13-01' is not a 'date'",
+        ),
         ({"ecr-encryption": 3}, "must be an enforcement level or an object"),
     ],
 )
