@@ -42,7 +42,17 @@ def findings(document: dict[str, Any], exclusions: Exclusions = EXCLUSIONS) -> d
     return {name: value for name, value in found.items() if value}
 
 
+# The IAM resources the program may create: roles get permissions only from RolePolicy documents, so no
+# managed policy, attachment or inline policy can escape the analysis below.
+IAM_TYPES = {ROLE, ROLE_POLICY, "aws:iam/instanceProfile:InstanceProfile"}
+
+
 def identity_policies(recording: StackRecording) -> dict[str, dict[str, Any]]:
+    """Every identity policy document, after checking that no permission reaches a role another way."""
+    other = sorted({r.type for r in recording.resources if r.type.startswith("aws:iam/")} - IAM_TYPES)
+    assert other == [], f"IAM resources the least-privilege check does not read: {other}"
+    for role in recording.of_type(ROLE):
+        assert not inputs(role).get("managedPolicyArns") and not inputs(role).get("inlinePolicies"), role.name
     return {policy.name: json.loads(inputs(policy)["policy"]) for policy in recording.of_type(ROLE_POLICY)}
 
 
