@@ -6,7 +6,9 @@ AnalyzeStack with the final state, configured with `policies/config/<stack>.json
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -22,10 +24,11 @@ def recording(stack: str, preview: bool) -> StackRecording:
     return evaluate_stack(stack, preview=preview)
 
 
-def review(stack: str, preview: bool, config: str) -> list[Diagnostic]:
+def review(stack: str, preview: bool, config: str | Path) -> list[Diagnostic]:
     recorded = recording(stack, preview)
+    config_file = config if isinstance(config, Path) else CONFIG_DIR / f"{config}.json"
     with PolicyPackProcess(
-        PACK_DIR, project=PROJECT, stack=stack, dry_run=preview, config_file=CONFIG_DIR / f"{config}.json"
+        PACK_DIR, project=PROJECT, stack=stack, dry_run=preview, config_file=config_file
     ) as pack:
         diagnostics = [
             diagnostic
@@ -49,12 +52,27 @@ def test_program_stack_passes_its_own_policy_config(stack, preview):
     assert findings(review(stack, preview, stack)) == set()
 
 
-def test_dev_stack_under_prod_config_shows_exactly_the_prod_only_rules():
+def prod_config_promoting(tmp_path: Path, promoted: list[str]) -> Path:
+    """Prod's policy config as it is, but with `promoted` as the promotion record's digests."""
+    config = json.loads((CONFIG_DIR / "prod.json").read_text())
+    config["prod-images-promoted"]["promotedImages"] = promoted
+    path = tmp_path / "prod.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+@pytest.mark.parametrize("dev_digests_promoted", [False, True], ids=["nothing-promoted", "dev-promoted"])
+def test_dev_stack_under_prod_config_shows_exactly_the_prod_only_rules(tmp_path, dev_digests_promoted):
+    """Prod builds nothing and serves HTTP only as a redirect; dev's task runs a promoted digest only once
+    dev's digests were promoted."""
+    dev_digests = recording("dev", False).outputs["imageDigests"]
+    promoted = sorted(dev_digests.values()) if dev_digests_promoted else []
     expected = {
         ("mandatory", "listener-https-only", "dev-http"),
         ("mandatory", "prod-images-promoted", "base"),
         ("mandatory", "prod-images-promoted", "java-runtime"),
         ("mandatory", "prod-images-promoted", "hello-world"),
-        ("mandatory", "prod-images-promoted", "hello-world-task"),
     }
-    assert findings(review("dev", False, "prod")) == expected
+    if not dev_digests_promoted:
+        expected.add(("mandatory", "prod-images-promoted", "hello-world-task"))
+    assert findings(review("dev", False, prod_config_promoting(tmp_path, promoted))) == expected
