@@ -202,13 +202,16 @@ def _http_listener(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fi
         )
 
 
+def _allowed_ports(config: Mapping[str, Any]) -> set[int]:
+    """Container ports and EXPOSE share one rule: the allowlist, less the ports no config may allow."""
+    return {int(port) for port in config["allowedPorts"]} - {int(port) for port in config["forbiddenPorts"]}
+
+
 @for_each(containers)
 def _container_ports(
     resource: Resource, container: dict[str, Any], config: Mapping[str, Any]
 ) -> Iterator[Finding]:
-    allowed = {int(port) for port in config["allowedPorts"]} - {
-        int(port) for port in config["forbiddenPorts"]
-    }
+    allowed = _allowed_ports(config)
     for mapping in as_list(container.get("portMappings")):
         for key in ("containerPort", "hostPort"):
             value = mapping.get(key)
@@ -234,9 +237,7 @@ def _container_ports(
 
 
 def _expose(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    allowed = {int(port) for port in config["allowedPorts"]} - {
-        int(port) for port in config["forbiddenPorts"]
-    }
+    allowed = _allowed_ports(config)
     _, path, args = docker_build_settings(resource.props)
     if is_unknown(path):
         yield Unchecked("build.dockerfile")
