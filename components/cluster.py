@@ -15,10 +15,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
+from components.https_egress import https_egress_rule
 from components.settings import ClusterSettings, Ec2CapacitySettings
 
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
-HTTPS_ANYWHERE = "0.0.0.0/0"
 
 
 @dataclass(frozen=True)
@@ -104,16 +104,8 @@ class Cluster(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-instances-https-out",
-            security_group_id=security_group.id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=HTTPS_ANYWHERE,
-            description="ECS, ECR and CloudWatch APIs",
-            tags=tags,
-            opts=child,
+        https_egress_rule(
+            f"{name}-instances-https-out", security_group.id, "ECS, ECR and CloudWatch APIs", tags, child
         )
         ami = aws.ssm.get_parameter_output(
             name=capacity.ami_parameter, opts=pulumi.InvokeOutputOptions(parent=self)

@@ -19,10 +19,10 @@ import pulumi_aws as aws
 
 from components import iam_documents
 from components.alarms import AlbAlarm, alb_alarms
+from components.https_egress import https_egress_rule
 from components.settings import PORT_VARIABLE, ServiceSettings
 
 TMP_VOLUME = "tmp"
-HTTPS_ANYWHERE = "0.0.0.0/0"
 
 
 @dataclass(frozen=True)
@@ -274,16 +274,12 @@ class WebService(pulumi.ComponentResource):
             tags=self._tags,
             opts=self._child(),
         )
-        aws.vpc.SecurityGroupEgressRule(
+        https_egress_rule(
             f"{name}-https-out",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=HTTPS_ANYWHERE,
-            description="ECR, CloudWatch Logs and the AWS APIs the task calls",
-            tags=self._tags,
-            opts=self._child(),
+            group.id,
+            "ECR, CloudWatch Logs and the AWS APIs the task calls",
+            self._tags,
+            self._child(),
         )
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-alb-to-tasks",
