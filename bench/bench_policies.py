@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from container_platform.analyzer_client import AnalyzedResource, PolicyPackProcess  # noqa: E402
 from container_platform.offline_runtime import evaluate_stack  # noqa: E402
+from container_platform.review_run import analyzed  # noqa: E402
 
 SERVICES = 40
 REPEATS = 3
@@ -43,12 +44,9 @@ def forty_service_config() -> dict:
 
 def main() -> None:
     recording = evaluate_stack("prod", config=forty_service_config())
-    analyzed = [
-        AnalyzedResource(r.urn, r.type, r.name, r.inputs, r.parent)
-        for r in recording.resources
-        if not r.external
-    ]
-    final = [AnalyzedResource(r.urn, r.type, r.name, r.outputs, r.parent) for r in recording.resources]
+    registered = {r.urn: r for r in recording.resources}
+    resources = [analyzed(r, registered, final_state=False) for r in recording.resources if not r.external]
+    final = [analyzed(r, registered, final_state=True) for r in recording.resources]
     with PolicyPackProcess(
         ROOT / "policies",
         project=recording.project,
@@ -58,12 +56,12 @@ def main() -> None:
     ) as pack:
         prod_config = json.loads((ROOT / "policies" / "config" / "prod.json").read_text())
         pack.configure({"all": "disabled"}, source="every policy disabled")
-        transport, transport_cpu = timed(pack, lambda: [pack.analyze(r) for r in analyzed])
+        transport, transport_cpu = timed(pack, lambda: [pack.analyze(r) for r in resources])
         pack.configure(prod_config, source="prod.json")
-        full, full_cpu = timed(pack, lambda: [pack.analyze(r) for r in analyzed])
+        full, full_cpu = timed(pack, lambda: [pack.analyze(r) for r in resources])
         stack = median_seconds(lambda: pack.analyze_stack(final))
         star_times = [star_document_seconds(pack, i) for i in range(STAR_DOCUMENTS)]
-    count = len(analyzed)
+    count = len(resources)
     per = 1000 / count
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
     print(f"stack: prod with {SERVICES} services, {count} resources analyzed, median of {REPEATS} runs")

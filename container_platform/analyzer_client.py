@@ -89,6 +89,16 @@ class Analysis:
 
 
 @dataclass(frozen=True)
+class AnalyzedProvider:
+    """The provider the engine names alongside each resource it analyzes: identity and inputs."""
+
+    urn: str
+    type: str
+    name: str
+    properties: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class AnalyzedResource:
     """What the engine sends per resource: inputs in wire form (unknowns as sentinels, secrets wrapped)."""
 
@@ -99,6 +109,7 @@ class AnalyzedResource:
     parent: str | None = None
     dependencies: Sequence[str] = ()
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    provider: AnalyzedProvider | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +226,14 @@ def reconcile_config(info: AnalyzerInfo, config: Mapping[str, Any], source: str)
     return reconciled
 
 
+def _to_analyzer_provider(provider: AnalyzedProvider | None) -> analyzer_pb2.AnalyzerProviderResource | None:
+    if provider is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(
+        type=provider.type, urn=provider.urn, name=provider.name, properties=_struct(provider.properties)
+    )
+
+
 def _to_analyzer_resource(resource: AnalyzedResource) -> analyzer_pb2.AnalyzerResource:
     return analyzer_pb2.AnalyzerResource(
         type=resource.type,
@@ -222,6 +241,7 @@ def _to_analyzer_resource(resource: AnalyzedResource) -> analyzer_pb2.AnalyzerRe
         name=resource.name,
         properties=_struct(resource.properties),
         options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent or ""),
+        provider=_to_analyzer_provider(resource.provider),
         parent=resource.parent or "",
         dependencies=list(resource.dependencies),
         propertyDependencies={
@@ -430,6 +450,7 @@ class PolicyPackProcess:
             name=resource.name,
             properties=_struct(resource.properties),
             options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent or ""),
+            provider=_to_analyzer_provider(resource.provider),
         )
         return _analysis(self._call("Analyze", request), resource.urn)
 

@@ -11,13 +11,14 @@ import concurrent.futures
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from container_platform.analyzer_client import (
     Analysis,
+    AnalyzedProvider,
     AnalyzedResource,
     Diagnostic,
     NotApplicable,
@@ -96,8 +97,19 @@ class StackReview:
         return not self.mandatory_violations
 
 
-def analyzed(resource: RecordedResource, *, final_state: bool) -> AnalyzedResource:
-    """The resource as the engine hands it over: inputs for Analyze, final state for AnalyzeStack."""
+def analyzed(
+    resource: RecordedResource, registered: Mapping[str, RecordedResource], *, final_state: bool
+) -> AnalyzedResource:
+    """The resource as the engine hands it over: inputs for Analyze, final state for AnalyzeStack.
+
+    The engine names the resource's provider alongside it; `registered` (by URN) must hold that provider.
+    """
+    provider = None
+    if resource.provider:
+        recorded = registered[resource.provider.rsplit("::", 1)[0]]
+        provider = AnalyzedProvider(
+            recorded.urn, recorded.type, recorded.name, recorded.outputs if final_state else recorded.inputs
+        )
     return AnalyzedResource(
         urn=resource.urn,
         type=resource.type,
@@ -106,6 +118,7 @@ def analyzed(resource: RecordedResource, *, final_state: bool) -> AnalyzedResour
         parent=resource.parent,
         dependencies=resource.dependencies,
         property_dependencies=resource.property_dependencies,
+        provider=provider,
     )
 
 
@@ -214,13 +227,15 @@ def _review(stack: str, settings: ReviewSettings, starter: _PackStarter) -> Stac
     timings: dict[str, float] = {}
     started = time.perf_counter()
     analyses: dict[str, concurrent.futures.Future[Analysis]] = {}
+    registered: dict[str, RecordedResource] = {}
 
     def analyze(resource: RecordedResource) -> Analysis:
-        return starter.ready().analyze_resource(analyzed(resource, final_state=False))
+        return starter.ready().analyze_resource(analyzed(resource, registered, final_state=False))
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=ANALYZE_CONCURRENCY) as analyzer:
 
         def submit(resource: RecordedResource) -> None:
+            registered[resource.urn] = resource  # before its dependents: providers register first
             if not resource.external:  # the engine reads, never analyzes, external resources
                 analyses[resource.urn] = analyzer.submit(analyze, resource)
 
@@ -250,7 +265,7 @@ def _review(stack: str, settings: ReviewSettings, starter: _PackStarter) -> Stac
     step = time.perf_counter()
     pack = starter.ready()
     stack_analysis = pack.analyze_stack_resources(
-        [analyzed(resource, final_state=True) for resource in recording.resources]
+        [analyzed(resource, registered, final_state=True) for resource in recording.resources]
     )
     diagnostics.extend(stack_analysis.diagnostics)
     not_applicable.extend(stack_analysis.not_applicable)

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from container_platform.analyzer_client import AnalyzedResource, Diagnostic, PolicyPackProcess
+from container_platform.analyzer_client import Diagnostic, PolicyPackProcess
 from container_platform.offline_runtime import StackRecording, evaluate_stack
+from container_platform.review_run import analyzed
 from tests.policies.helpers import PACK_DIR, PROJECT
 
 CONFIG_DIR = PACK_DIR / "config"
@@ -26,6 +27,7 @@ def recording(stack: str, preview: bool) -> StackRecording:
 
 def review(stack: str, preview: bool, config: str | Path) -> list[Diagnostic]:
     recorded = recording(stack, preview)
+    registered = {r.urn: r for r in recorded.resources}
     config_file = config if isinstance(config, Path) else CONFIG_DIR / f"{config}.json"
     with PolicyPackProcess(
         PACK_DIR, project=PROJECT, stack=stack, dry_run=preview, config_file=config_file
@@ -34,11 +36,10 @@ def review(stack: str, preview: bool, config: str | Path) -> list[Diagnostic]:
             diagnostic
             for r in recorded.resources
             if not r.external
-            for diagnostic in pack.analyze(AnalyzedResource(r.urn, r.type, r.name, r.inputs, r.parent))
+            for diagnostic in pack.analyze(analyzed(r, registered, final_state=False))
         ]
-        diagnostics += pack.analyze_stack(
-            [AnalyzedResource(r.urn, r.type, r.name, r.outputs, r.parent) for r in recorded.resources]
-        )
+        final_state = [analyzed(r, registered, final_state=True) for r in recorded.resources]
+        diagnostics += pack.analyze_stack(final_state)
     return diagnostics
 
 
