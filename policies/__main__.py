@@ -1,9 +1,11 @@
 """The container-platform policy pack: builds the PolicyPack from the rule families, nothing else."""
 
 from pulumi_policy import EnforcementLevel, PolicyPack
-from review_board import iam, images, ports, reviewer_extras
+from review_board import decode_once, iam, images, ports, reviewer_extras
 from review_board.promotion import prod_images_promoted_policy
 from review_board.waivers_used import waivers_used_policy
+
+decode_once.install()
 
 PolicyPack(
     name="container-platform",

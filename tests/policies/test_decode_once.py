@@ -1,0 +1,111 @@
+"""The pack shares one decoding of a resource's inputs among its policies, and each still sees its own.
+
+These run the SDK's servicer in this process (the other policy tests drive the real pack process, with
+the sharing installed, and assert every rule's exact diagnostics), so they can count decodings.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi_policy.policy as sdk_policy
+import pytest
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
+
+from container_platform.analyzer_client import _struct
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "policies"))
+from review_board import decode_once
+
+POLICIES = 5
+
+
+def counting_json_format(calls: list[Any]) -> Any:
+    """json_format whose MessageToDict records each message it really decodes."""
+
+    def message_to_dict(message: Any, *rest: Any, **options: Any) -> Any:
+        calls.append(message)
+        return json_format.MessageToDict(message, *rest, **options)
+
+    return type("CountingJsonFormat", (), {"MessageToDict": staticmethod(message_to_dict)})
+
+
+@pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """decode_once installed for one test, with a count of the real MessageToDict calls."""
+    calls: list[Any] = []
+    for name in ("deserialize_properties", "unknown_checking_proxy"):
+        monkeypatch.setattr(sdk_policy, name, getattr(sdk_policy, name))
+    monkeypatch.setattr(sdk_policy, "json_format", counting_json_format(calls))
+    assert decode_once.install()
+    yield calls
+
+
+def servicer(seen: list[tuple[str, str, dict[str, Any]]]) -> Any:
+    def recorder(policy: str) -> ResourceValidationPolicy:
+        def validate(args: ResourceValidationArgs, _report: Any) -> None:
+            provider = args.provider.props["region"] if args.provider else None
+            seen.append((policy, args.name, {**args.props, "provider region": provider}))
+
+        return ResourceValidationPolicy(name=policy, description=policy, validate=validate)
+
+    policies = [recorder(f"policy-{index}") for index in range(POLICIES)]
+    return sdk_policy._PolicyAnalyzerServicer(
+        "decode-once", "0.0.1", policies, EnforcementLevel.ADVISORY, None, None, None, None, None, None
+    )
+
+
+def request(name: str, properties: dict[str, Any], region: str) -> analyzer_pb2.AnalyzeRequest:
+    return analyzer_pb2.AnalyzeRequest(
+        type="aws:s3/bucket:Bucket",
+        urn=f"urn:pulumi:dev::p::aws:s3/bucket:Bucket::{name}",
+        name=name,
+        properties=_struct(properties),
+        provider=analyzer_pb2.AnalyzerProviderResource(
+            type="pulumi:providers:aws",
+            urn="urn:pulumi:dev::p::pulumi:providers:aws::default",
+            name="default",
+            properties=_struct({"region": region}),
+        ),
+    )
+
+
+def test_the_pinned_sdk_still_decodes_once_per_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Why decode_once exists; when an SDK upgrade makes this fail, check whether it is still needed."""
+    calls: list[Any] = []
+    monkeypatch.setattr(sdk_policy, "json_format", counting_json_format(calls))
+    servicer([]).Analyze(request("a", {"bucket": "first"}, "eu-west-1"), None)
+    assert len(calls) == 2 * POLICIES  # inputs and provider, for every policy
+
+
+def test_one_decoding_per_analyze_call_and_each_resource_sees_its_own(installed: list[Any]) -> None:
+    seen: list[tuple[str, str, dict[str, Any]]] = []
+    analyzer = servicer(seen)
+    analyzer.Analyze(request("a", {"bucket": "first", "tags": {"n": 1.0}}, "eu-west-1"), None)
+    analyzer.Analyze(request("b", {"bucket": "second"}, "eu-central-1"), None)
+
+    assert len(installed) == 4  # each resource's inputs and its provider's, once, not once per policy
+    first = {"bucket": "first", "tags": {"n": 1.0}, "provider region": "eu-west-1"}
+    second = {"bucket": "second", "provider region": "eu-central-1"}
+    expected = [("a", first)] * POLICIES + [("b", second)] * POLICIES
+    assert [(name, props) for _, name, props in seen] == expected
+
+
+def test_an_equal_but_new_request_is_decoded_again(installed: list[Any]) -> None:
+    """The memo keys on identity, and holds its keys, so a later request never gets an earlier answer."""
+    seen: list[tuple[str, str, dict[str, Any]]] = []
+    analyzer = servicer(seen)
+    for _ in range(3):
+        analyzer.Analyze(request("a", {"bucket": "same"}, "eu-west-1"), None)
+    assert len(installed) == 6
+
+
+def test_install_twice_wraps_once(installed: list[Any]) -> None:
+    wrapped = sdk_policy.deserialize_properties
+    assert decode_once.install()
+    assert sdk_policy.deserialize_properties is wrapped
