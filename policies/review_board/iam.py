@@ -126,22 +126,68 @@ class Document:
     grants: Grants
 
 
-def _read(resource: Resource, what: str, raw: Any) -> Document | Finding | None:
+UNKNOWN_ELEMENT = "<unknown until apply>"
+
+
+def _known_statements(statements: Any) -> tuple[list[Any], list[str]]:
+    """The statements with what preview does not know taken out, and a note for each part taken out.
+
+    An unknown Action or Resource (or element of one) is left out, so the known actions are still judged;
+    an unknown NotAction/NotResource keeps its presence, which is enough to judge it; a statement with an
+    unknown Effect is left out whole.
+    """
+    known: list[Any] = []
+    unchecked: list[str] = []
+    for number, raw in enumerate(as_list(statements), 1):
+        if is_unknown(raw):
+            unchecked.append(f"statement {number}")
+            continue
+        if not isinstance(raw, Mapping):
+            known.append(raw)  # not a statement at all: the rules fail closed on it
+            continue
+        if is_unknown(raw.get("Effect")):
+            unchecked.append(f"the Effect of statement {number}")
+            continue
+        statement = dict(raw)
+        for key in ("Action", "Resource"):
+            values = statement.get(key)
+            if is_unknown(values):
+                unchecked.append(f"the {key} of statement {number}")
+                statement[key] = []
+            elif isinstance(values, list) and any(is_unknown(value) for value in values):
+                unchecked.append(f"an element of the {key} of statement {number}")
+                statement[key] = [value for value in values if not is_unknown(value)]
+        for key in ("NotAction", "NotResource"):
+            values = statement.get(key)
+            if is_unknown(values):
+                statement[key] = [UNKNOWN_ELEMENT]
+            elif isinstance(values, list):
+                statement[key] = [UNKNOWN_ELEMENT if is_unknown(value) else value for value in values]
+        known.append(statement)
+    return known, unchecked
+
+
+def _read(resource: Resource, what: str, raw: Any) -> Iterator[Document | Finding]:
+    """The document's known part as a Document, and an Unchecked note for each part preview lacks."""
     where = f"{resource.label} {what}"
     if raw is None:
-        return None
+        return
     if is_unknown(raw):
-        return Unchecked(what)
+        yield Unchecked(what)
+        return
     try:
         parsed = document(raw)
     except ValueError as error:
-        return Violation(f"{where} is {error}. Fix: give a valid IAM policy document.")
-    if is_unknown(parsed) or not isinstance(parsed, dict):
-        return Unchecked(what)
-    text = json.dumps(parsed, sort_keys=True, default=repr)
-    if "<unknown until apply>" in text:
-        return Unchecked(what)
-    return Document(where, _grants(text))
+        yield Violation(f"{where} is {error}. Fix: give a valid IAM policy document.")
+        return
+    if is_unknown(parsed) or not isinstance(parsed, dict) or is_unknown(parsed.get("Statement")):
+        yield Unchecked(what)
+        return
+    statements, unchecked = _known_statements(parsed.get("Statement"))
+    for part in unchecked:
+        yield Unchecked(f"{part} of {what}")
+    text = json.dumps({**parsed, "Statement": statements}, sort_keys=True, default=repr)
+    yield Document(where, _grants(text))
 
 
 def permission_documents(resource: Resource) -> Iterator[Document | Finding]:
@@ -151,17 +197,18 @@ def permission_documents(resource: Resource) -> Iterator[Document | Finding]:
         if is_unknown(inline):
             yield Unchecked("inlinePolicies")
             return
+        entries = as_list(inline)
+        if any(is_unknown(entry) for entry in entries):
+            yield Unchecked("an inline policy")
         candidates = [
             (f"inline policy {entry.get('name', '?')!r}", entry.get("policy"))
-            for entry in as_list(inline)
+            for entry in entries
             if not is_unknown(entry)
         ]
     else:
         candidates = [("policy", resource.props.get("policy"))]
     for what, raw in candidates:
-        read = _read(resource, what, raw)
-        if read is not None:
-            yield read
+        yield from _read(resource, what, raw)
 
 
 @for_each(permission_documents)

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from container_platform.analyzer_client import AnalyzedResource
 from tests.policies.helpers import UNKNOWN, container, resource, secret, task_definition
 
 
@@ -280,3 +281,51 @@ def test_findings_before_an_unknown_read_are_still_reported(pack):
     flagged = [d.message for d in analysis.diagnostics if d.policy_name == "container-not-privileged"]
     assert len(flagged) == 1 and "'side' is privileged" in flagged[0]
     assert [n for n in analysis.not_applicable if n.policy_name == "container-not-privileged"]
+
+
+def partly_unknown_policy(*statements: dict) -> AnalyzedResource:
+    policy = {"Statement": list(statements)}
+    return resource("aws:iam/rolePolicy:RolePolicy", "partly", {"role": "r", "policy": policy})
+
+
+def test_known_statements_of_a_partly_unknown_iam_document_are_still_judged(pack):
+    """An unknown Resource ARN (a bucket not created yet) must not hide a '*' action in preview."""
+    policy = partly_unknown_policy(
+        {"Effect": "Allow", "Action": ["s3:*"], "Resource": [UNKNOWN]},
+        {"Effect": "Allow", "Action": ["iam:PutRolePolicy"], "Resource": "arn:aws:iam::123456789012:role/x"},
+        {"Effect": "Allow", "NotAction": [UNKNOWN], "Resource": "*"},
+    )
+    analysis = pack.analyze(policy)
+    flagged = {d.policy_name: d.message for d in analysis.diagnostics}
+    assert "'s3:*'" in flagged["iam-no-wildcard-actions"]
+    assert "iam:putrolepolicy" in flagged["iam-no-privilege-escalation"]
+    assert "NotAction" in flagged["iam-no-not-action-allow"]
+    reasons = {n.policy_name: n.reason for n in analysis.not_applicable}
+    assert "an element of the Resource of statement 1 of policy" in reasons["iam-resources-scoped"]
+
+
+def test_unknown_parts_of_an_iam_document_are_named(pack):
+    policy = partly_unknown_policy(
+        {"Effect": UNKNOWN, "Action": "*", "Resource": "*"},
+        {"Effect": "Allow", "Action": UNKNOWN, "Resource": "*"},
+        UNKNOWN,
+    )
+    analysis = pack.analyze(policy)
+    assert [d.message for d in analysis.diagnostics if d.policy_name.startswith("iam-")] == []
+    reason = next(n.reason for n in analysis.not_applicable if n.policy_name == "iam-resources-scoped")
+    for part in ("the Effect of statement 1", "the Action of statement 2", "statement 3 of policy"):
+        assert part in reason, reason
+
+
+def test_once_known_the_same_document_is_judged_whole(pack):
+    known = partly_unknown_policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
+    preview = partly_unknown_policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": [UNKNOWN]})
+    assert pack.violations(preview, "iam-resources-scoped") == []
+    assert pack.violations(known, "iam-resources-scoped")
+
+
+def test_an_unknown_inline_policy_of_a_role_is_named(pack):
+    role = resource("aws:iam/role:Role", "inline", {"inlinePolicies": [UNKNOWN]})
+    analysis = pack.analyze(role)
+    reasons = [n.reason for n in analysis.not_applicable if n.policy_name == "iam-no-wildcard-actions"]
+    assert len(reasons) == 1 and "an inline policy" in reasons[0], reasons
