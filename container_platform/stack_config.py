@@ -30,10 +30,14 @@ class StackConfig:
         return self.values.get(key)
 
 
+# libyaml's safe loader when PyYAML was built with it (its wheels are), ten times faster on a big stack file.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(path: Path) -> Any:
     """The parsed file; a YAML syntax error names the file, the position and the fix, never a traceback."""
     try:
-        return yaml.safe_load(path.read_text())
+        return yaml.load(path.read_text(), Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         position = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
