@@ -36,7 +36,8 @@ from container_platform.stack_config import StackConfigError, project_name, read
 
 ReviewError = ProgramError | PolicyPackError
 
-WAIVERS_USED_POLICY = "waivers-used"
+# The pack's waiver reports (resource and stack policies): exceptions in use, not violations.
+WAIVER_REPORT_POLICIES = frozenset({"waivers-used", "stack-waivers-used"})
 # Analyze calls in flight at once: the pack works on one while the client sends the next.
 ANALYZE_CONCURRENCY = 2
 MODES = ("preview", "update")
@@ -81,12 +82,12 @@ class StackReview:
 
     @property
     def violations(self) -> list[Diagnostic]:
-        """Findings of the rules themselves; `waivers-used` reports exceptions, not violations."""
-        return [d for d in self.diagnostics if d.policy_name != WAIVERS_USED_POLICY]
+        """Findings of the rules themselves; the waiver reports are exceptions, not violations."""
+        return [d for d in self.diagnostics if d.policy_name not in WAIVER_REPORT_POLICIES]
 
     @property
     def waivers_used(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.policy_name == WAIVERS_USED_POLICY]
+        return [d for d in self.diagnostics if d.policy_name in WAIVER_REPORT_POLICIES]
 
     @property
     def mandatory_violations(self) -> list[Diagnostic]:

@@ -3,7 +3,7 @@
 from pulumi_policy import EnforcementLevel, PolicyPack
 from review_board import decode_once, iam, images, ports, reviewer_extras
 from review_board.promotion import prod_images_promoted_policy
-from review_board.waivers_used import waivers_used_policy
+from review_board.waivers_used import stack_waivers_used_policy, waivers_used_policy
 
 decode_once.install()
 
@@ -17,5 +17,6 @@ PolicyPack(
         *iam.POLICIES,
         *reviewer_extras.POLICIES,
         waivers_used_policy(),  # last: reports the waivers the policies above used for this resource
+        stack_waivers_used_policy(),  # last stack policy: reports the waivers prod-images-promoted used
     ],
 )

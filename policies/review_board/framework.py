@@ -20,7 +20,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from review_board.waivers import LEDGER, WAIVERS_SCHEMA, WaiverUse, parse_waivers, today
+from review_board.waivers import WAIVERS_SCHEMA, unwaived
 from review_board.wire import UnknownValueUsed, plain
 
 QUESTIONS = {
@@ -153,17 +153,5 @@ def _report(
     waiver_config: list[Mapping[str, Any]],
     report_violation: ReportViolation,
 ) -> None:
-    LEDGER.forget(resource.urn, policy)
-    if not violations:
-        return
-    covering = [w for w in parse_waivers(waiver_config) if w.covers(resource.name, resource.urn)]
-    live = [w for w in covering if not w.expired(today())]
-    if live:
-        LEDGER.record(resource.urn, WaiverUse(policy, live[0], tuple(violations)))
-        return
-    expired_note = "".join(
-        f" (a waiver for this resource expired on {w.expires.isoformat()} and no longer applies: {w.reason})"
-        for w in covering
-    )
-    for message in violations:
-        report_violation(message + expired_note, None)
+    for message in unwaived(policy, resource.name, resource.urn, violations, waiver_config):
+        report_violation(message, None)

@@ -17,6 +17,7 @@ from pulumi_policy import (
 from review_board.containers import TASK_DEFINITION, containers
 from review_board.dockerfiles import IMAGE
 from review_board.framework import QUESTIONS, Resource, Unchecked, Violation
+from review_board.waivers import LEDGER, WAIVERS_SCHEMA, unwaived
 from review_board.wire import is_unknown, plain
 
 NAME = "prod-images-promoted"
@@ -26,21 +27,29 @@ CONFIG = {
         "items": {"type": "string", "pattern": "^[^@]+@sha256:[0-9a-f]{64}$"},
         "default": [],
         "description": "Digest references promoted to this stack (written by the promote command).",
-    }
+    },
+    "waivers": WAIVERS_SCHEMA,
 }
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    promoted = set(args.get_config().get("promotedImages", []))
+    config = args.get_config()
+    promoted = set(config.get("promotedImages", []))
+    LEDGER.take_policies({NAME})  # uses left by an earlier AnalyzeStack are not this run's
+    found: dict[str, tuple[Resource, list[str]]] = {}
     unchecked: list[str] = []
+
+    def violation(resource: Resource, message: str) -> None:
+        found.setdefault(resource.urn, (resource, []))[1].append(message)
+
     for policy_resource in args.resources:
         resource = Resource(policy_resource.resource_type, policy_resource.name, policy_resource.urn, {})
         if resource.type == IMAGE:
-            report_violation(
+            violation(
+                resource,
                 f"{resource.label} builds an image inside a promoted stack, which must deploy only images "
                 "promoted by digest. Fix: set images.source to 'pinned' or 'stackReference' "
                 "in the stack config.",
-                resource.urn,
             )
         if resource.type != TASK_DEFINITION:
             continue
@@ -50,18 +59,21 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
                 unchecked.append(f"{resource.label} {container.what}")
                 continue
             if isinstance(container, Violation):
-                report_violation(container.message, resource.urn)
+                violation(resource, container.message)
                 continue
             image = container.get("image")
             if is_unknown(image):
                 unchecked.append(f"{resource.label} image of container {container.get('name', '?')!r}")
             elif image not in promoted:
-                report_violation(
+                violation(
+                    resource,
                     f"{resource.label} container {container.get('name', '?')!r} runs {image!r}, which was "
                     f"not promoted to this stack (promotedImages: {sorted(promoted) or 'none'}). "
                     "Fix: promote it (python -m container_platform promote) or deploy one that was.",
-                    resource.urn,
                 )
+    for urn, (resource, messages) in found.items():
+        for message in unwaived(NAME, resource.name, urn, messages, config.get("waivers", [])):
+            report_violation(message, urn)
     if unchecked:
         args.not_applicable(f"not checked until the value is known: {'; '.join(unchecked)}")
 

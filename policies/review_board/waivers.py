@@ -1,8 +1,9 @@
 """Approved exceptions: a waiver lets one policy pass for named resources, with a reason, until it expires.
 
 Every policy's config takes a `waivers` list. A violation covered by a live waiver is not reported by its
-policy; the `waivers-used` policy reports it instead (advisory), so each waiver in use stays visible. An
-expired waiver waives nothing and its expiry is stated in the violation it no longer covers.
+policy; the `waivers-used` policy (resource policies) or `stack-waivers-used` (stack policies) reports it
+instead (advisory), so each waiver in use stays visible. An expired waiver waives nothing and its expiry
+is stated in the violation it no longer covers.
 """
 
 from __future__ import annotations
@@ -73,6 +74,25 @@ class WaiverUse:
     waived: tuple[str, ...]
 
 
+def unwaived(
+    policy: str, name: str, urn: str, violations: Sequence[str], waiver_config: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """The violations of one resource still to report; a live waiver takes them all and is recorded."""
+    LEDGER.forget(urn, policy)
+    if not violations:
+        return []
+    covering = [w for w in parse_waivers(waiver_config) if w.covers(name, urn)]
+    live = [w for w in covering if not w.expired(today())]
+    if live:
+        LEDGER.record(urn, WaiverUse(policy, live[0], tuple(violations)))
+        return []
+    expired_note = "".join(
+        f" (a waiver for this resource expired on {w.expires.isoformat()} and no longer applies: {w.reason})"
+        for w in covering
+    )
+    return [message + expired_note for message in violations]
+
+
 class WaiverLedger:
     """Waivers used per resource URN, from the policies that ran on it, until `waivers-used` reports them.
 
@@ -95,6 +115,16 @@ class WaiverLedger:
     def take(self, urn: str) -> list[WaiverUse]:
         with self._lock:
             return list(self._uses.pop(urn, {}).values())
+
+    def take_policies(self, policies: set[str]) -> list[tuple[str, WaiverUse]]:
+        """Every recorded use by these policies, on any resource (the stack policies' uses), by URN."""
+        with self._lock:
+            taken = [
+                (urn, uses.pop(policy))
+                for urn, uses in sorted(self._uses.items())
+                for policy in sorted(policies & uses.keys())
+            ]
+            return taken
 
 
 LEDGER = WaiverLedger()

@@ -1,4 +1,8 @@
-"""The `waivers-used` policy: reports every waiver that suppressed a violation, so none goes unseen."""
+"""`waivers-used` and `stack-waivers-used`: report every waiver that suppressed a violation.
+
+Two policies because the engine runs resource policies in Analyze and stack policies in AnalyzeStack, and
+a waiver report must be advisory even where the policy it waived is mandatory.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +12,35 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
-from review_board.waivers import LEDGER
+from review_board.promotion import NAME as PROD_IMAGES_PROMOTED
+from review_board.waivers import LEDGER, WaiverUse
+
+STACK_POLICIES = {PROD_IMAGES_PROMOTED}  # the stack policies that take waivers
 
 NAME = "waivers-used"
+STACK_NAME = "stack-waivers-used"
+
+
+def _message(use: WaiverUse, resource_type: str, name: str) -> str:
+    return (
+        f"waiver used: policy {use.policy!r} on {resource_type.rsplit(':', 1)[-1]} {name!r} "
+        f"({use.waiver.describe()}). Waived finding: {'; '.join(use.waived)}"
+    )
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     for use in LEDGER.take(args.urn):
-        waived = "; ".join(use.waived)
-        report_violation(
-            f"waiver used: policy {use.policy!r} on {args.resource_type.rsplit(':', 1)[-1]} {args.name!r} "
-            f"({use.waiver.describe()}). Waived finding: {waived}",
-            None,
-        )
+        report_violation(_message(use, args.resource_type, args.name), None)
+
+
+def _validate_stack(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    by_urn = {resource.urn: resource for resource in args.resources}
+    for urn, use in LEDGER.take_policies(STACK_POLICIES):  # recorded in this call, on these resources
+        report_violation(_message(use, by_urn[urn].resource_type, by_urn[urn].name), urn)
 
 
 def waivers_used_policy() -> ResourceValidationPolicy:
@@ -31,6 +49,18 @@ def waivers_used_policy() -> ResourceValidationPolicy:
         name=NAME,
         description="Reports every policy waiver in use, with its reason and expiry (waivers)",
         validate=_validate,
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.LOW,
+        tags=["waivers"],
+    )
+
+
+def stack_waivers_used_policy() -> StackValidationPolicy:
+    """Must come after the stack policies: it reports what they waived in this AnalyzeStack call."""
+    return StackValidationPolicy(
+        name=STACK_NAME,
+        description="Reports every waiver of a stack policy in use, with its reason and expiry (waivers)",
+        validate=_validate_stack,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.LOW,
         tags=["waivers"],

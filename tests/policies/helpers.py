@@ -28,6 +28,7 @@ APPROVALS = {
 TEST_CONFIG: dict[str, Any] = {
     "all": "mandatory",
     "waivers-used": "advisory",
+    "stack-waivers-used": "advisory",
     "approved-container-images": APPROVALS,
     "approved-base-images": {**APPROVALS, "approvedUpstreams": [UPSTREAM]},
 }

@@ -27,7 +27,10 @@ def test_info_lists_every_policy_with_its_config_schema(pack_process):
     scan = info.policy("ecr-encryption")
     assert scan.config_schema["requireKms"]["default"] is True
     assert "waivers" in scan.config_schema
-    assert info.policies[-1].name == "waivers-used"
+    resource_policies = [p.name for p in info.policies if not p.stack_policy]
+    stack_policies = [p.name for p in info.policies if p.stack_policy]
+    assert resource_policies[-1] == "waivers-used"  # after every policy whose waivers it reports
+    assert stack_policies[-1] == "stack-waivers-used"
 
 
 def test_analyze_reports_a_violation_with_the_configured_level(pack):
@@ -115,7 +118,7 @@ def test_pack_process_gets_the_engine_environment(tmp_path):
 def test_every_policy_states_its_question_description_and_config_defaults(pack_process):
     questions = {"question-1", "question-2", "question-3", "question-extras"}
     for policy in pack_process.info.policies:
-        if policy.name == "waivers-used":
+        if policy.name in ("waivers-used", "stack-waivers-used"):
             continue
         assert set(policy.tags) & questions, policy.name
         assert "review board question" in policy.description or "security reviewer" in policy.description

@@ -237,6 +237,27 @@ def test_a_waiver_turns_a_mandatory_violation_into_a_reported_waiver(
         assert "[severity: " in printed and "approved-container-images  1 resource(s)" in printed
 
 
+def unpromote_hello_world(config: dict) -> None:
+    promotion = config["prod-images-promoted"]
+    promotion["promotedImages"] = [i for i in promotion["promotedImages"] if "/hello-world@" not in i]
+    promotion["waivers"] = [WAIVER]
+
+
+def test_a_waived_stack_policy_passes_and_its_waiver_is_reported(tmp_path, capsys):
+    pack = pack_with_prod_config(tmp_path / "pack", unpromote_hello_world)
+    project = project_copy(tmp_path / "project", {"prod": stack_document("prod")}, policies=pack)
+    code, printed = review(
+        capsys, "--stack", "prod", "--project-dir", str(project), "--output-dir", str(tmp_path / "out")
+    )
+    assert code == 0, printed
+    document = json.loads((tmp_path / "out" / "prod.json").read_text())
+    assert (document["summary"]["mandatory"], document["diagnostics"]) == (0, [])
+    (used,) = document["waiversUsed"]
+    assert used["urn"].endswith("aws:ecs/taskDefinition:TaskDefinition::hello-world-task")
+    assert used["message"].startswith("waiver used: policy 'prod-images-promoted'")
+    assert "waivers used: 1" in printed
+
+
 def test_a_stack_reference_is_answered_with_the_source_stacks_offline_outputs(reviewed, tmp_path, capsys):
     out, _ = reviewed
     dev_digests = load(out, "update", "dev")[0]["outputs"]["imageDigests"]
