@@ -19,7 +19,7 @@ from typing import Any
 
 import pulumi_policy.policy as sdk_policy
 
-REMEMBERED = 4  # a resource's inputs and its provider's, with room to spare
+REMEMBERED = 8  # inputs and provider of each of the 4 Analyze calls the SDK serves at once
 
 
 class _RememberLast:

@@ -6,6 +6,7 @@ the sharing installed, and assert every rule's exact diagnostics), so they can c
 
 from __future__ import annotations
 
+import concurrent.futures
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,3 +110,14 @@ def test_install_twice_wraps_once(installed: list[Any]) -> None:
     wrapped = sdk_policy.deserialize_properties
     assert decode_once.install()
     assert sdk_policy.deserialize_properties is wrapped
+
+
+def test_concurrent_analyze_calls_each_see_their_own_inputs(installed: list[Any]) -> None:
+    """The SDK serves up to four Analyze calls at once; the shared memo must never cross them."""
+    seen: list[tuple[str, str, dict[str, Any]]] = []
+    analyzer = servicer(seen)
+    requests = [request(f"r{index}", {"bucket": f"b{index}"}, "eu-west-1") for index in range(200)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda r: analyzer.Analyze(r, None), requests))
+    assert len(seen) == 200 * POLICIES
+    assert all(props["bucket"] == f"b{name[1:]}" for _, name, props in seen)
