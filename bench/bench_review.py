@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-REPEATS = 3
+REPEATS = 5  # this shared 2-core machine varies by 20% run to run; five runs steady the medians
 PYTHON = sys.executable
 FORTY = ROOT / "tests" / "program" / "fixtures" / "forty_services.yaml"
 SERVICES_KEY = "container-platform:services"
