@@ -9,6 +9,12 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.promoted_tag import PROMOTED_TAG_PREFIX
+
+# AWS documents countNumber as a positive integer (0 is not accepted) with no upper bound; 9999 is the
+# count AWS CDK's own example uses to keep `prod` images, far more promotions than a repository will see.
+KEEP_PROMOTED_IMAGES = 9999
+
 
 @dataclass(frozen=True)
 class EcrRepositoryArgs:
@@ -25,12 +31,28 @@ class EcrRepositoryArgs:
 
 
 def lifecycle_policy(untagged_expiry_days: int, keep_releases: int) -> str:
-    """Expire untagged layers after a few days; keep the newest releases, so rollbacks stay possible."""
+    """Expire untagged layers after a few days; keep the newest releases, so rollbacks stay possible; and
+    never expire an image another stack deploys (tagged by `promote --tag-ecr`).
+
+    The promoted rule comes first: ECR never lets a lower-priority rule expire an image that matches the
+    tags of a higher-priority one, so keepReleases cannot expire what prod still runs.
+    """
     return json.dumps(
         {
             "rules": [
                 {
                     "rulePriority": 1,
+                    "description": "keep every image a later stack deploys (tagged by promote)",
+                    "selection": {
+                        "tagStatus": "tagged",
+                        "tagPrefixList": [PROMOTED_TAG_PREFIX],
+                        "countType": "imageCountMoreThan",
+                        "countNumber": KEEP_PROMOTED_IMAGES,
+                    },
+                    "action": {"type": "expire"},
+                },
+                {
+                    "rulePriority": 2,
                     "description": f"expire untagged images after {untagged_expiry_days} days",
                     "selection": {
                         "tagStatus": "untagged",
@@ -41,7 +63,7 @@ def lifecycle_policy(untagged_expiry_days: int, keep_releases: int) -> str:
                     "action": {"type": "expire"},
                 },
                 {
-                    "rulePriority": 2,
+                    "rulePriority": 3,
                     "description": f"keep the last {keep_releases} releases",
                     "selection": {
                         "tagStatus": "tagged",

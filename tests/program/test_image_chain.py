@@ -7,6 +7,7 @@ import json
 import pytest
 
 from components.image_specs import BASE, JAVA_RUNTIME, application_image, context_digest
+from components.promoted_tag import PROMOTED_TAG_PREFIX, promoted_tag
 from container_platform.mock_cloud import CloudIdentity
 from container_platform.mock_invokes import ecr_authorization_token
 from container_platform.offline_runtime import ProgramError, StackRecording, evaluate_stack, plain
@@ -43,7 +44,7 @@ def test_lifecycle_expires_untagged_and_keeps_the_last_releases(dev: StackRecord
     policies = dev.of_type(ECR_LIFECYCLE)
     assert len(policies) == 3
     for policy in policies:
-        untagged, releases = json_input(policy, "policy")["rules"]
+        _, untagged, releases = json_input(policy, "policy")["rules"]
         assert untagged["selection"] == {
             "tagStatus": "untagged",
             "countType": "sinceImagePushed",
@@ -58,6 +59,25 @@ def test_lifecycle_expires_untagged_and_keeps_the_last_releases(dev: StackRecord
         }
         assert untagged["rulePriority"] < releases["rulePriority"]
         assert {untagged["action"]["type"], releases["action"]["type"]} == {"expire"}
+
+
+def test_lifecycle_never_expires_an_image_promote_tagged(dev: StackRecording):
+    """ECR lets no lower-priority rule expire an image matching a higher-priority rule's tags, so the rule
+    for promoted images must come first, match every tag promote writes, and count more than will exist."""
+    tag = promoted_tag("prod", "sha256:" + "ab" * 32)
+    for policy in dev.of_type(ECR_LIFECYCLE):
+        rules = json_input(policy, "policy")["rules"]
+        priorities = [rule["rulePriority"] for rule in rules]
+        assert len(set(priorities)) == len(priorities)
+        first = min(rules, key=lambda rule: rule["rulePriority"])
+        assert first["selection"] == {
+            "tagStatus": "tagged",
+            "tagPrefixList": [PROMOTED_TAG_PREFIX],
+            "countType": "imageCountMoreThan",
+            "countNumber": 9999,
+        }
+        assert all(tag.startswith(prefix) for prefix in first["selection"]["tagPrefixList"])
+        assert first["action"] == {"type": "expire"}
 
 
 def test_each_image_is_built_from_its_parents_repo_digest(dev: StackRecording):
