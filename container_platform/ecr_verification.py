@@ -1,8 +1,8 @@
 """Ask ECR itself whether each promoted digest exists and passed its vulnerability scan.
 
 A digest in a file only says what someone wrote; the registry says whether those bytes are there and what
-the scanner found in them. Credentials, region and endpoint come from boto3's usual chain (environment,
-profile, role, `AWS_ENDPOINT_URL_ECR`), the registry account and region from the reference itself.
+the scanner found in them. The clients come from ecr_clients.py (boto3's usual credential chain, the
+registry account and region from the reference itself).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from container_platform.digest_reference import DigestReference
+from container_platform.ecr_clients import EcrClients, not_in_ecr
 
 # Amazon Inspector / basic scanning severities, least to most severe.
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
@@ -30,21 +31,14 @@ def verify_in_ecr(
     images: Mapping[str, DigestReference], *, block_at: str = DEFAULT_BLOCKING_SEVERITY
 ) -> list[str]:
     """One refusal message per image that ECR does not hold, has not scanned, or found too severe."""
-    import boto3  # imported here: every CLI command loads this module, few of them talk to AWS
-
     refusals: list[str] = []
-    clients: dict[str, Any] = {}
+    clients = EcrClients()
     for name, reference in images.items():
-        if reference.ecr_account is None or reference.ecr_region is None:
-            refusals.append(
-                f"{name}: {reference} is not in an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com), "
-                "so --verify-ecr cannot check it"
-            )
+        problem = not_in_ecr(name, reference, "--verify-ecr", "check")
+        if problem is not None:
+            refusals.append(problem)
             continue
-        region = reference.ecr_region
-        if region not in clients:
-            clients[region] = boto3.client("ecr", region_name=region)
-        refusals.extend(_refusals_for(clients[region], name, reference, block_at))
+        refusals.extend(_refusals_for(clients.for_reference(reference), name, reference, block_at))
     return refusals
 
 

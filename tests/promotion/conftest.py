@@ -1,11 +1,17 @@
-"""A throwaway copy of a project (stack files, policy configs) for each test: tests never touch the repo's."""
+"""A throwaway copy of a project (stack files, policy configs) for each test: tests never touch the repo's;
+and a local ECR (moto_ecr.py) for the tests that talk to AWS."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
+from moto.server import ThreadedMotoServer
+from moto_ecr import REGION, moto_api
 from promotion_helpers import FIXTURE_PROJECT
 
 
@@ -23,3 +29,29 @@ def project(tmp_path: Path) -> Path:
     directory = tmp_path / "project"
     shutil.copytree(FIXTURE_PROJECT, directory)
     return directory
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    """A local AWS API server (moto) for the tests of one module."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def ecr(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An ECR client on the emptied local server, and the environment the code under test reads."""
+    moto_api(moto_endpoint, "reset")
+    for name, value in {
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return boto3.client("ecr", region_name=REGION)

@@ -1,99 +1,19 @@
-"""--verify-ecr against a real local AWS API: moto in server mode on loopback, reached by endpoint URL.
+"""--verify-ecr against a real local AWS API (moto in server mode, see moto_ecr.py).
 
-boto3 is not patched: the code under test builds its own client from the environment, exactly as it does
-with real credentials, and `AWS_ENDPOINT_URL` (a standard botocore setting) sends it to the local server.
 Scan results are seeded through moto's documented API (`/moto-api/static/ecr/scan-finding-results`); a
 real ECR computes them with its scanner, and the code reads them through the same `DescribeImageScanFindings`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
-import pytest
-from moto.server import ThreadedMotoServer
+from moto_ecr import ACCOUNT, REGION, push_image, seed_scan
 from promotion_helpers import IMAGES, PREFIX, REGISTRY, run_promote, write_outputs
 
 from container_platform.digest_reference import parse_digest_reference
 from container_platform.ecr_verification import verify_in_ecr
 from container_platform.promotion_record import read_log
-
-REGION = "eu-west-1"
-ACCOUNT = "123456789012"  # moto's default account, the one REGISTRY names
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def ecr(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch):
-    """An ECR client on the local server, and the environment the code under test reads."""
-    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
-    for name, value in {
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    return boto3.client("ecr", region_name=REGION)
-
-
-def push_image(ecr, image: str, content: str, *, scanned: bool = True) -> str:
-    """Create the repository and an image in it; return its digest reference."""
-    repository = f"{PREFIX}/{image}"
-    with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
-        ecr.create_repository(repositoryName=repository, imageScanningConfiguration={"scanOnPush": True})
-    blob = {"size": len(content), "digest": "sha256:" + hashlib.sha256(content.encode()).hexdigest()}
-    manifest = json.dumps({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", **blob},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", **blob}],
-    })
-    pushed = ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=content)
-    digest = pushed["image"]["imageId"]["imageDigest"]
-    if scanned:
-        ecr.start_image_scan(repositoryName=repository, imageId={"imageDigest": digest})
-    return f"{REGISTRY}/{repository}@{digest}"
-
-
-def seed_scan(
-    endpoint: str,
-    reference: str,
-    severity_counts: dict[str, int],
-    status: tuple[str, str] = ("COMPLETE", "The scan was completed successfully."),
-) -> None:
-    """What ECR's scanner reports for this image (moto's API for scan results)."""
-    parsed = parse_digest_reference(reference)
-    result = {
-        "registryId": ACCOUNT,
-        "repositoryName": parsed.repository,
-        "imageId": {"imageDigest": parsed.digest},
-        "imageScanStatus": {"status": status[0], "description": status[1]},
-        "imageScanFindings": {"findings": [], "findingSeverityCounts": severity_counts},
-    }
-    request = urllib.request.Request(
-        f"{endpoint}/moto-api/static/ecr/scan-finding-results",
-        data=json.dumps({"results": [result], "region": REGION}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    urllib.request.urlopen(request).close()
 
 
 def verify(reference: str, block_at: str = "CRITICAL") -> list[str]:
