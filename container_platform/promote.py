@@ -2,9 +2,10 @@
 
 What was tested in the source stack is what the target deploys: the command takes the source stack's
 `imageDigests`, refuses anything that is not an approved repository pinned by digest (and, with
---verify-ecr, anything ECR does not hold or whose scan is too severe), then rewrites the target's
-`Pulumi.<to>.yaml` pins and the `promotedImages` of its policy config, shows the diff and records who did
-it. Nothing is written until every check has passed.
+--verify-ecr, anything ECR does not hold or whose scan is too severe), with --tag-ecr tags each image
+`promoted-<to>-<12 hex>` in its ECR repository so the source stack's lifecycle never expires it, then
+rewrites the target's `Pulumi.<to>.yaml` pins and the `promotedImages` of its policy config, shows the diff
+and records who did it. No file is written until every check and every tag has succeeded.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from container_platform.approved_images import ApprovalError, approved_references
+from container_platform.ecr_tagging import tag_in_ecr
 from container_platform.ecr_verification import DEFAULT_BLOCKING_SEVERITY, SEVERITIES, verify_in_ecr
 from container_platform.policy_config_file import PolicyConfigError, PolicyConfigFile
 from container_platform.promotion_record import (
@@ -58,13 +60,21 @@ def register(subparsers: Any) -> None:
         help="check with the ECR API (AWS credentials needed) that each digest exists and passed its scan",
     )
     parser.add_argument(
+        "--tag-ecr",
+        action="store_true",
+        help="tag each promoted image promoted-<to>-<12 hex> in its ECR repository, so the source stack's "
+        "lifecycle never expires it (AWS credentials allowed ecr:BatchGetImage and ecr:PutImage needed)",
+    )
+    parser.add_argument(
         "--block-severity",
         choices=SEVERITIES,
         default=DEFAULT_BLOCKING_SEVERITY,
         help=f"with --verify-ecr, refuse images with scan findings of this severity or above "
         f"(default {DEFAULT_BLOCKING_SEVERITY})",
     )
-    parser.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show the diff, write nothing (with --tag-ecr: tag nothing)"
+    )
     parser.add_argument(
         "--project-dir", type=Path, default=Path.cwd(), help="the project root holding Pulumi.<stack>.yaml"
     )
@@ -79,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
             project_dir=args.project_dir,
             outputs_file=args.outputs,
             verify_ecr=args.verify_ecr,
+            tag_ecr=args.tag_ecr,
             block_severity=args.block_severity,
             dry_run=args.dry_run,
         )
@@ -106,10 +117,15 @@ def promote(
     project_dir: Path,
     outputs_file: Path | None = None,
     verify_ecr: bool = False,
+    tag_ecr: bool = False,
     block_severity: str = DEFAULT_BLOCKING_SEVERITY,
     dry_run: bool = False,
 ) -> PromotionRecord | None:
-    """Promote and return the record, or None when the target already pins and lists exactly these digests."""
+    """Promote and return the record, or None when the target already pins and lists exactly these digests.
+
+    With `tag_ecr`, every published image is tagged even when the target already pins it, so running
+    promote again protects images promoted before tagging existed.
+    """
     if from_stack == to_stack:
         raise PromotionRefused([f"--from and --to are both {from_stack!r}; promote to the next stack"])
     stack_file = StackFile.load(project_dir, to_stack)
@@ -121,6 +137,12 @@ def promote(
         refusals = verify_in_ecr(images, block_at=block_severity)
         if refusals:
             raise PromotionRefused(refusals)
+    if tag_ecr:
+        tagging = tag_in_ecr(images, to_stack=to_stack, dry_run=dry_run)
+        for line in tagging.lines:
+            print(f"promote: {line}")
+        if tagging.refusals:
+            raise PromotionRefused(tagging.refusals)
 
     old_pinned = stack_file.pinned()
     previously_promoted = policy_config.promoted_images()

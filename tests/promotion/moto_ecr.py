@@ -77,3 +77,8 @@ def seed_scan(
         "application/json",
     )
 
+
+def tags_by_digest(ecr: Any, image: str) -> dict[str, list[str]]:
+    """Every image in the repository of `image`: digest -> its tags, as DescribeImages reports them."""
+    details = ecr.describe_images(repositoryName=f"{PREFIX}/{image}")["imageDetails"]
+    return {detail["imageDigest"]: sorted(detail.get("imageTags", [])) for detail in details}
