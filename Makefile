@@ -25,12 +25,14 @@ review: venv
 test: venv lint
 	$(PY) -m pytest
 
-# make promote FROM=dev TO=prod [OUTPUTS=dev-outputs.json] [VERIFY_ECR=1] [DRY_RUN=1]; see docs/promotion.md.
+# make promote FROM=dev TO=prod [OUTPUTS=dev-outputs.json] [VERIFY_ECR=1] [TAG_ECR=1] [DRY_RUN=1];
+# see docs/promotion.md.
 FROM ?= dev
 TO ?= prod
 promote: venv
 	$(PY) -m container_platform promote --from $(FROM) --to $(TO) \
-		$(if $(OUTPUTS),--outputs $(OUTPUTS)) $(if $(VERIFY_ECR),--verify-ecr) $(if $(DRY_RUN),--dry-run)
+		$(if $(OUTPUTS),--outputs $(OUTPUTS)) $(if $(VERIFY_ECR),--verify-ecr) \
+		$(if $(TAG_ECR),--tag-ecr) $(if $(DRY_RUN),--dry-run)
 
 # make bench: every benchmark prints its figures; bench/RESULTS.md records them with machine and date.
 # The image benchmark needs a Docker engine (see docs/images.md).

@@ -77,4 +77,5 @@ def test_promotion_runs_only_after_the_target_environment_approves_it():
     assert "python -m container_platform promote" in run
     assert "--outputs source-outputs.json" in run
     assert "--verify-ecr" in run
+    assert "--tag-ecr" in run
     assert "gh pr create" in run
