@@ -3,11 +3,11 @@ pins, `promoted-<to>-<12 hex>`, so the source stack's lifecycle keeps them; and 
 
 moto adds a tag to an existing image when PutImage receives that image's manifest unchanged, as ECR does;
 given any other manifest it would store a new image under a new digest, which the tests below would see.
-Two moto differences the code handles and the tests name: moto ignores BatchGetImage's acceptedMediaTypes
-(it returns the stored manifest whatever is accepted, as ECR does when the stored type is accepted), and
-it raises ImageAlreadyExistsException where ECR raises ImageTagAlreadyExistsException (a tag already on
-another image); and with IAM enforced it answers a denied call with HTTP 403 and code "403", where ECR
-says AccessDeniedException.
+Where moto differs from ECR (so these tests cannot prove those parts): it ignores BatchGetImage's
+acceptedMediaTypes (it returns the stored manifest whatever is accepted, as ECR does when the stored type is
+among those accepted); it raises ImageAlreadyExistsException where ECR raises ImageTagAlreadyExistsException
+(a tag already on another image), and the code treats both alike; with IAM enforced it answers a denied call
+with HTTP 403 and code "403" where ECR says AccessDeniedException, and the code takes any 403 as denied.
 """
 
 from __future__ import annotations
