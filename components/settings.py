@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel, to_snake
 
-from components.image_specs import application_image
+from components.image_specs import PLATFORM_IMAGES, application_image
 from container_platform.digest_reference import EXPECTED_FORM, DigestReferenceError, parse_digest_reference
 
 NAMESPACE = "container-platform"
@@ -502,15 +502,25 @@ class Settings(_Settings):
     @property
     def application_images(self) -> tuple[str, ...]:
         """Each distinct application image, in the order services first name them."""
-        return tuple(dict.fromkeys(service.image_name for service in self.services))
+        return application_images_of(self.services)
 
     @property
     def image_names(self) -> tuple[str, ...]:
-        return ("base", "java-runtime", *self.application_images)
+        return image_names_of(self.services)
 
     @property
     def uses_ec2(self) -> bool:
         return self.cluster.ec2_capacity is not None
+
+
+def application_images_of(services: Sequence[ServiceSettings]) -> tuple[str, ...]:
+    """Each distinct application image, in the order services first name them."""
+    return tuple(dict.fromkeys(service.image_name for service in services))
+
+
+def image_names_of(services: Sequence[ServiceSettings]) -> tuple[str, ...]:
+    """Every image a stack running `services` deploys or records: the platform chain, then the apps."""
+    return (*(spec.name for spec in PLATFORM_IMAGES), *application_images_of(services))
 
 
 def _parse_value(raw: str) -> Any:

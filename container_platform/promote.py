@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from components.image_specs import PLATFORM_IMAGES
 from container_platform.approved_images import ApprovalError, approved_references
 from container_platform.ecr_tagging import tag_in_ecr
 from container_platform.ecr_verification import DEFAULT_BLOCKING_SEVERITY, SEVERITIES, verify_in_ecr
@@ -131,7 +132,7 @@ def promote(
     stack_file = StackFile.load(project_dir, to_stack)
     policy_config = PolicyConfigFile.load(project_dir, to_stack)
     _check_stack_reference(stack_file, from_stack)
-    published = read_image_digests(from_stack, project_dir, outputs_file)
+    published = _needed_by(stack_file, read_image_digests(from_stack, project_dir, outputs_file), from_stack)
     images = approved_references(published, stack_file=stack_file, policy_config=policy_config)
     if verify_ecr:
         refusals = verify_in_ecr(images, block_at=block_severity)
@@ -177,6 +178,33 @@ def promote(
         log = append_to_log(project_dir, record)
         print(f"promote: appended the record to {log.relative_to(project_dir)}")
     return record
+
+
+_WHY = {True: "part of the image chain every stack records", False: "one of its services runs it"}
+
+
+def _needed_by(stack_file: StackFile, published: dict[str, object], from_stack: str) -> dict[str, object]:
+    """The published images the target deploys or records; refused when one it needs was not published.
+
+    An application only the source stack runs is left where it is: pinning it would promote an image
+    no one in the target reviewed or runs.
+    """
+    needed = stack_file.image_names()
+    chain = {spec.name for spec in PLATFORM_IMAGES}
+    missing = [name for name in needed if name not in published]
+    if missing:
+        raise PromotionRefused(
+            [
+                f"{stack_file.path.name} needs image {name!r} ({_WHY[name in chain]}), but stack "
+                f"{from_stack!r} publishes none by that name (its imageDigests: "
+                f"{sorted(published) or 'none'}); deploy it in {from_stack!r} first, or fix the image name "
+                f"in {stack_file.path.name}"
+                for name in missing
+            ]
+        )
+    for name in sorted(set(published) - set(needed)):
+        print(f"promote: not promoting {name!r}: no service of stack {stack_file.stack!r} runs it")
+    return {name: published[name] for name in needed}
 
 
 def _check_stack_reference(stack_file: StackFile, from_stack: str) -> None:

@@ -7,21 +7,25 @@ reviewer approves holds the promoted digests and nothing else.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from components.settings import ServiceSettings, image_names_of
 from container_platform.promotion_record import strip_comment_block
 from container_platform.stack_config import stack_file
 
 PROJECT = "container-platform"
 IMAGES_KEY = f"{PROJECT}:images"
+SERVICES_KEY = f"{PROJECT}:services"
 DEFAULT_REPOSITORY_PREFIX = "container-platform"
 IMAGE_SOURCES = ("build", "pinned", "stackReference")
 MAPPING_INDENT = 2  # what `pulumi config set` writes
@@ -95,6 +99,29 @@ class StackFile:
     def stack_reference(self) -> str | None:
         reference = self.images().get("stackReference")
         return None if reference is None else str(reference)
+
+    def image_names(self) -> tuple[str, ...]:
+        """The images this stack deploys or records (chain, then its services' apps): what it must pin."""
+        services = self.config.get(SERVICES_KEY)
+        if not services or not isinstance(services, list):
+            raise StackFileError(
+                f"{self.path}: `{SERVICES_KEY}` is {services!r}, so there is no telling which images the "
+                "stack runs; list its services (docs/configuration.md), then promote"
+            )
+        parsed = []
+        for index, entry in enumerate(services):
+            try:
+                parsed.append(ServiceSettings.model_validate(json.loads(json.dumps(entry))))
+            except ValidationError as error:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, detail['loc'])) or '(the entry)'}: {detail['msg']}"
+                    for detail in error.errors(include_url=False)
+                )
+                raise StackFileError(
+                    f"{self.path}: `{SERVICES_KEY}[{index}]` is invalid ({problems}); fix the stack file "
+                    "before promoting into it (docs/configuration.md)"
+                ) from None
+        return image_names_of(parsed)
 
     def repository_prefix(self) -> str:
         return str(self.images().get("repositoryPrefix", DEFAULT_REPOSITORY_PREFIX))

@@ -137,16 +137,41 @@ def test_a_stack_reading_the_source_stack_keeps_its_stack_reference(project):
     assert promoted_images(project) == list(DEV_DIGESTS.values())
 
 
-def test_a_digest_pinned_by_hand_stays_out_of_the_promoted_list(project):
+def test_a_chain_published_without_the_app_the_target_runs_is_refused(project, capsys):
+    """A new runtime without the app built FROM it would record a lineage prod does not run."""
+    outputs = write_outputs(project, {image: DEV_DIGESTS[image] for image in ("base", "java-runtime")})
+    before = snapshot(project)
+
+    assert promote(project, "--outputs", str(outputs)) == 1
+
+    out = capsys.readouterr().out
+    needs = "Pulumi.prod.yaml needs image 'hello-world' (one of its services runs it), but stack 'dev'"
+    assert needs in out
+    assert snapshot(project) == before
+
+
+def test_an_app_only_the_source_stack_runs_is_not_promoted(project, capsys):
+    dev_only = reference("payments", "d")
+    outputs = write_outputs(project, {**DEV_DIGESTS, "payments": dev_only})
+
+    assert promote(project, "--outputs", str(outputs)) == 0
+
+    assert "not promoting 'payments': no service of stack 'prod' runs it" in capsys.readouterr().out
+    assert pinned(project) == DEV_DIGESTS
+    assert dev_only not in promoted_images(project)
+
+
+def test_a_target_service_that_is_invalid_is_refused_before_anything_is_written(project, capsys):
     stack = project / "Pulumi.prod.yaml"
-    by_hand = reference("hello-world", "e")
-    stack.write_text(stack.read_text().replace(reference("hello-world", "3"), by_hand))
-    partial = {image: DEV_DIGESTS[image] for image in ("base", "java-runtime")}
+    stack.write_text(stack.read_text().replace("- name: hello-world", "- name: Hello_World", 1))
+    outputs = write_outputs(project, DEV_DIGESTS)
+    before = snapshot(project)
 
-    assert promote(project, "--outputs", str(write_outputs(project, partial))) == 0
+    assert promote(project, "--outputs", str(outputs)) == 1
 
-    assert pinned(project)["hello-world"] == by_hand
-    assert promoted_images(project) == list(partial.values())
+    out = capsys.readouterr().out
+    assert "`container-platform:services[0]` is invalid (name: String should match pattern" in out
+    assert snapshot(project) == before
 
 
 def test_the_record_names_the_login_when_git_has_no_identity(project, tmp_path, monkeypatch):
@@ -346,7 +371,7 @@ def test_the_project_cli_runs_promote(project):
 def test_promoting_digests_pinned_by_hand_records_them_as_promoted(project):
     stack = project / "Pulumi.prod.yaml"
     stack.write_text(stack.read_text().replace(reference("hello-world", "3"), DEV_DIGESTS["hello-world"]))
-    outputs = write_outputs(project, {"hello-world": DEV_DIGESTS["hello-world"]})
+    outputs = write_outputs(project, {**pinned(project), "hello-world": DEV_DIGESTS["hello-world"]})
 
     assert promote(project, "--outputs", str(outputs)) == 0
 

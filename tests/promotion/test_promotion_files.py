@@ -26,11 +26,22 @@ def images_of(project, stack="prod"):
 
 
 def test_a_stack_file_without_images_settings_gets_pinned_images(project):
-    (project / "Pulumi.prod.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (project / "Pulumi.prod.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  container-platform:services:\n    - name: hello-world\n"
+    )
 
     assert run_promote(project, "--outputs", str(write_outputs(project, DEV_DIGESTS))) == 0
 
     assert images_of(project) == {"source": "pinned", "pinned": DEV_DIGESTS}
+
+
+def test_a_stack_file_without_services_is_refused_naming_the_setting(project, capsys):
+    (project / "Pulumi.prod.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+
+    assert run_promote(project, "--outputs", str(write_outputs(project, DEV_DIGESTS))) == 1
+
+    out = capsys.readouterr().out
+    assert "`container-platform:services` is None, so there is no telling which images" in out
 
 
 def test_a_policy_config_in_shorthand_keeps_its_enforcement_level(project):
