@@ -1,4 +1,4 @@
-"""Decode a resource's inputs once per Analyze call, not once per policy.
+"""Decode a resource's inputs once per call, not once per policy.
 
 pulumi-policy (1.21) turns the request's protobuf inputs into a Python dict, resolves secrets and
 unknowns, and wraps them in a read-only proxy again for every enabled policy: with this pack's 28
@@ -7,8 +7,9 @@ input, and the proxies are read-only mappings, so each policy can be handed the 
 
 `install()` wraps the three names the SDK's servicer calls with a memo keyed on the identity of the
 argument (protobuf keeps one wrapper per submessage, so every policy of one call passes the same
-object). The memo holds its keys, so an identity cannot be reused while cached, and remembers only the
-last few calls. If the SDK no longer has those names (fixed upstream or reorganised), nothing changes.
+object; AnalyzeStack decodes every resource again for each stack policy, with the same objects). The memo
+holds its keys, so an identity cannot be reused while cached, and remembers the last REMEMBERED
+arguments. If the SDK no longer has those names (fixed upstream or reorganised), nothing changes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import pulumi_policy.policy as sdk_policy
 
-REMEMBERED = 8  # inputs and provider of each of the 4 Analyze calls the SDK serves at once
+REMEMBERED = 4096  # every resource of an AnalyzeStack call, which each stack policy decodes again
 
 
 class _RememberLast:
