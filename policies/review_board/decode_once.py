@@ -14,35 +14,13 @@ arguments. If the SDK no longer has those names (fixed upstream or reorganised),
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
 import pulumi_policy.policy as sdk_policy
 
+from review_board.remember import RememberLast
+
 REMEMBERED = 4096  # every resource of an AnalyzeStack call, which each stack policy decodes again
-
-
-class _RememberLast:
-    """`function(argument)` for the last few arguments seen, by identity; other call shapes pass through."""
-
-    def __init__(self, function: Callable[..., Any]) -> None:
-        self.function = function
-        self.entries: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
-        self.hits = 0
-
-    def __call__(self, argument: Any, *rest: Any, **options: Any) -> Any:
-        if rest or options:
-            return self.function(argument, *rest, **options)
-        entry = self.entries.get(id(argument))
-        if entry is not None and entry[0] is argument:
-            self.hits += 1
-            return entry[1]
-        result = self.function(argument)
-        self.entries[id(argument)] = (argument, result)
-        if len(self.entries) > REMEMBERED:
-            self.entries.popitem(last=False)
-        return result
 
 
 class _JsonFormat:
@@ -50,7 +28,7 @@ class _JsonFormat:
 
     def __init__(self, module: Any) -> None:
         self.module = module
-        self.MessageToDict = _RememberLast(module.MessageToDict)
+        self.MessageToDict = RememberLast(module.MessageToDict, REMEMBERED)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.module, name)
@@ -61,10 +39,10 @@ def install() -> bool:
     names = ("json_format", "deserialize_properties", "unknown_checking_proxy")
     if not all(hasattr(sdk_policy, name) for name in names):
         return False
-    if isinstance(sdk_policy.deserialize_properties, _RememberLast):
+    if isinstance(sdk_policy.deserialize_properties, RememberLast):
         return True
     json_format = sdk_policy.json_format
     sdk_policy.json_format = _JsonFormat(json_format)
-    sdk_policy.deserialize_properties = _RememberLast(sdk_policy.deserialize_properties)
-    sdk_policy.unknown_checking_proxy = _RememberLast(sdk_policy.unknown_checking_proxy)
+    sdk_policy.deserialize_properties = RememberLast(sdk_policy.deserialize_properties, REMEMBERED)
+    sdk_policy.unknown_checking_proxy = RememberLast(sdk_policy.unknown_checking_proxy, REMEMBERED)
     return True

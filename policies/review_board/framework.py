@@ -20,6 +20,7 @@ from pulumi_policy import (
     Severity,
 )
 
+from review_board.remember import RememberLast
 from review_board.waivers import WAIVERS_SCHEMA, unwaived
 from review_board.wire import UnknownValueUsed, plain
 
@@ -81,6 +82,11 @@ def for_each(
     return decorate
 
 
+# Every policy of one Analyze call gets the same inputs proxy (decode_once.py), so it is unwrapped once;
+# the checks only read the result. Enough entries for the four calls the SDK serves at once.
+_plain_inputs = RememberLast(plain, 8)
+
+
 def parent_types(urn: str) -> list[str]:
     """Component types a resource sits in: `urn:pulumi:<stack>::<project>::<parent>$...$<type>::<name>`."""
     return urn.split("::")[2].split("$")[:-1] if urn.count("::") >= 3 else []
@@ -113,7 +119,7 @@ def resource_policy(
         if args.resource_type not in type_set:
             return
         settings = config_with_defaults(properties, args.get_config())
-        resource = Resource(args.resource_type, args.name, args.urn, plain(args.props))
+        resource = Resource(args.resource_type, args.name, args.urn, _plain_inputs(args.props))
         findings: list[Finding] = []
         try:
             findings.extend(check(resource, settings))
