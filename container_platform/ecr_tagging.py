@@ -98,17 +98,22 @@ def tag_in_ecr(
     return result
 
 
+def _batch_get_image(client: Any, reference: DigestReference, image_id: dict[str, str]) -> Any:
+    """One image of the reference's repository, by digest or by tag, in any manifest format ECR stores."""
+    return client.batch_get_image(
+        registryId=reference.ecr_account,
+        repositoryName=reference.repository,
+        imageIds=[image_id],
+        acceptedMediaTypes=list(ACCEPTED_MEDIA_TYPES),
+    )
+
+
 def _look_up(client: Any, name: str, reference: DigestReference, tag: str) -> ImageToTag:
     """The image's stored manifest, or why it cannot be read (missing image or repository, access)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        response = client.batch_get_image(
-            registryId=reference.ecr_account,
-            repositoryName=reference.repository,
-            imageIds=[{"imageDigest": reference.digest}],
-            acceptedMediaTypes=list(ACCEPTED_MEDIA_TYPES),
-        )
+        response = _batch_get_image(client, reference, {"imageDigest": reference.digest})
     except ClientError as error:
         if error.response["Error"]["Code"] == "RepositoryNotFoundException":
             raise _Refused(
@@ -176,12 +181,7 @@ def _already_tagged(client: Any, image: ImageToTag) -> str:
 
     reference = image.reference
     try:
-        response = client.batch_get_image(
-            registryId=reference.ecr_account,
-            repositoryName=reference.repository,
-            imageIds=[{"imageTag": image.tag}],
-            acceptedMediaTypes=list(ACCEPTED_MEDIA_TYPES),
-        )
+        response = _batch_get_image(client, reference, {"imageTag": image.tag})
     except (ClientError, BotoCoreError) as error:
         raise _call_failed(image.name, "ecr:BatchGetImage", reference, error) from error
     digests = {found.get("imageId", {}).get("imageDigest") for found in response.get("images", [])}
