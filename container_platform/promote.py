@@ -161,6 +161,7 @@ def promote(
         to_stack=to_stack,
         changes=changes,
         verified_with_ecr=verify_ecr,
+        tagged_in_ecr=tag_ecr,
     )
     new_pinned = {name: str(reference) for name, reference in images.items()}
     new_stack_text = stack_file.with_pinned(new_pinned, record.comment_block())

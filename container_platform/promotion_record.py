@@ -38,6 +38,18 @@ class PromotionRecord:
     to_stack: str
     changes: tuple[ImageChange, ...]
     verified_with_ecr: bool
+    tagged_in_ecr: bool = False  # records written before --tag-ecr existed have no such key
+
+    @property
+    def ecr_checks(self) -> str:
+        """What ECR confirmed for this promotion, as the record and the review report word it."""
+        if self.verified_with_ecr and self.tagged_in_ecr:
+            return "verified and tagged in ECR"
+        if self.verified_with_ecr:
+            return "verified in ECR, not tagged"
+        if self.tagged_in_ecr:
+            return "tagged in ECR, not verified"
+        return "not verified in ECR"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -46,6 +58,7 @@ class PromotionRecord:
             "fromStack": self.from_stack,
             "toStack": self.to_stack,
             "verifiedWithEcr": self.verified_with_ecr,
+            "taggedInEcr": self.tagged_in_ecr,
             "images": {change.image: {"old": change.old, "new": change.new} for change in self.changes},
         }
 
@@ -59,16 +72,16 @@ class PromotionRecord:
             to_stack=str(data["toStack"]),
             changes=tuple(ImageChange(image, pair["old"], pair["new"]) for image, pair in images.items()),
             verified_with_ecr=bool(data["verifiedWithEcr"]),
+            tagged_in_ecr=bool(data.get("taggedInEcr", False)),
         )
 
     def comment_block(self) -> str:
         """The lines written above the stack file's YAML, between COMMENT_HEADER and COMMENT_FOOTER."""
-        verified = "verified in ECR" if self.verified_with_ecr else "not verified in ECR"
         lines = [
             COMMENT_HEADER,
             f"# (history: {PROMOTIONS_DIR}/{self.to_stack}.log).",
             f"#   {self.to_json()['promotedAt']} by {self.promoted_by}, "
-            f"from stack {self.from_stack}, {verified}:",
+            f"from stack {self.from_stack}, {self.ecr_checks}:",
         ]
         for change in self.changes:
             old = change.old.rsplit("@", 1)[-1] if change.old else "(not pinned before)"

@@ -277,7 +277,7 @@ def render_markdown(review: StackReview, facts: BoardFacts, project_dir: Path) -
         data = record.to_json()
         lines.append(
             f"- {data['promotedAt']} by {data['promotedBy']}, from `{data['fromStack']}` "
-            f"({'verified in ECR' if data['verifiedWithEcr'] else 'not verified in ECR'}): "
+            f"({record.ecr_checks}): "
             + ", ".join(f"`{image}` -> `{pair['new']}`" for image, pair in data["images"].items())
         )
     if not records and not block:

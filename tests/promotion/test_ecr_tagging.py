@@ -76,6 +76,8 @@ def test_tag_ecr_adds_exactly_the_promoted_tag_to_exactly_the_promoted_digest(
         assert out.count(f"promote: tagged {image} {reference} as {tag}\n") == 1
     [record] = read_log(project, "prod")
     assert {change.image: change.new for change in record.changes} == dev_build
+    assert record.tagged_in_ecr and "from stack dev, tagged in ECR, not verified:" in record.comment_block()
+    assert "tagged in ECR, not verified:" in (project / "Pulumi.prod.yaml").read_text()
 
 
 def test_promoting_the_same_digests_again_succeeds_and_adds_nothing(ecr, dev_build, project: Path, capsys):
@@ -133,6 +135,8 @@ def test_without_tag_ecr_nothing_is_tagged(ecr, dev_build, project: Path, capsys
 
     assert {image: tags_by_digest(ecr, image) for image in IMAGES} == before
     assert "tagged" not in capsys.readouterr().out
+    [record] = read_log(project, "prod")
+    assert not record.tagged_in_ecr
 
 
 def test_a_dry_run_looks_every_image_up_and_tags_nothing(ecr, dev_build, project: Path, capsys):

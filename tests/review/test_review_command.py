@@ -359,7 +359,9 @@ def test_the_report_shows_the_promotion_record_and_log(tmp_path, capsys):
     assert code == 0
     section = (tmp_path / "prod.md").read_text().split("## 6. Promotion record", 1)[1]
     assert record.comment_block().strip() in section
-    assert "- 2026-11-20T09:30:00Z by Ada Reviewer <ada@example.com>, from `dev` (verified in ECR)" in section
+    by = "- 2026-11-20T09:30:00Z by Ada Reviewer <ada@example.com>"
+    entry = f"{by}, from `dev` (verified in ECR, not tagged)"
+    assert entry in section
     assert f"`hello-world` -> `{pinned['hello-world']}`" in section
     document = json.loads((tmp_path / "prod.json").read_text())
     assert document["promotions"] == [record.to_json()]
