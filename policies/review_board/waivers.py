@@ -119,12 +119,11 @@ class WaiverLedger:
     def take_policies(self, policies: set[str]) -> list[tuple[str, WaiverUse]]:
         """Every recorded use by these policies, on any resource (the stack policies' uses), by URN."""
         with self._lock:
-            taken = [
+            return [
                 (urn, uses.pop(policy))
                 for urn, uses in sorted(self._uses.items())
                 for policy in sorted(policies & uses.keys())
             ]
-            return taken
 
 
 LEDGER = WaiverLedger()
