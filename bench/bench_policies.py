@@ -44,7 +44,7 @@ def forty_service_config() -> dict:
 
 def main() -> None:
     recording = evaluate_stack("prod", config=forty_service_config())
-    registered = {r.urn: r for r in recording.resources}
+    registered = recording.by_urn()
     resources = [analyzed(r, registered, final_state=False) for r in recording.resources if not r.external]
     final = [analyzed(r, registered, final_state=True) for r in recording.resources]
     with PolicyPackProcess(

@@ -90,6 +90,9 @@ class StackRecording:
     def of_type(self, type_token: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == type_token]
 
+    def by_urn(self) -> dict[str, RecordedResource]:
+        return {r.urn: r for r in self.resources}
+
     def named(self, type_token: str, name: str) -> RecordedResource:
         for resource in self.of_type(type_token):
             if resource.name == name:

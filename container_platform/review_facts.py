@@ -144,7 +144,7 @@ class Inventory:
 
     def __init__(self, recording: StackRecording) -> None:
         self.recording = recording
-        self.by_urn = {r.urn: r for r in recording.resources}
+        self.by_urn = recording.by_urn()
         self.by_value: dict[str, RecordedResource] = {}
         for resource in recording.resources:
             for key in ("id", "arn", "name"):

@@ -27,7 +27,7 @@ def recording(stack: str, preview: bool) -> StackRecording:
 
 def review(stack: str, preview: bool, config: str | Path) -> list[Diagnostic]:
     recorded = recording(stack, preview)
-    registered = {r.urn: r for r in recorded.resources}
+    registered = recorded.by_urn()
     config_file = config if isinstance(config, Path) else CONFIG_DIR / f"{config}.json"
     with PolicyPackProcess(
         PACK_DIR, project=PROJECT, stack=stack, dry_run=preview, config_file=config_file

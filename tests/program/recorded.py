@@ -43,10 +43,6 @@ def outputs_of(recording: StackRecording, urn: str) -> dict[str, Any]:
     return next(r.outputs for r in recording.resources if r.urn == urn)
 
 
-def by_urn(recording: StackRecording) -> dict[str, RecordedResource]:
-    return {r.urn: r for r in recording.resources}
-
-
 def is_custom_resource(resource: RecordedResource) -> bool:
     """A cloud resource the program asked for (not the stack, a component, or a default provider)."""
     return resource.custom and not resource.type.startswith("pulumi:")

@@ -18,7 +18,6 @@ from tests.program.recorded import (
     ROLE_POLICY,
     SECURITY_GROUP,
     TASK_DEFINITION,
-    by_urn,
     container_definitions,
     inputs,
     json_input,
@@ -152,7 +151,7 @@ def test_service_rolls_back_failed_deployments_and_has_no_public_ip(stack: Stack
     assert settings["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
     assert (settings["deploymentMinimumHealthyPercent"], settings["deploymentMaximumPercent"]) == (100, 200)
     assert settings["networkConfiguration"]["assignPublicIp"] is False
-    resources = by_urn(stack)
+    resources = stack.by_urn()
     private = {
         outputs_of(stack, r.urn)["id"]
         for r in resources.values()
