@@ -26,9 +26,9 @@ import docker
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from components.image_specs import IMAGES_DIR, PROJECT_ROOT
-from container_platform.image_chain_build import BuiltImage, build_chain, resolve_upstream
-from container_platform.local_docker import private_docker_engine, repository_cache_dir
-from container_platform.local_registry import LocalRegistry, free_loopback_port, local_registry
+from container_platform.local_images.chain_build import BuiltImage, build_chain, resolve_upstream
+from container_platform.local_images.engine import private_docker_engine, repository_cache_dir
+from container_platform.local_images.registry import LocalRegistry, free_loopback_port, local_registry
 
 APP_SOURCE = Path(IMAGES_DIR) / "hello-world/src/main/java/example/hello/HelloWorld.java"
 

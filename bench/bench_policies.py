@@ -21,9 +21,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from container_platform.analyzer_client import AnalyzedResource, PolicyPackProcess  # noqa: E402
-from container_platform.offline_runtime import evaluate_stack  # noqa: E402
-from container_platform.review_run import analyzed  # noqa: E402
+from container_platform.review.analyzer_client import AnalyzedResource, PolicyPackProcess  # noqa: E402
+from container_platform.review.offline_runtime import evaluate_stack  # noqa: E402
+from container_platform.review.run import analyzed  # noqa: E402
 
 SERVICES = 40
 REPEATS = 3

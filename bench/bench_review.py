@@ -33,7 +33,7 @@ SERVICES_KEY = "container-platform:services"
 # are left out; importing them for real would inflate the floor.
 LOADED_MODULES = """
 import json, sys, types
-from container_platform.offline_runtime import evaluate_stack
+from container_platform.review.offline_runtime import evaluate_stack
 before = set(sys.modules)
 evaluate_stack("dev")
 loaded = [n for n, m in sys.modules.items() if n not in before and type(m) is types.ModuleType]

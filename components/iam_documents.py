@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from container_platform.digest_reference import parse_digest_reference
+from image_references.digest_reference import parse_digest_reference
 
 # Actions with no resource-level permissions: AWS accepts them only with Resource "*".
 STAR_RESOURCE_ACTIONS: Mapping[str, str] = {

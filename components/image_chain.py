@@ -18,7 +18,7 @@ import pulumi_docker as docker
 from components.ecr_repository import EcrRepository, EcrRepositoryArgs
 from components.image_specs import BASE, JAVA_RUNTIME, ImageSpec, application_image, release_tag
 from components.settings import ImagesSettings, RepositoriesSettings, check_image_reference
-from container_platform.digest_reference import DigestReferenceError
+from image_references.digest_reference import DigestReferenceError
 
 DIGESTS_OUTPUT = "imageDigests"
 

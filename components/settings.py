@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel, to_snake
 
 from components.image_specs import PLATFORM_IMAGES, application_image
-from container_platform.digest_reference import EXPECTED_FORM, DigestReferenceError, parse_digest_reference
+from image_references.digest_reference import EXPECTED_FORM, DigestReferenceError, parse_digest_reference
 
 NAMESPACE = "container-platform"
 DEFAULT_REPOSITORY_PREFIX = "container-platform"

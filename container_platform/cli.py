@@ -10,8 +10,8 @@ from collections.abc import Sequence
 # Each module exposes `register(subparsers)`, which adds its subcommand and sets
 # `handler=<callable(args) -> int>`.
 COMMAND_MODULES = {
-    "review": "container_platform.review_command",
-    "promote": "container_platform.promote",
+    "review": "container_platform.review.command",
+    "promote": "container_platform.promotion.command",
 }
 
 

@@ -1,9 +1,9 @@
 """Question 1, the base image: every image a task runs or a Dockerfile builds FROM is approved.
 
-References are parsed with docker-image-py (the distribution project's grammar). Task images must come
-from an approved registry and repository and, where required, be pinned by digest. Every `FROM` of every
-stage must be an approved upstream pinned by digest or an approved internal image, and an image is pushed
-to the repository named after it.
+References are parsed with docker-image-py (the distribution project's grammar), through the shared
+`image_references` package. Task images must come from an approved registry and repository and, where
+required, be pinned by digest. Every `FROM` of every stage must be an approved upstream pinned by digest or
+an approved internal image, and an image is pushed to the repository named after it.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from docker_image.reference import InvalidReference, Reference
-
+from image_references.reference_grammar import ImageReferenceError, Reference, parse_image_reference
 from review_board.containers import TASK_DEFINITION, containers
 from review_board.dockerfiles import IMAGE, PROJECT_ROOT, build_settings, locate, parse
 from review_board.framework import Finding, Resource, Unchecked, Violation, for_each, resource_policy
@@ -40,8 +39,8 @@ def _internal_problem(reference: Reference, config: Mapping[str, Any]) -> str | 
 
 def _parse(text: str) -> Reference | str:
     try:
-        return Reference.parse(text)
-    except InvalidReference as error:
+        return parse_image_reference(text)
+    except ImageReferenceError as error:
         return f"not a valid image reference ({error})"
 
 

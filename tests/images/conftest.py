@@ -15,9 +15,14 @@ from typing import NoReturn
 import docker
 import pytest
 
-from container_platform.image_chain_build import BuiltImage, build_chain, forget_pushed, resolve_upstream
-from container_platform.local_docker import DockerUnavailableError, docker_engine, repository_cache_dir
-from container_platform.local_registry import LocalRegistry, local_registry
+from container_platform.local_images.chain_build import (
+    BuiltImage,
+    build_chain,
+    forget_pushed,
+    resolve_upstream,
+)
+from container_platform.local_images.engine import DockerUnavailableError, docker_engine, repository_cache_dir
+from container_platform.local_images.registry import LocalRegistry, local_registry
 
 
 def _unavailable(reason: str) -> NoReturn:

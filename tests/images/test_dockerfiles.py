@@ -12,7 +12,7 @@ import dockerfile
 import pytest
 
 from components.image_specs import BASE, JAVA_RUNTIME, PROJECT_ROOT, ImageSpec
-from container_platform.image_chain_build import DEFAULT_CHAIN, pinned_upstream
+from container_platform.local_images.chain_build import DEFAULT_CHAIN, pinned_upstream
 
 HELLO_WORLD = DEFAULT_CHAIN[-1]
 OCI_LABELS = (

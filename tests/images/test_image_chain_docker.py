@@ -17,9 +17,9 @@ import docker
 import docker.models.containers
 import pytest
 
-from container_platform.image_chain_build import BuiltImage
-from container_platform.local_registry import LocalRegistry, free_loopback_port
-from container_platform.standin_upstream import REPOSITORY as STANDIN_REPOSITORY
+from container_platform.local_images.chain_build import BuiltImage
+from container_platform.local_images.registry import LocalRegistry, free_loopback_port
+from container_platform.local_images.standin_upstream import REPOSITORY as STANDIN_REPOSITORY
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from components.image_specs import PROJECT_ROOT
-from container_platform.local_docker import DockerUnavailableError, docker_engine
+from container_platform.local_images.engine import DockerUnavailableError, docker_engine
 
 A_DOCKER_TEST = (
     "tests/images/test_image_chain_docker.py::test_app_image_adds_under_one_megabyte_over_the_runtime"

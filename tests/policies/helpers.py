@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from container_platform.analyzer_client import Analysis, AnalyzedResource, PolicyPackProcess
+from container_platform.review.analyzer_client import Analysis, AnalyzedResource, PolicyPackProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK_DIR = ROOT / "policies"

@@ -18,7 +18,7 @@ from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
 
-from container_platform.analyzer_client import _struct
+from container_platform.review.analyzer_client import _struct
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "policies"))
 from review_board import decode_once

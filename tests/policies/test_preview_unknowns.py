@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from container_platform.analyzer_client import AnalyzedResource
+from container_platform.review.analyzer_client import AnalyzedResource
 from tests.policies.helpers import UNKNOWN, container, resource, secret, task_definition
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from container_platform.analyzer_client import Diagnostic, PolicyPackProcess
-from container_platform.offline_runtime import StackRecording, evaluate_stack
-from container_platform.review_run import analyzed
+from container_platform.review.analyzer_client import Diagnostic, PolicyPackProcess
+from container_platform.review.offline_runtime import StackRecording, evaluate_stack
+from container_platform.review.run import analyzed
 from tests.policies.helpers import PACK_DIR, PROJECT
 
 CONFIG_DIR = PACK_DIR / "config"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from container_platform.analyzer_client import PolicyPackConfigError
+from container_platform.review.analyzer_client import PolicyPackConfigError
 from tests.policies.helpers import APP_IMAGE, UNKNOWN, container, resource, task_definition
 
 POLICY = "prod-images-promoted"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from container_platform.offline_runtime import StackRecording, evaluate_stack
+from container_platform.review.offline_runtime import StackRecording, evaluate_stack
 from tests.program.stack_configs import forty_services_config
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from container_platform.offline_runtime import RecordedResource, StackRecording, plain
+from container_platform.review.offline_runtime import RecordedResource, StackRecording, plain
 
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 ECR_LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"

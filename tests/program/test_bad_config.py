@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from container_platform.offline_runtime import ProgramError, evaluate_stack
+from container_platform.review.offline_runtime import ProgramError, evaluate_stack
 from tests.program.stack_configs import stack_config
 
 Config = dict[str, Any]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from container_platform.offline_runtime import StackRecording
+from container_platform.review.offline_runtime import StackRecording
 from tests.program.recorded import LAUNCH_TEMPLATE, ROLE, ROLE_POLICY, inputs, outputs_of
 
 

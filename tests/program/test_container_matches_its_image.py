@@ -6,7 +6,7 @@ from __future__ import annotations
 import dockerfile
 
 from components.image_specs import application_image
-from container_platform.offline_runtime import StackRecording
+from container_platform.review.offline_runtime import StackRecording
 from tests.program.recorded import container_definitions
 
 HELLO_WORLD = application_image("hello-world")

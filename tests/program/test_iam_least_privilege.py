@@ -13,7 +13,7 @@ from cloudsplaining.scan.resource_policy_document import ResourcePolicyDocument
 from cloudsplaining.shared.exclusions import Exclusions
 
 from components.iam_documents import STAR_RESOURCE_ACTIONS, statement
-from container_platform.offline_runtime import StackRecording, evaluate_stack
+from container_platform.review.offline_runtime import StackRecording, evaluate_stack
 from tests.program.recorded import KMS_KEY, ROLE, ROLE_POLICY, inputs
 from tests.program.stack_configs import stack_config
 

@@ -8,9 +8,9 @@ import pytest
 
 from components.image_specs import BASE, JAVA_RUNTIME, application_image, context_digest
 from components.promoted_tag import PROMOTED_TAG_PREFIX, promoted_tag
-from container_platform.mock_cloud import CloudIdentity
-from container_platform.mock_invokes import ecr_authorization_token
-from container_platform.offline_runtime import ProgramError, StackRecording, evaluate_stack, plain
+from container_platform.review.mock_cloud import CloudIdentity
+from container_platform.review.mock_invokes import ecr_authorization_token
+from container_platform.review.offline_runtime import ProgramError, StackRecording, evaluate_stack, plain
 from tests.program.recorded import (
     DOCKER_IMAGE,
     ECR_LIFECYCLE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from container_platform.offline_runtime import StackRecording, evaluate_stack
+from container_platform.review.offline_runtime import StackRecording, evaluate_stack
 from tests.program.recorded import INGRESS_RULE, LISTENER, LISTENER_RULE, TARGET_GROUP, inputs, outputs_of
 from tests.program.stack_configs import stack_config
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from container_platform.offline_runtime import ProgramError, StackRecording, evaluate_stack
+from container_platform.review.offline_runtime import ProgramError, StackRecording, evaluate_stack
 from tests.program.recorded import ECS_SERVICE, inputs
 from tests.program.stack_configs import stack_config
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from container_platform.offline_runtime import UNKNOWN, StackRecording
+from container_platform.review.offline_runtime import UNKNOWN, StackRecording
 from tests.program.recorded import DOCKER_IMAGE, ECR_REPOSITORY, ECS_SERVICE, inputs, is_custom_resource
 from tests.program.stack_configs import stack_config
 

@@ -10,7 +10,7 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from container_platform.offline_runtime import RecordedResource, StackRecording
+from container_platform.review.offline_runtime import RecordedResource, StackRecording
 from tests.program.recorded import TASK_DEFINITION, inputs
 
 # Provider inputs that RegisterTaskDefinition takes under the same name and shape.

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from container_platform.offline_runtime import StackRecording, evaluate_stack
+from container_platform.review.offline_runtime import StackRecording, evaluate_stack
 from tests.program.recorded import (
     ECS_SERVICE,
     EGRESS_RULE,

@@ -16,7 +16,7 @@ from typing import Any
 from promotion_helpers import PREFIX, REGISTRY
 
 from components.ecr_repository import lifecycle_policy
-from container_platform.digest_reference import parse_digest_reference
+from image_references.digest_reference import parse_digest_reference
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account, the one REGISTRY names

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from container_platform import promote as promote_command
+from container_platform.promotion import command as promote_command
 
 FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "project"
 REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"

@@ -23,7 +23,7 @@ from moto_ecr import ACCOUNT, REGION, moto_api, push_image, tags_by_digest
 from promotion_helpers import IMAGES, PREFIX, REGISTRY, run_promote, write_outputs
 
 from components.promoted_tag import promoted_tag
-from container_platform.promotion_record import read_log
+from container_platform.promotion.record import read_log
 
 TARGET_FILES = ("Pulumi.prod.yaml", "policies/config/prod.json")
 

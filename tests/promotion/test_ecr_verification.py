@@ -11,9 +11,9 @@ from pathlib import Path
 from moto_ecr import ACCOUNT, REGION, push_image, seed_scan
 from promotion_helpers import IMAGES, PREFIX, REGISTRY, run_promote, write_outputs
 
-from container_platform.digest_reference import parse_digest_reference
-from container_platform.ecr_verification import verify_in_ecr
-from container_platform.promotion_record import read_log
+from container_platform.promotion.ecr_verification import verify_in_ecr
+from container_platform.promotion.record import read_log
+from image_references.digest_reference import parse_digest_reference
 
 
 def verify(reference: str, block_at: str = "CRITICAL") -> list[str]:

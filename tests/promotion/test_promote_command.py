@@ -12,7 +12,7 @@ from promotion_helpers import DEV_DIGESTS, REGISTRY, reference, write_outputs
 from promotion_helpers import run_promote as promote
 from ruamel.yaml import YAML
 
-from container_platform.promotion_record import COMMENT_HEADER, read_log
+from container_platform.promotion.record import COMMENT_HEADER, read_log
 
 
 def pinned(project: Path, stack: str = "prod") -> dict[str, str]:

@@ -8,8 +8,8 @@ import pytest
 from promotion_helpers import DEV_DIGESTS, run_promote, write_outputs
 from ruamel.yaml import YAML
 
-from container_platform.policy_config_file import PolicyConfigError, PolicyConfigFile
-from container_platform.stack_config_file import StackFile, StackFileError
+from container_platform.promotion.policy_config_file import PolicyConfigError, PolicyConfigFile
+from container_platform.promotion.stack_config_file import StackFile, StackFileError
 
 APPROVAL = {
     "approved-container-images": {

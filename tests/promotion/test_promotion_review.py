@@ -17,8 +17,8 @@ import pytest
 from promotion_helpers import run_promote
 from ruamel.yaml import YAML
 
-from container_platform.offline_runtime import evaluate_stack
-from container_platform.review_run import ReviewSettings, StackReview, review_stack
+from container_platform.review.offline_runtime import evaluate_stack
+from container_platform.review.run import ReviewSettings, StackReview, review_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ("__main__.py", "Pulumi.yaml", "components", "images")

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from container_platform.mock_cloud import CloudIdentity
-from container_platform.mock_invokes import INVOKE_ANSWERS, UnknownInvokeError, answer_invoke
+from container_platform.review.mock_cloud import CloudIdentity
+from container_platform.review.mock_invokes import INVOKE_ANSWERS, UnknownInvokeError, answer_invoke
 
 CLOUD = CloudIdentity(account="210987654321", region="eu-west-1")
 AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended"

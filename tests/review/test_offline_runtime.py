@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from container_platform.offline_runtime import UNKNOWN, ProgramError, evaluate_stack, plain
-from container_platform.urns import make_urn
+from container_platform.review.offline_runtime import UNKNOWN, ProgramError, evaluate_stack, plain
+from container_platform.review.urns import make_urn
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny_program"
 SOURCE_STACK = "organization/tiny-platform/dev"

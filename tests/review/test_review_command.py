@@ -12,13 +12,13 @@ import pytest
 import yaml
 
 from container_platform.cli import main
-from container_platform.offline_runtime import PROJECT_ROOT, UNKNOWN
-from container_platform.promotion_record import (
+from container_platform.promotion.record import (
     ImageChange,
     PromotionRecord,
     append_to_log,
     strip_comment_block,
 )
+from container_platform.review.offline_runtime import PROJECT_ROOT, UNKNOWN
 
 UPSTREAM = (
     "quay.io/centos/centos:stream9@sha256:e5fdd83894773a25f22fbdf0b5253c63677d0cbaf8d3a8366b165a3ef5902964"

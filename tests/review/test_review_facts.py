@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from container_platform.offline_runtime import PROJECT_ROOT, evaluate_stack
-from container_platform.review_facts import NOT_KNOWN, board_facts
+from container_platform.review.facts import NOT_KNOWN, board_facts
+from container_platform.review.offline_runtime import PROJECT_ROOT, evaluate_stack
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny_program"
 SOURCE_STACK = "organization/tiny-platform/dev"

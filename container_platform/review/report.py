@@ -16,14 +16,14 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from container_platform.analyzer_client import Diagnostic
-from container_platform.offline_runtime import SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
-from container_platform.promotion_record import COMMENT_FOOTER, COMMENT_HEADER, PromotionRecord, read_log
-from container_platform.review_facts import BoardFacts, short_type
-from container_platform.review_run import StackReview
+from container_platform.promotion.record import COMMENT_FOOTER, COMMENT_HEADER, PromotionRecord, read_log
+from container_platform.review.analyzer_client import Diagnostic
+from container_platform.review.facts import BoardFacts, short_type
+from container_platform.review.offline_runtime import SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
+from container_platform.review.run import StackReview
+from container_platform.review.urns import resource_type as urn_type
+from container_platform.review.urns import urn_name
 from container_platform.stack_config import stack_file
-from container_platform.urns import resource_type as urn_type
-from container_platform.urns import urn_name
 
 SCHEMA_VERSION = 1
 REDACTED = "[secret]"

@@ -20,6 +20,8 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from container_platform.project import PROJECT_ROOT
+
 INSTALL_HINT = (
     "install a Docker engine, a registry and debootstrap (Debian/Ubuntu, as root: "
     "`apt-get install docker.io docker-registry debootstrap`), or point DOCKER_HOST at a running engine"
@@ -42,7 +44,7 @@ def repository_cache_dir() -> Path:
     configured = os.environ.get("CONTAINER_PLATFORM_CACHE")
     if configured:
         return Path(configured).expanduser().resolve()
-    return Path(__file__).resolve().parent.parent / ".cache" / "container-platform"
+    return PROJECT_ROOT / ".cache" / "container-platform"
 
 
 def _responding_client(base_url: str | None) -> docker.DockerClient | None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from container_platform.digest_reference import DigestReference
-from container_platform.ecr_clients import EcrClients, not_in_ecr
+from container_platform.promotion.ecr_clients import EcrClients, not_in_ecr
+from image_references.digest_reference import DigestReference
 
 # Amazon Inspector / basic scanning severities, least to most severe.
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")

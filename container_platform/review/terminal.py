@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-from container_platform.analyzer_client import Diagnostic
-from container_platform.offline_runtime import RecordedResource
-from container_platform.review_report import finding, resource_label
-from container_platform.review_run import StackReview
+from container_platform.review.analyzer_client import Diagnostic
+from container_platform.review.offline_runtime import RecordedResource
+from container_platform.review.report import finding, resource_label
+from container_platform.review.run import StackReview
 
 LEVEL_STYLES = {"mandatory": "bold red", "advisory": "yellow", "remediate": "cyan", "disabled": "dim"}
 PLAIN_WIDTH = 140

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from container_platform.mock_cloud import CloudIdentity, stable_hex
+from container_platform.review.mock_cloud import CloudIdentity, stable_hex
 
 ELB_HOSTED_ZONE_ID = "Z35SXDOTRQ7X7K"
 

@@ -28,10 +28,18 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
-from container_platform.mock_cloud import CloudIdentity, identity_from_config, stable_hex
-from container_platform.mock_invokes import UnknownInvokeError, answer_invoke
-from container_platform.mock_outputs import computed_outputs
-from container_platform.output_waiting import settled_in_waves
+from container_platform.project import PROJECT_ROOT
+from container_platform.review.mock_cloud import CloudIdentity, identity_from_config, stable_hex
+from container_platform.review.mock_invokes import UnknownInvokeError, answer_invoke
+from container_platform.review.mock_outputs import computed_outputs
+from container_platform.review.output_waiting import settled_in_waves
+from container_platform.review.urns import (
+    ROOT_STACK_TYPE,
+    default_provider_name,
+    is_provider_type,
+    make_urn,
+    package_of,
+)
 from container_platform.stack_config import (
     StackConfig,
     StackConfigError,
@@ -39,15 +47,7 @@ from container_platform.stack_config import (
     project_name,
     read_stack_config,
 )
-from container_platform.urns import (
-    ROOT_STACK_TYPE,
-    default_provider_name,
-    is_provider_type,
-    make_urn,
-    package_of,
-)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 UNKNOWN: str = rpc.UNKNOWN
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"

@@ -27,8 +27,8 @@ from components.image_specs import (
     application_image,
     release_tag,
 )
-from container_platform.local_registry import LocalRegistry
-from container_platform.standin_upstream import standin_upstream
+from container_platform.local_images.registry import LocalRegistry
+from container_platform.local_images.standin_upstream import standin_upstream
 
 DEFAULT_CHAIN = (BASE, JAVA_RUNTIME, application_image("hello-world"))
 DEFAULT_REPOSITORY_PREFIX = "container-platform"

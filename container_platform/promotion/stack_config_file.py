@@ -20,7 +20,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from components.settings import ServiceSettings, image_names_of
-from container_platform.promotion_record import strip_comment_block
+from container_platform.promotion.record import strip_comment_block
 from container_platform.stack_config import stack_file
 
 PROJECT = "container-platform"

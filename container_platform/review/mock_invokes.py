@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from container_platform.mock_cloud import CloudIdentity, stable_hex
+from container_platform.review.mock_cloud import CloudIdentity, stable_hex
 
 # The ECS-optimized AMI as published under /aws/service/ecs/optimized-ami/...; fixed so runs are repeatable.
 ECS_OPTIMIZED_AMI_ID = "ami-0f7c2e8d9a1b3c4d5"

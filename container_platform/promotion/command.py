@@ -18,18 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from components.image_specs import PLATFORM_IMAGES
-from container_platform.approved_images import ApprovalError, approved_references
-from container_platform.ecr_tagging import tag_in_ecr
-from container_platform.ecr_verification import DEFAULT_BLOCKING_SEVERITY, SEVERITIES, verify_in_ecr
-from container_platform.policy_config_file import PolicyConfigError, PolicyConfigFile
-from container_platform.promotion_record import (
+from container_platform.promotion.approved_images import ApprovalError, approved_references
+from container_platform.promotion.ecr_tagging import tag_in_ecr
+from container_platform.promotion.ecr_verification import DEFAULT_BLOCKING_SEVERITY, SEVERITIES, verify_in_ecr
+from container_platform.promotion.policy_config_file import PolicyConfigError, PolicyConfigFile
+from container_platform.promotion.record import (
     ImageChange,
     PromotionRecord,
     append_to_log,
     current_user,
 )
-from container_platform.stack_config_file import StackFile, StackFileError
-from container_platform.stack_outputs import StackOutputsError, read_image_digests
+from container_platform.promotion.stack_config_file import StackFile, StackFileError
+from container_platform.promotion.stack_outputs import StackOutputsError, read_image_digests
 
 
 class PromotionRefused(Exception):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from container_platform.analyzer_client import (
+from container_platform.review.analyzer_client import (
     PolicyPackConfigError,
     PolicyPackProcess,
     PolicyPackStartError,

@@ -22,7 +22,7 @@ from typing import Any
 from cloudsplaining.scan.policy_document import PolicyDocument
 
 from components.image_specs import BASE, JAVA_RUNTIME, ImageSpec, application_image
-from container_platform.offline_runtime import UNKNOWN, RecordedResource, StackRecording, plain
+from container_platform.review.offline_runtime import UNKNOWN, RecordedResource, StackRecording, plain
 
 IMAGE_TYPE = "docker:index/image:Image"
 TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from container_platform.digest_reference import DigestReference
+from image_references.digest_reference import DigestReference
 
 ECR_HOST_FORM = "<account>.dkr.ecr.<region>.amazonaws.com"
 

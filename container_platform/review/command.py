@@ -14,11 +14,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from container_platform.offline_runtime import PROJECT_ROOT, ProgramError
-from container_platform.review_facts import board_facts
-from container_platform.review_report import render_html, render_markdown, review_document, write_json
-from container_platform.review_run import MODES, ReviewSettings, review_stacks
-from container_platform.review_terminal import make_console, print_error, print_review
+from container_platform.project import PROJECT_ROOT
+from container_platform.review.facts import board_facts
+from container_platform.review.offline_runtime import ProgramError
+from container_platform.review.report import render_html, render_markdown, review_document, write_json
+from container_platform.review.run import MODES, ReviewSettings, review_stacks
+from container_platform.review.terminal import make_console, print_error, print_review
 
 EXIT_PASSED = 0
 EXIT_BLOCKED = 1

@@ -23,7 +23,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from container_platform.local_docker import INSTALL_HINT, DockerUnavailableError
+from container_platform.local_images.engine import INSTALL_HINT, DockerUnavailableError
 
 SUITE = "bookworm"
 VARIANT = "minbase"

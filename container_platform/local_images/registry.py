@@ -23,7 +23,7 @@ from pathlib import Path
 import bcrypt
 import yaml
 
-from container_platform.local_docker import INSTALL_HINT, DockerUnavailableError
+from container_platform.local_images.engine import INSTALL_HINT, DockerUnavailableError
 
 START_TIMEOUT_SECONDS = 15.0
 USERNAME = "pipeline"

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from container_platform.analyzer_client import (
+from container_platform.project import PROJECT_ROOT
+from container_platform.review.analyzer_client import (
     Analysis,
     AnalyzedProvider,
     AnalyzedResource,
@@ -25,8 +26,7 @@ from container_platform.analyzer_client import (
     PolicyPackError,
     PolicyPackProcess,
 )
-from container_platform.offline_runtime import (
-    PROJECT_ROOT,
+from container_platform.review.offline_runtime import (
     ProgramError,
     RecordedResource,
     StackRecording,

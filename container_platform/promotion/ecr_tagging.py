@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.promoted_tag import promoted_tag
-from container_platform.digest_reference import DigestReference
-from container_platform.ecr_clients import EcrClients, not_in_ecr
+from container_platform.promotion.ecr_clients import EcrClients, not_in_ecr
+from image_references.digest_reference import DigestReference
 
 OPTION = "--tag-ecr"
 # Everything an image of the chain can be stored as; ECR returns the manifest it stores, unconverted.

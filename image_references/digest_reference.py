@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from docker_image.digest import InvalidDigest
-from docker_image.reference import InvalidReference, Reference
+from image_references.reference_grammar import ImageReferenceError, parse_image_reference
 
 DIGEST_ALGORITHM = "sha256"
 EXPECTED_FORM = "<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<64 hex>"
@@ -58,8 +57,8 @@ def parse_digest_reference(text: object, *, setting: str = "image reference") ->
             f"{setting}: expected a digest reference string ({EXPECTED_FORM}), got {text!r}"
         )
     try:
-        parsed = Reference.parse(text)
-    except (InvalidReference, InvalidDigest) as error:
+        parsed = parse_image_reference(text)
+    except ImageReferenceError as error:
         raise DigestReferenceError(
             f"{setting}: {text!r} is not a valid image reference ({error}); expected {EXPECTED_FORM}"
         ) from error

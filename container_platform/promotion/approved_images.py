@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from container_platform.digest_reference import DigestReference, DigestReferenceError, parse_digest_reference
-from container_platform.policy_config_file import PolicyConfigFile
-from container_platform.stack_config_file import StackFile
+from container_platform.promotion.policy_config_file import PolicyConfigFile
+from container_platform.promotion.stack_config_file import StackFile
+from image_references.digest_reference import DigestReference, DigestReferenceError, parse_digest_reference
 
 APPROVED_IMAGES_POLICY = "approved-container-images"
 APPROVED_REGISTRIES = "approvedRegistries"
