@@ -114,7 +114,8 @@ def test_every_import_is_in_its_own_locked_set(sources, requirements):
     pinned = pinned_names(ROOT / requirements)
     for module in sorted(third_party_imports(files)):
         owners = {name.lower().replace("_", "-") for name in distributions.get(module, [])}
-        assert owners & pinned, f"{module} (from {owners or 'no installed distribution'}) is not in {requirements}"
+        source = owners or "no installed distribution"
+        assert owners & pinned, f"{module} (from {source}) is not in {requirements}"
 
 
 @pytest.mark.parametrize("project_file", ["Pulumi.yaml", "policies/PulumiPolicy.yaml"])
