@@ -508,7 +508,7 @@ def test_resource_policies_let_in_only_trusted_accounts(pack, policy, res, expec
 
 
 def test_with_no_trusted_accounts_the_program_key_policy_is_flagged(pack):
-    """trustedAccounts defaults to none: even the account's own root is named, so a stack says whom it trusts."""
+    """trustedAccounts defaults to none: a stack names every account it trusts, its own too."""
     key = resource(KEY, "program-key", {"policy": kms_key_policy("aws", "eu-west-1", ACCOUNT)})
     assert_verdict(pack, key, "iam-resource-policies-trusted", ROOT)
 
