@@ -57,11 +57,14 @@ def _operator(condition: Condition) -> tuple[str, bool]:
     return operator, lenient
 
 
-def _trusted_values(condition: Condition, trusted: frozenset[str]) -> bool:
+def _trusted_values(condition: Condition, operator: str, trusted: frozenset[str]) -> bool:
+    """Every value names trusted callers: no wildcard a Like operator would expand ("o-*" is every
+    organisation), account values among trustedAccounts, ARN values in trusted accounts."""
     if not condition.values or condition.unknown:
         return False
+    globbing = operator.endswith("Like")
     for value in condition.values:
-        if value.strip("*?") == "":
+        if value.strip("*?") == "" or (globbing and condition.key not in ARN_KEYS and has_wildcard(value)):
             return False
         if condition.key in ACCOUNT_KEYS and value not in trusted:
             return False
@@ -81,7 +84,7 @@ def _restricts(condition: Condition, trusted: frozenset[str], operators: frozens
         condition.key in RESTRICTING_KEYS
         and operator in operators
         and (operators is NOT_MATCHING or not lenient)
-        and _trusted_values(condition, trusted)
+        and _trusted_values(condition, operator, trusted)
     )
 
 
@@ -203,7 +206,11 @@ def ecr_other_accounts_pull_only(
     for statement in item.statements:
         if not statement.allow or statement.principal_unknown:
             continue
-        others = [p for p in statement.principals if p.kind != "Service" and principal_account(p) != own]
+        others = [
+            p
+            for p in statement.principals
+            if p.kind != "Service" and (own is None or principal_account(p) != own)
+        ]
         if statement.not_principal:
             others = [Principal("*", "everyone except the NotPrincipal")]
         if not others:
@@ -220,7 +227,7 @@ def ecr_other_accounts_pull_only(
                 "ecr:BatchCheckLayerAvailability."
             )
         strangers = sorted({p.value for p in others if principal_account(p) not in pullers})
-        if strangers:
+        if strangers and not any(_restricts(c, pullers, MATCHING) for c in statement.conditions):
             yield Violation(
                 f"{item.where} lets {strangers} pull ({statement.label}), not accounts in trustedAccounts. "
                 "Fix: name principals of the accounts that deploy these images, listed in trustedAccounts."

@@ -139,6 +139,30 @@ TRUSTED_CASES = [
         "anyone",
     ),
     (
+        f"{CONDITION_KEYS}: StringLike 'o-*' matches every organisation's ID",
+        carrying(
+            BUCKET_POLICY,
+            "like-any-org",
+            doc(grant("*", "s3:GetObject", f"{BUCKET}/*", **org(condition="StringLike", value="o-*"))),
+        ),
+        "anyone",
+    ),
+    (
+        f"{CONDITION_KEYS}: a service principal is not an account",
+        carrying(
+            BUCKET_POLICY,
+            "log-delivery-service",
+            doc(
+                grant(
+                    {"Service": "logging.s3.amazonaws.com"},
+                    "s3:PutObject",
+                    f"{BUCKET}/*",
+                )
+            ),
+        ),
+        None,
+    ),
+    (
         f"{CONDITION_KEYS}: aws:SourceAccount of an untrusted account",
         carrying(
             BUCKET_POLICY,
@@ -438,6 +462,21 @@ PULL_ONLY_CASES = [
             doc(grant({"AWS": f"arn:aws:iam::{OTHER}:root"}, PULL)),
             repository="r",
         ),
+        "not accounts in trustedAccounts",
+    ),
+    (
+        "AWS ECR User Guide, repository-policy-examples: pull for the organisation (aws:PrincipalOrgID)",
+        carrying(
+            REPOSITORY_POLICY,
+            "org-pulls",
+            doc(grant("*", PULL, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}})),
+            repository="r",
+        ),
+        None,
+    ),
+    (
+        f"{ECR_EXAMPLES}: allow public pull (Principal '*', no condition)",
+        carrying(REPOSITORY_POLICY, "public-pull", doc(grant("*", PULL)), repository="r"),
         "not accounts in trustedAccounts",
     ),
     (
