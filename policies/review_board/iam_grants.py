@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from review_board.iam_actions import (
     ACTIONS,
@@ -22,7 +23,8 @@ from review_board.iam_actions import (
     named,
 )
 from review_board.iam_arns import ArnPattern, Reach, applies, parse
-from review_board.iam_statements import Document, Statement
+from review_board.iam_statements import Document, Kind, Statement, Unjudgeable
+from review_board.iam_statements import parse as parse_document
 
 EVERYTHING = parse("*")
 
@@ -160,23 +162,41 @@ def unscoped(
                 yield Grant(action, max(p.reach for p in patterns), patterns, statement)
 
 
-def statement_in_words(statement: Statement) -> str:
-    """One statement's effect, actions and reach, as the review page shows it."""
+def statement_in_words(statement: Statement, kind: Kind = "identity") -> str:
+    """One statement's effect, actions, principals and reach, as the review page shows it."""
     verb = "Allow" if statement.allow else "Deny"
     actions = ", ".join(statement.actions[:6]) + (" …" if len(statement.actions) > 6 else "")
     if statement.not_action:
         actions = f"every action except {actions}"
     if statement.not_resource:
         reach = f"every resource except {', '.join(statement.resources)}"
-    elif statement.resources:
-        reach = "; ".join(parse(text).words for text in statement.resources)
+    elif not statement.resources or (kind == "resource" and statement.resources == ("*",)):
+        reach = "the resource this policy is attached to"
+    elif statement.resources == ("*",) and statement.granted and statement.granted <= ONLY_ON_EVERYTHING:
+        reach = "'*', the only Resource these actions take (they have no resource type)"
     else:
-        reach = "the resource the policy is attached to"
+        reach = "; ".join(parse(text).words for text in statement.resources)
     who = ""
     if statement.principals or statement.not_principal:
         names = ", ".join(
             f"{p.kind}: {p.value}" if p.kind != "*" else "anyone (*)" for p in statement.principals
         )
         who = f" to everyone except {names}" if statement.not_principal else f" to {names}"
-    condition = f", when {len(statement.conditions)} condition(s) hold" if statement.conditions else ""
+    keys = sorted({c.key for c in statement.conditions})
+    condition = f", when its conditions on {', '.join(keys)} hold" if keys else ""
     return f"{statement.label}: {verb} {actions}{who} on {reach}{condition}"
+
+
+def document_in_words(raw: Any, kind: Kind = "identity") -> list[str]:
+    """Each statement of a policy document (JSON text or object) in words, or why it cannot be judged.
+
+    A pure function for the review page (container_platform/review/facts.py), so the page and the rules
+    read a document the same way.
+    """
+    try:
+        parsed = parse_document(raw, "", kind)
+    except Unjudgeable as error:
+        return [f"cannot be judged: {error}"]
+    if parsed is None:
+        return ["unknown until deployed"]
+    return [statement_in_words(statement, kind) for statement in parsed.statements]
