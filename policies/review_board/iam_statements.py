@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from review_board.iam_actions import granted
@@ -60,8 +61,11 @@ class Condition:
     unknown: bool = False  # some value is not known until apply
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Statement:
+    """Read-only by convention: not frozen, because a frozen dataclass's __init__ costs six times as
+    much, and a document may hold a thousand statements."""
+
     number: int
     allow: bool
     actions: tuple[str, ...]  # the patterns as written (NotAction's when `not_action`)
@@ -74,7 +78,7 @@ class Statement:
     conditions: tuple[Condition, ...] = ()
     sid: str = ""
 
-    @property
+    @cached_property
     def granted(self) -> frozenset[str]:
         """Every action (lower-case) the statement covers, its globs matched over AWS's action list.
 
@@ -103,8 +107,47 @@ class Document:
     statements: tuple[Statement, ...]
     unchecked: tuple[str, ...] = field(default=())
 
+    @cached_property
+    def allows(self) -> tuple[Statement, ...]:
+        return tuple(s for s in self.statements if s.allow)
 
-def _strings(value: Any, where: str, unchecked: list[str], *, keep_unknown: bool) -> tuple[str, ...]:
+    @cached_property
+    def allow_index(self) -> tuple[dict[str, list[Statement]], tuple[Statement, ...]]:
+        """Allow statements by the actions they grant, and apart those that grant hundreds (`s3:*`, `*`)."""
+        by_action: dict[str, list[Statement]] = {}
+        broad = []
+        for statement in self.allows:
+            if len(statement.granted) > 64:
+                broad.append(statement)
+            else:
+                for action in statement.granted:
+                    by_action.setdefault(action, []).append(statement)
+        return by_action, tuple(broad)
+
+    def allowing(self, actions: frozenset[str]) -> list[tuple[Statement, str]]:
+        """(statement, action) for each action of `actions` an Allow grants, in statement order."""
+        by_action, broad = self.allow_index
+        found = [(s, a) for a in actions for s in by_action.get(a, ())]
+        found += [(s, a) for s in broad for a in s.granted & actions]
+        found.sort(key=lambda pair: (pair[0].number, pair[1]))
+        return found
+
+    @cached_property
+    def denials(self) -> tuple[Statement, ...]:
+        """Deny statements that narrow for sure: no Condition (it might not hold), no NotResource."""
+        return tuple(s for s in self.statements if not s.allow and not s.conditions and not s.not_resource)
+
+    @cached_property
+    def denied_actions(self) -> frozenset[str]:
+        return frozenset().union(*(s.granted for s in self.denials))
+
+
+def _strings(
+    value: Any, key: str, number: int, unchecked: list[str], *, keep_unknown: bool
+) -> tuple[str, ...]:
+    if type(value) is str and value:
+        return (value,)  # the common case, first
+    where = f"the {key} of statement {number}"
     if is_unknown(value):
         unchecked.append(where)
         return (UNKNOWN_ELEMENT,) if keep_unknown else ()
@@ -176,12 +219,12 @@ def _conditions(value: Any, where: str) -> tuple[Condition, ...]:
 
 
 def _one_of(raw: Mapping[str, Any], keys: tuple[str, str], where: str, required: bool) -> str | None:
-    present = [key for key in keys if key in raw]
-    if len(present) > 1:
+    first, second = keys[0] in raw, keys[1] in raw
+    if first and second:
         raise Unjudgeable(f"{where} has both {keys[0]} and {keys[1]}")
-    if not present and required:
+    if not (first or second) and required:
         raise Unjudgeable(f"{where} has neither {keys[0]} nor {keys[1]}")
-    return present[0] if present else None
+    return keys[0] if first else keys[1] if second else None
 
 
 def statement(raw: Any, number: int, kind: Kind, unchecked: list[str]) -> Statement | None:
@@ -192,8 +235,8 @@ def statement(raw: Any, number: int, kind: Kind, unchecked: list[str]) -> Statem
         return None
     if not isinstance(raw, Mapping):
         raise Unjudgeable(f"{where} is {raw!r}, not an object")
-    extra = sorted(str(key) for key in raw if key not in STATEMENT_KEYS)
-    if extra:
+    if not raw.keys() <= STATEMENT_KEYS:
+        extra = sorted(str(key) for key in raw if key not in STATEMENT_KEYS)
         raise Unjudgeable(f"{where} has the element(s) {extra}, which IAM does not know")
     effect = raw.get("Effect")
     if is_unknown(effect):
@@ -211,15 +254,11 @@ def statement(raw: Any, number: int, kind: Kind, unchecked: list[str]) -> Statem
     if kind == "identity" and principal_key:
         raise Unjudgeable(f"{where} has a {principal_key}, which identity-based policies may not have")
     negated_action = action_key == "NotAction"
-    actions = _strings(
-        raw[action_key], f"the {action_key} of {where}", unchecked, keep_unknown=negated_action
-    )
+    actions = _strings(raw[action_key], action_key, number, unchecked, keep_unknown=negated_action)
     resources: tuple[str, ...] = ()
     if resource_key:
         negated = resource_key == "NotResource"
-        resources = _strings(
-            raw[resource_key], f"the {resource_key} of {where}", unchecked, keep_unknown=negated
-        )
+        resources = _strings(raw[resource_key], resource_key, number, unchecked, keep_unknown=negated)
     principals: tuple[Principal, ...] = ()
     principal_unknown = False
     if principal_key:
