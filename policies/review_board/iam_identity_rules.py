@@ -130,14 +130,23 @@ def not_action(resource: Resource, doc: Document, _config: Mapping[str, Any]) ->
             )
 
 
+def _everything(doc: Document, which: str) -> Violation | None:
+    """The one violation a `*`-on-`*` grant gets from a rule, instead of one per action it covers."""
+    total = everything_on_everything(doc)
+    if not total:
+        return None
+    return Violation(
+        f"{doc.where} allows Action '*' on Resource '*' in {total[0].label}: every action on every resource, "
+        f"{which}. Fix: grant only the actions the resource needs, on the ARNs it uses."
+    )
+
+
 @for_each(identity_documents)
 def resources_scoped(resource: Resource, doc: Document, config: Mapping[str, Any]) -> Iterator[Finding]:
     total = everything_on_everything(doc)
-    if total:
-        yield Violation(
-            f"{doc.where} allows Action '*' on Resource '*' (every action on every resource) in "
-            f"{total[0].label}. Fix: grant specific actions on specific ARNs."
-        )
+    everything = _everything(doc, "none of them scoped")
+    if everything:
+        yield everything
     exempt = _exempt(config)
     found = [g for g in unscoped(doc, skip=total) if g.action not in exempt]
     for words, group in _by_reach(found):
@@ -162,12 +171,9 @@ def _denied_everything(doc: Document) -> bool:
 
 @for_each(identity_documents)
 def privilege_escalation(resource: Resource, doc: Document, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    total = everything_on_everything(doc)
-    if total:
-        yield Violation(
-            f"{doc.where} allows '*' on '*' in {total[0].label}, which includes iam:PassRole and "
-            "iam:Put*Policy. Fix: grant only the actions the resource needs."
-        )
+    everything = _everything(doc, "which includes iam:PassRole and iam:Put*Policy")
+    if everything:
+        yield everything
         return
     if _denied_everything(doc):
         return
@@ -205,12 +211,9 @@ def privilege_escalation(resource: Resource, doc: Document, _config: Mapping[str
 
 @for_each(identity_documents)
 def credential_exposure(resource: Resource, doc: Document, config: Mapping[str, Any]) -> Iterator[Finding]:
-    total = everything_on_everything(doc)
-    if total:
-        yield Violation(
-            f"{doc.where} allows '*' on '*' in {total[0].label}, including every action that returns "
-            "credentials or secrets. Fix: grant only the actions the resource needs."
-        )
+    everything = _everything(doc, "including every action that returns credentials or secrets")
+    if everything:
+        yield everything
         return
     exempt = _exempt(config)
     found = [g for g in grants(doc, CREDENTIAL_ACTIONS - exempt) if g.reach >= Reach.TYPE]

@@ -19,14 +19,20 @@ from review_board.iam_carriers import OtherAccount, access_items, principal_acco
 from review_board.iam_grants import covers
 from review_board.iam_statements import Condition, Document, Principal, Statement
 
-TRUSTED = {
-    "trustedAccounts": {
-        "type": "array",
-        "items": {"type": "string", "pattern": "^[0-9]{12}$"},
-        "default": [],
-        "description": "AWS accounts (12 digits) whose principals resource policies and grants may let in.",
+
+def _accounts(description: str) -> dict[str, dict[str, Any]]:
+    """The `trustedAccounts` config: 12-digit account IDs, none by default."""
+    return {
+        "trustedAccounts": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[0-9]{12}$"},
+            "default": [],
+            "description": description,
+        }
     }
-}
+
+
+TRUSTED = _accounts("AWS accounts (12 digits) whose principals resource policies and grants may let in.")
 ACCOUNT_KEYS = frozenset(
     {"aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "kms:calleraccount"}
 )
@@ -179,14 +185,7 @@ PULL_ACTIONS = frozenset(
         "ecr:listimages",
     }
 )
-PULLERS = {
-    "trustedAccounts": {
-        "type": "array",
-        "items": {"type": "string", "pattern": "^[0-9]{12}$"},
-        "default": [],
-        "description": "Other AWS accounts (12 digits) whose principals may pull from the repositories.",
-    }
-}
+PULLERS = _accounts("Other AWS accounts (12 digits) whose principals may pull from the repositories.")
 
 
 @for_each(access_items)
