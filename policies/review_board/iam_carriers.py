@@ -87,8 +87,8 @@ def _unjudgeable(where: str, error: Unjudgeable) -> Violation:
 
 def _read(resource: Resource, what: str, raw: Any, kind: Kind) -> Iterator[Document | Finding]:
     where = f"{resource.label} {what}"
-    if raw is None:
-        return
+    if raw is None or raw == "":
+        return  # no document: the provider reads an empty one as none
     try:
         parsed = parse(raw, where, kind)
     except Unjudgeable as error:

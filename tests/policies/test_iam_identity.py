@@ -60,6 +60,11 @@ WILDCARD_ACTIONS = [
 ]
 
 NOT_ACTION = [
+    (
+        "pulumi-aws iam.Role inlinePolicies: an empty block (no name, no policy) removes inline policies",
+        resource("aws:iam/role:Role", "no-inline", {"inlinePolicies": [{}, {"name": "", "policy": ""}]}),
+        None,
+    ),
     (PROGRAM, role_policy("execution", EXECUTION), None),
     (
         "AWS IAM User Guide, reference_policies_elements_notaction",
