@@ -56,8 +56,11 @@ def covers(deny: str, allow: str) -> bool:
     return deny.endswith("*") and not has_wildcard(head) and allow.startswith(head)
 
 
-def _patterns(statement: Statement, action: str, kinds: frozenset[str] | None) -> tuple[ArnPattern, ...]:
-    """The statement's patterns that reach resources of `action` (of the resource types `kinds` only)."""
+def _patterns(
+    statement: Statement, action: str, kinds: frozenset[str] | None, floor: Reach = Reach.ONE
+) -> tuple[ArnPattern, ...]:
+    """The statement's patterns of `floor` reach or wider that reach resources of `action` (of the resource
+    types `kinds` only)."""
     if statement.resources_unknown:
         return ()
     if statement.not_resource:
@@ -72,6 +75,8 @@ def _patterns(statement: Statement, action: str, kinds: frozenset[str] | None) -
     found = []
     for text in statement.resources:
         pattern = parse(text)
+        if pattern.reach < floor:
+            continue
         if not types or any(applies(pattern, service, kind) for kind in types):
             found.append(pattern)
     return tuple(found)
@@ -95,27 +100,28 @@ def _unless_denied(
 
 
 def grants(
-    document: Document, actions: frozenset[str], kinds: frozenset[str] | None = None
+    document: Document, actions: frozenset[str], kinds: frozenset[str] | None = None, floor: Reach = Reach.ONE
 ) -> Iterator[Grant]:
-    """Each allowed action of `actions` with the reach of its resources (of types `kinds`), after Denies.
+    """Each allowed action of `actions` with the reach of its resources (of types `kinds`, at `floor` reach
+    or wider), after Denies.
 
     Actions that have no resource type are left out: they are granted on `*` by necessity.
     """
     for statement, action in document.allowing(actions - ONLY_ON_EVERYTHING):
-        patterns = _unless_denied(_patterns(statement, action, kinds), action, document)
+        patterns = _unless_denied(_patterns(statement, action, kinds, floor), action, document)
         if patterns:
             yield Grant(action, max(p.reach for p in patterns), patterns, statement)
 
 
 def everything_on_everything(document: Document) -> list[Statement]:
     """Allow statements granting every action on every resource, unless a Deny takes all of it away."""
-    if any(d.granted == ALL_ACTIONS and "*" in d.resources for d in document.denials):
-        return []
+    broad = document.allow_index[1]
+    if not broad or any(d.granted == ALL_ACTIONS and "*" in d.resources for d in document.denials):
+        return []  # a statement granting every action is among the broad ones
     return [
         s
-        for s in document.statements
-        if s.allow
-        and s.granted == ALL_ACTIONS
+        for s in broad
+        if s.granted == ALL_ACTIONS
         and (s.not_resource or any(parse(t).reach is Reach.EVERYTHING for t in s.resources))
     ]
 
@@ -146,7 +152,7 @@ def unscoped(
             if everything and not document.denials:
                 patterns: tuple[ArnPattern, ...] = (EVERYTHING,)
             else:
-                patterns = tuple(p for p in _patterns(statement, action, None) if p.reach >= floor)
+                patterns = _patterns(statement, action, None, floor)
                 patterns = _unless_denied(patterns, action, document)
             if patterns:
                 yield Grant(action, max(p.reach for p in patterns), patterns, statement)

@@ -184,7 +184,7 @@ def privilege_escalation(resource: Resource, doc: Document, _config: Mapping[str
             f"{widest(p for g in rewrites for p in g.patterns)}; it could grant itself more. "
             "Fix: remove these actions; permissions change only through reviewed code."
         )
-    passing = [g for g in grants(doc, frozenset({PASS_ROLE})) if g.reach >= Reach.TYPE]
+    passing = list(grants(doc, frozenset({PASS_ROLE}), floor=Reach.TYPE))
     if passing:
         yield Violation(
             f"{doc.where} allows iam:PassRole on {widest(p for g in passing for p in g.patterns)} "
@@ -216,7 +216,7 @@ def credential_exposure(resource: Resource, doc: Document, config: Mapping[str, 
         yield everything
         return
     exempt = _exempt(config)
-    found = [g for g in grants(doc, CREDENTIAL_ACTIONS - exempt) if g.reach >= Reach.TYPE]
+    found = list(grants(doc, CREDENTIAL_ACTIONS - exempt, floor=Reach.TYPE))
     for words, group in _by_reach(found):
         yield Violation(
             f"{doc.where} allows {_shown(g.action for g in group)} on {words}, exposing credentials or data "
@@ -227,7 +227,7 @@ def credential_exposure(resource: Resource, doc: Document, config: Mapping[str, 
 
 @for_each(identity_documents)
 def shell_access(resource: Resource, doc: Document, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    found = [g for g in grants(doc, SHELL_ACTIONS, HOSTS) if g.reach > Reach.ONE]
+    found = list(grants(doc, SHELL_ACTIONS, HOSTS, floor=Reach.PREFIX))
     for words, group in _by_reach(found):
         yield Violation(
             f"{doc.where} allows {_shown(g.action for g in group)} on {words}: a shell on every host or task "
