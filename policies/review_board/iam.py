@@ -71,7 +71,7 @@ POLICIES = [
     resource_policy(
         name="iam-no-shell-access",
         question="3",
-        description="No shell on hosts, tasks (SendCommand, StartSession, ExecuteCommand) but on named ones",
+        description="No shell (SendCommand, StartSession, ExecuteCommand) on hosts or tasks but named ones",
         types=IDENTITY_TYPES,
         check=identity.shell_access,
     ),

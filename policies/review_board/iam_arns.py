@@ -3,8 +3,8 @@
 `arn:<partition>:<service>:<region>:<account>:<resource>`, each segment with its `*` and `?` globs. A
 pattern reaches one resource; the resources whose name starts with a prefix; every resource of one type
 in one account (`role/*`, `secret:*`, `key/*`); every resource of a service in one account; resources in
-any account (a wildcard account, or S3's global bucket names); or everything (`*`). A wildcard region
-multiplies a reach by the regions without widening it, and is said in the words.
+any account (a wildcard account, or S3's global bucket names); or everything (`*`, a wildcard service).
+A wildcard region or partition multiplies a reach without widening it; the words say "in any region".
 """
 
 from __future__ import annotations
