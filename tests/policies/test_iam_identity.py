@@ -8,8 +8,16 @@ and the program's own documents (components/iam_documents.py).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from components.iam_documents import (
+    ec2_trust_policy,
+    instance_role_policy,
+    service_trust_policy,
+    task_role_policy,
+)
 from tests.policies.helpers import assert_verdict, resource
 from tests.policies.iam_cases import (
     ACCOUNT,
@@ -480,3 +488,29 @@ def test_a_thousand_statement_document_is_judged(pack):
     statements = [allow("sqs:SendMessage", f"arn:aws:sqs:eu-west-1:{ACCOUNT}:queue-{i}") for i in range(999)]
     big = role_policy("big", doc(*statements, allow("iam:PassRole", ROLES)))
     assert_verdict(pack, big, "iam-no-privilege-escalation", "statement 1000")
+
+
+PROGRAM_DOCUMENTS = [
+    pytest.param(
+        role_policy("instance-agent", instance_role_policy(f"arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/prod")),
+        id="instance role",
+    ),
+    pytest.param(role_policy("execution", EXECUTION), id="execution role"),
+    pytest.param(
+        role_policy("task", task_role_policy([(["s3:GetObject"], ["arn:aws:s3:::reports/*"])])),
+        id="task role grant",
+    ),
+    pytest.param(
+        role("tasks-role", trust=json.loads(service_trust_policy("ecs-tasks.amazonaws.com", ACCOUNT))),
+        id="task trust",
+    ),
+    pytest.param(role("ec2-role", trust=json.loads(ec2_trust_policy())), id="instance trust"),
+]
+
+
+@pytest.mark.parametrize("res", PROGRAM_DOCUMENTS)
+def test_the_program_own_documents_pass_every_iam_rule(pack, res):
+    """components/iam_documents.py: ecr:GetAuthorizationToken and ecs:DiscoverPollEndpoint on '*' are what
+    AWS requires (they have no resource type); a false positive here would count as much as a miss."""
+    flagged = [d for d in pack.analyze(res).diagnostics if d.policy_name.startswith("iam-")]
+    assert flagged == [], [d.message for d in flagged]
