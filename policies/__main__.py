@@ -1,11 +1,16 @@
 """The container-platform policy pack: builds the PolicyPack from the rule families, nothing else."""
 
+import gc
+
 from pulumi_policy import EnforcementLevel, PolicyPack
 from review_board import decode_once, iam, images, ports, reviewer_extras
 from review_board.promotion import prod_images_promoted_policy
 from review_board.waivers_used import stack_waivers_used_policy, waivers_used_policy
 
 decode_once.install()
+# Everything loaded so far (AWS's action catalogue above all) lives as long as the process: keep it out of
+# the collector's passes, which a large IAM document's thousands of new objects would otherwise set off.
+gc.freeze()
 
 PolicyPack(
     name="container-platform",

@@ -14,7 +14,7 @@ import importlib
 import json
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -92,6 +92,7 @@ class PolicyFact:
     kind: str  # inline | RolePolicy | attached Policy | managed
     document: Any  # parsed JSON, NOT_KNOWN, or the ARN of a managed policy
     findings: dict[str, list[str]]
+    reach: tuple[str, ...] = ()  # each statement with what it reaches, in words (statement_reach below)
 
 
 @dataclass
@@ -201,7 +202,7 @@ def board_facts(recording: StackRecording, project_dir: Path, pack_dir: Path) ->
     return BoardFacts(
         image_chains=chains,
         ports=exposed_ports(inventory, project_dir, dockerfiles, chains),
-        roles=iam_roles(inventory),
+        roles=with_statement_reach(iam_roles(inventory), pack_dir),
     )
 
 
@@ -542,3 +543,25 @@ def iam_roles(inventory: Inventory) -> list[RoleFact]:
                 if role.urn in roles:
                     roles[role.urn].used_by.append(f"{use} of TaskDefinition {task.name}")
     return list(roles.values())
+
+
+# --- question 3: each statement's reach, in the policy pack's words -----------------------------------------
+
+
+def pack_iam_words(pack_dir: Path) -> ModuleType:
+    """The pack's reading of IAM documents: the page says what a statement reaches as the rules judge it."""
+    with _on_path(pack_dir):
+        return importlib.import_module("review_board.iam_grants")
+
+
+def statement_reach(policy: Any, pack_dir: Path) -> tuple[str, ...]:
+    """Each statement of a permission document with its reach in words ("every role in account …")."""
+    if not isinstance(policy, Mapping):
+        return ()
+    return tuple(pack_iam_words(pack_dir).document_in_words(dict(policy)))
+
+
+def with_statement_reach(roles: list[RoleFact], pack_dir: Path) -> list[RoleFact]:
+    for role in roles:
+        role.policies[:] = [replace(p, reach=statement_reach(p.document, pack_dir)) for p in role.policies]
+    return roles

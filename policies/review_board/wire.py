@@ -106,9 +106,11 @@ def document(value: Any) -> Any:
     """
     if isinstance(value, str):
         try:
-            return plain(json.loads(value))
+            parsed = json.loads(value)
         except json.JSONDecodeError as error:
             raise ValueError(f"not valid JSON ({error})") from error
+        # Decoded JSON is plain already; only a sentinel string inside needs turning into UNKNOWN.
+        return plain(parsed) if any(sentinel in value for sentinel in _SENTINELS) else parsed
     return value
 
 

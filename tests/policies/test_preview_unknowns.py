@@ -19,6 +19,8 @@ def not_crashed(analysis):
     return [d.message for d in analysis.diagnostics if "can't run policy" in d.message]
 
 
+ASSUME = "sts:AssumeRole"
+
 PREVIEW_CASES = [
     ("approved-container-images", task_definition(container(image=UNKNOWN)), "image of container 'app'"),
     ("container-not-root", task_definition(containerDefinitions=UNKNOWN), "containerDefinitions"),
@@ -95,9 +97,13 @@ PREVIEW_CASES = [
             unknown,
         )
         for name, statement, unknown in [
-            ("principal", {"Effect": "Allow", "Principal": UNKNOWN}, "Effect or Principal"),
-            ("effect", {"Effect": UNKNOWN, "Principal": "*"}, "Effect or Principal"),
-            ("service", {"Effect": "Allow", "Principal": {"Service": UNKNOWN}}, "a service principal"),
+            ("principal", {"Effect": "Allow", "Principal": UNKNOWN, "Action": ASSUME}, "the Principal of"),
+            ("effect", {"Effect": UNKNOWN, "Principal": "*", "Action": ASSUME}, "the Effect of"),
+            (
+                "service",
+                {"Effect": "Allow", "Principal": {"Service": UNKNOWN}, "Action": ASSUME},
+                "the Principal",
+            ),
         ]
     ),
     (
@@ -298,7 +304,7 @@ def test_known_statements_of_a_partly_unknown_iam_document_are_still_judged(pack
     analysis = pack.analyze(policy)
     flagged = {d.policy_name: d.message for d in analysis.diagnostics}
     assert "'s3:*'" in flagged["iam-no-wildcard-actions"]
-    assert "iam:putrolepolicy" in flagged["iam-no-privilege-escalation"]
+    assert "iam:PutRolePolicy" in flagged["iam-no-privilege-escalation"]
     assert "NotAction" in flagged["iam-no-not-action-allow"]
     reasons = {n.policy_name: n.reason for n in analysis.not_applicable}
     assert "an element of the Resource of statement 1 of policy" in reasons["iam-resources-scoped"]

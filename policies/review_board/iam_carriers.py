@@ -1,0 +1,250 @@
+"""Which pulumi-aws 7 resources carry which IAM documents, and each document read out of its inputs.
+
+Identity-based documents: role inline policies, RolePolicy/UserPolicy/GroupPolicy, Policy. Trust: a role's
+assumeRolePolicy. Resource-based documents: the `policy` input of ECR repository and registry policies,
+KMS keys and key policies, S3 buckets and bucket policies, Secrets Manager secrets and secret policies, SNS
+topics and topic policies, SQS queues and queue policies. Lambda permissions and KMS grants are one
+statement each, built from their inputs; ECR replication and ECR-to-ECR pull-through rules name the other
+accounts they reach. Managed policies are attached by ARN (role managedPolicyArns, every attachment type);
+the `*PoliciesExclusive` resources only list inline policy names, whose documents are judged where they
+are defined. A document is read once per Analyze call, however many rules judge it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from review_board.framework import Finding, Resource, Unchecked, Violation
+from review_board.iam_statements import Condition, Document, Kind, Principal, Statement, Unjudgeable, parse
+from review_board.remember import RememberLast
+from review_board.wire import as_list, is_unknown
+
+ROLE = "aws:iam/role:Role"
+IDENTITY_POLICY_TYPES = (
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+    "aws:iam/policy:Policy",
+)
+IDENTITY_TYPES = (ROLE, *IDENTITY_POLICY_TYPES)
+# Resource types whose `policy` input is a resource-based policy document.
+RESOURCE_POLICY_TYPES = (
+    "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    "aws:ecr/registryPolicy:RegistryPolicy",
+    "aws:ecrpublic/repositoryPolicy:RepositoryPolicy",
+    "aws:kms/key:Key",
+    "aws:kms/keyPolicy:KeyPolicy",
+    "aws:kms/replicaKey:ReplicaKey",
+    "aws:kms/externalKey:ExternalKey",
+    "aws:kms/replicaExternalKey:ReplicaExternalKey",
+    "aws:s3/bucket:Bucket",
+    "aws:s3/bucketV2:BucketV2",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:secretsmanager/secret:Secret",
+    "aws:secretsmanager/secretPolicy:SecretPolicy",
+    "aws:sns/topic:Topic",
+    "aws:sns/topicPolicy:TopicPolicy",
+    "aws:sqs/queue:Queue",
+    "aws:sqs/queuePolicy:QueuePolicy",
+)
+ECR_REPOSITORY_POLICY_TYPES = RESOURCE_POLICY_TYPES[:1] + RESOURCE_POLICY_TYPES[2:3]
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+KMS_GRANT = "aws:kms/grant:Grant"
+ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+ECR_PULL_THROUGH = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+ACCESS_TYPES = (*RESOURCE_POLICY_TYPES, LAMBDA_PERMISSION, KMS_GRANT, ECR_REPLICATION, ECR_PULL_THROUGH)
+ATTACHMENT_TYPES = (
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+)
+ECR_HOST = re.compile(r"^(?:https://)?(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/?$")
+ACCOUNT = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True)
+class OtherAccount:
+    """A setting that sends images or data to, or takes them from, another account's registry."""
+
+    where: str
+    account: str
+    what: str  # "replicates images to", "pulls images through from"
+
+
+def _unjudgeable(where: str, error: Unjudgeable) -> Violation:
+    return Violation(
+        f"{where} cannot be judged: {error}. Fix: give a valid IAM policy document (JSON, Effect, Action and "
+        "Resource as IAM documents them), so the review board can see what it grants."
+    )
+
+
+def _read(resource: Resource, what: str, raw: Any, kind: Kind) -> Iterator[Document | Finding]:
+    where = f"{resource.label} {what}"
+    if raw is None or raw == "":
+        return  # no document: the provider reads an empty one as none
+    try:
+        parsed = parse(raw, where, kind)
+    except Unjudgeable as error:
+        yield _unjudgeable(where, error)
+        return
+    if parsed is None:
+        yield Unchecked(what)
+        return
+    for part in parsed.unchecked:
+        yield Unchecked(f"{part} of {what}")
+    yield parsed
+
+
+def _identity(resource: Resource) -> list[Document | Finding]:
+    if resource.type != ROLE:
+        return list(_read(resource, "policy", resource.props.get("policy"), "identity"))
+    inline = resource.props.get("inlinePolicies")
+    if is_unknown(inline):
+        return [Unchecked("inlinePolicies")]
+    found: list[Document | Finding] = []
+    for entry in as_list(inline):
+        if is_unknown(entry):
+            found.append(Unchecked("an inline policy"))
+        elif not isinstance(entry, Mapping):
+            found.append(_unjudgeable(f"{resource.label} inline policy", Unjudgeable(f"it is {entry!r}")))
+        else:
+            name = entry.get("name", "?")
+            found.extend(_read(resource, f"inline policy {name!r}", entry.get("policy"), "identity"))
+    return found
+
+
+_per_call = RememberLast(lambda props: {}, 8)
+
+
+def _once(resource: Resource, what: str, read: Any) -> list[Any]:
+    """`read(resource)`, once per Analyze call: every rule gets the same inputs object (framework.py)."""
+    memo = _per_call(resource.props)
+    if what not in memo:
+        memo[what] = read(resource)
+    return memo[what]
+
+
+def identity_documents(resource: Resource) -> list[Document | Finding]:
+    """Every identity-based document a resource carries (not trust policies), or why it cannot be read."""
+    return _once(resource, "identity", _identity)
+
+
+def trust_documents(resource: Resource) -> list[Document | Finding]:
+    return _once(
+        resource,
+        "trust",
+        lambda r: list(_read(r, "assumeRolePolicy (trust policy)", r.props.get("assumeRolePolicy"), "trust")),
+    )
+
+
+def _principal(value: str) -> Principal:
+    if value == "*":
+        return Principal("*", "*")
+    if value.endswith(".amazonaws.com") or value.endswith(".amazonaws.com.cn"):
+        return Principal("Service", value)
+    return Principal("AWS", value)
+
+
+def _lambda_permission(resource: Resource) -> list[Document | Finding]:
+    props = resource.props
+    values = {
+        key: props.get(key) for key in ("action", "principal", "sourceAccount", "sourceArn", "principalOrgId")
+    }
+    unknown = [key for key, value in values.items() if is_unknown(value)]
+    if unknown:
+        return [Unchecked(", ".join(unknown))]
+    action, principal = values["action"], values["principal"]
+    if not isinstance(action, str) or not isinstance(principal, str) or not action or not principal:
+        return [
+            _unjudgeable(f"{resource.label}", Unjudgeable("action and principal must be non-empty strings"))
+        ]
+    conditions = tuple(
+        Condition("StringEquals" if key != "sourceArn" else "ArnLike", name, (str(values[key]),))
+        for key, name in (
+            ("sourceAccount", "aws:sourceaccount"),
+            ("sourceArn", "aws:sourcearn"),
+            ("principalOrgId", "aws:principalorgid"),
+        )
+        if values[key]
+    )
+    statement = Statement(
+        1, True, (action,), False, (), False, (_principal(principal),), conditions=conditions
+    )
+    return [Document(f"{resource.label}", "resource", (statement,))]
+
+
+def _kms_grant(resource: Resource) -> list[Document | Finding]:
+    grantee, operations = resource.props.get("granteePrincipal"), resource.props.get("operations")
+    if is_unknown(grantee) or is_unknown(operations) or any(is_unknown(o) for o in as_list(operations)):
+        return [Unchecked("granteePrincipal or operations")]
+    if (
+        not isinstance(grantee, str)
+        or not grantee
+        or not all(isinstance(o, str) for o in as_list(operations))
+    ):
+        return [_unjudgeable(resource.label, Unjudgeable("granteePrincipal and operations must be strings"))]
+    actions = tuple(f"kms:{operation}" for operation in as_list(operations)) or ("kms:*",)
+    statement = Statement(1, True, actions, False, (), False, (_principal(grantee),))
+    return [Document(f"{resource.label} grant", "resource", (statement,))]
+
+
+def _replication(resource: Resource) -> list[OtherAccount | Finding]:
+    config = resource.props.get("replicationConfiguration")
+    if is_unknown(config):
+        return [Unchecked("replicationConfiguration")]
+    found: list[OtherAccount | Finding] = []
+    for rule in as_list((config or {}).get("rules")):
+        destinations = Unchecked("a replication rule") if is_unknown(rule) else rule.get("destinations")
+        if isinstance(destinations, Unchecked) or is_unknown(destinations):
+            found.append(Unchecked("a replication rule's destinations"))
+            continue
+        for destination in as_list(destinations):
+            account = destination.get("registryId") if isinstance(destination, Mapping) else destination
+            if is_unknown(account):
+                found.append(Unchecked("a replication destination's registryId"))
+            else:
+                found.append(OtherAccount(resource.label, str(account), "replicates images to"))
+    return found
+
+
+def _pull_through(resource: Resource) -> list[OtherAccount | Finding]:
+    url = resource.props.get("upstreamRegistryUrl")
+    if is_unknown(url):
+        return [Unchecked("upstreamRegistryUrl")]
+    match = ECR_HOST.match(str(url or ""))
+    return [OtherAccount(resource.label, match.group(1), "pulls images through from")] if match else []
+
+
+def access_items(resource: Resource) -> list[Document | OtherAccount | Finding]:
+    """Every way a resource lets other principals or accounts in: resource policies, grants, replication."""
+
+    def read(r: Resource) -> list[Any]:
+        if r.type == LAMBDA_PERMISSION:
+            return _lambda_permission(r)
+        if r.type == KMS_GRANT:
+            return _kms_grant(r)
+        if r.type == ECR_REPLICATION:
+            return _replication(r)
+        if r.type == ECR_PULL_THROUGH:
+            return _pull_through(r)
+        return list(_read(r, "policy", r.props.get("policy"), "resource"))
+
+    return _once(resource, "access", read)
+
+
+def principal_account(principal: Principal) -> str | None:
+    """The account an AWS principal belongs to ("123456789012", an IAM/STS ARN); None for `*`-like ones."""
+    value = principal.value
+    if ACCOUNT.match(value):
+        return value
+    fields = value.split(":")
+    if len(fields) >= 6 and fields[0] == "arn" and fields[2] in ("iam", "sts") and ACCOUNT.match(fields[4]):
+        return fields[4]
+    return None

@@ -1,0 +1,198 @@
+"""What an identity-based document really grants: each action with the reach of the resources it touches.
+
+An action is judged on the Resource patterns that can match its own resource types (iam:PassRole on
+`user/*` passes no role), and an action with no resource type can only be granted on `*`, which scopes
+nothing and widens nothing. Allow and Deny combine as IAM combines them: a Deny takes away only what it
+provably covers, an unconditioned Deny of the action on a pattern that contains the allowed one. A
+Condition on an Allow does not narrow its reach: the rules judge what the statement can reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from review_board.iam_actions import (
+    ACTIONS,
+    ALL_ACTIONS,
+    ONLY_ON_EVERYTHING,
+    SERVICE_ACTIONS,
+    glob,
+    has_wildcard,
+    named,
+)
+from review_board.iam_arns import ArnPattern, Reach, applies, parse
+from review_board.iam_statements import Document, Kind, Statement, Unjudgeable
+from review_board.iam_statements import parse as parse_document
+
+EVERYTHING = parse("*")
+
+
+@dataclass(frozen=True)
+class Grant:
+    action: str  # lower-case
+    reach: Reach
+    patterns: tuple[ArnPattern, ...]  # the Resource patterns that reach the action's resources
+    statement: Statement
+
+    @property
+    def where(self) -> str:
+        return f"{named(self.action)} ({self.statement.label}) on {widest(self.patterns)}"
+
+
+def widest(patterns: Iterable[ArnPattern]) -> str:
+    ordered = sorted(patterns, key=lambda p: -p.reach)
+    return ordered[0].words if ordered else "nothing"
+
+
+def covers(deny: str, allow: str) -> bool:
+    """Whether every resource `allow` matches is provably matched by `deny` too."""
+    if deny == "*" or deny == allow:
+        return True
+    if not has_wildcard(allow):
+        return glob(deny).fullmatch(allow) is not None
+    head = deny[:-1]
+    return deny.endswith("*") and not has_wildcard(head) and allow.startswith(head)
+
+
+def _patterns(
+    statement: Statement, action: str, kinds: frozenset[str] | None, floor: Reach = Reach.ONE
+) -> tuple[ArnPattern, ...]:
+    """The statement's patterns of `floor` reach or wider that reach resources of `action` (of the resource
+    types `kinds` only)."""
+    if statement.resources_unknown:
+        return ()
+    if statement.not_resource:
+        return (EVERYTHING,)  # everything but a few resources: judged as everything
+    service = action.split(":", 1)[0]
+    info = ACTIONS.get(action)
+    types = info.resource_types if info else ()
+    if kinds is not None:
+        types = tuple(t for t in types if t in kinds)
+        if not types:
+            return ()
+    found = []
+    for text in statement.resources:
+        pattern = parse(text)
+        if pattern.reach < floor:
+            continue
+        if not types or any(applies(pattern, service, kind) for kind in types):
+            found.append(pattern)
+    return tuple(found)
+
+
+def _unless_denied(
+    patterns: tuple[ArnPattern, ...], action: str, document: Document
+) -> tuple[ArnPattern, ...]:
+    if action not in document.denied_actions:
+        return patterns
+    denials = document.denials
+    remaining = []
+    for pattern in patterns:
+        denied = any(
+            action in deny.granted and any(covers(d, pattern.text) for d in deny.resources)
+            for deny in denials
+        )
+        if not denied:
+            remaining.append(pattern)
+    return tuple(remaining)
+
+
+def grants(
+    document: Document, actions: frozenset[str], kinds: frozenset[str] | None = None, floor: Reach = Reach.ONE
+) -> Iterator[Grant]:
+    """Each allowed action of `actions` with the reach of its resources (of types `kinds`, at `floor` reach
+    or wider), after Denies.
+
+    Actions that have no resource type are left out: they are granted on `*` by necessity.
+    """
+    for statement, action in document.allowing(actions - ONLY_ON_EVERYTHING):
+        patterns = _unless_denied(_patterns(statement, action, kinds, floor), action, document)
+        if patterns:
+            yield Grant(action, max(p.reach for p in patterns), patterns, statement)
+
+
+def everything_on_everything(document: Document) -> list[Statement]:
+    """Allow statements granting every action on every resource, unless a Deny takes all of it away."""
+    broad = document.allow_index[1]
+    if not broad or any(d.granted == ALL_ACTIONS and "*" in d.resources for d in document.denials):
+        return []  # a statement granting every action is among the broad ones
+    return [
+        s
+        for s in broad
+        if s.granted == ALL_ACTIONS
+        and (s.not_resource or any(parse(t).reach is Reach.EVERYTHING for t in s.resources))
+    ]
+
+
+def unscoped(
+    document: Document, floor: Reach = Reach.TYPE, skip: Iterable[Statement] = ()
+) -> Iterator[Grant]:
+    """Allowed actions that support resource-level scoping, granted at `floor` reach or wider."""
+    skipped = {id(s) for s in skip}
+    for statement in document.allows:
+        if id(statement) in skipped:
+            continue
+        if statement.resources_unknown:
+            continue
+        if statement.not_resource:
+            wide = [EVERYTHING]  # everything but a few resources: judged as everything
+        else:
+            wide = [parse(t) for t in statement.resources if parse(t).reach >= floor]
+        if not wide:
+            continue
+        everything = any(p.reach is Reach.EVERYTHING for p in wide)
+        candidates = statement.granted - ONLY_ON_EVERYTHING
+        if not everything and all(p.service for p in wide):
+            # A pattern of one service reaches only that service's resources: skip every other service.
+            services = frozenset().union(*(SERVICE_ACTIONS.get(p.service, frozenset()) for p in wide))
+            candidates = candidates & services
+        for action in sorted(candidates):
+            if everything and not document.denials:
+                patterns: tuple[ArnPattern, ...] = (EVERYTHING,)
+            else:
+                patterns = _patterns(statement, action, None, floor)
+                patterns = _unless_denied(patterns, action, document)
+            if patterns:
+                yield Grant(action, max(p.reach for p in patterns), patterns, statement)
+
+
+def statement_in_words(statement: Statement, kind: Kind = "identity") -> str:
+    """One statement's effect, actions, principals and reach, as the review page shows it."""
+    verb = "Allow" if statement.allow else "Deny"
+    actions = ", ".join(statement.actions[:6]) + (" …" if len(statement.actions) > 6 else "")
+    if statement.not_action:
+        actions = f"every action except {actions}"
+    if statement.not_resource:
+        reach = f"every resource except {', '.join(statement.resources)}"
+    elif not statement.resources or (kind == "resource" and statement.resources == ("*",)):
+        reach = "the resource this policy is attached to"
+    elif statement.resources == ("*",) and statement.granted and statement.granted <= ONLY_ON_EVERYTHING:
+        reach = "'*', the only Resource these actions take (they have no resource type)"
+    else:
+        reach = "; ".join(parse(text).words for text in statement.resources)
+    who = ""
+    if statement.principals or statement.not_principal:
+        names = ", ".join(
+            f"{p.kind}: {p.value}" if p.kind != "*" else "anyone (*)" for p in statement.principals
+        )
+        who = f" to everyone except {names}" if statement.not_principal else f" to {names}"
+    keys = sorted({c.key for c in statement.conditions})
+    condition = f", when its conditions on {', '.join(keys)} hold" if keys else ""
+    return f"{statement.label}: {verb} {actions}{who} on {reach}{condition}"
+
+
+def document_in_words(raw: Any, kind: Kind = "identity") -> list[str]:
+    """Each statement of a policy document (JSON text or object) in words, or why it cannot be judged.
+
+    A pure function for the review page (container_platform/review/facts.py), so the page and the rules
+    read a document the same way.
+    """
+    try:
+        parsed = parse_document(raw, "", kind)
+    except Unjudgeable as error:
+        return [f"cannot be judged: {error}"]
+    if parsed is None:
+        return ["unknown until deployed"]
+    return [statement_in_words(statement, kind) for statement in parsed.statements]

@@ -1,0 +1,233 @@
+"""Question 3 over resource-based policies: who outside the platform's accounts a resource lets in.
+
+A statement lets in everyone when its principal is `*`, `{"AWS": "*"}`, an ARN with a wildcard account,
+or a NotPrincipal; it lets in an outsider when the principal's account is not in `trustedAccounts`. Either
+is allowed only with a condition that really restricts the caller (the organisation, the source account,
+ARN or VPC endpoint, the KMS calling service or account), with trusted values and no IfExists; or when a
+Deny of the same actions, for everyone, provably refuses every caller the condition does not restrict.
+A condition on anything else does not make a grant safe. Service principals are not accounts and pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from review_board.framework import Finding, Resource, Unchecked, Violation, for_each
+from review_board.iam_actions import has_wildcard, named
+from review_board.iam_carriers import OtherAccount, access_items, principal_account
+from review_board.iam_grants import covers
+from review_board.iam_statements import Condition, Document, Principal, Statement
+
+
+def _accounts(description: str) -> dict[str, dict[str, Any]]:
+    """The `trustedAccounts` config: 12-digit account IDs, none by default."""
+    return {
+        "trustedAccounts": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[0-9]{12}$"},
+            "default": [],
+            "description": description,
+        }
+    }
+
+
+TRUSTED = _accounts("AWS accounts (12 digits) whose principals resource policies and grants may let in.")
+ACCOUNT_KEYS = frozenset(
+    {"aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "kms:calleraccount"}
+)
+ARN_KEYS = frozenset({"aws:sourcearn", "aws:principalarn"})
+NAME_KEYS = frozenset(
+    {
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:sourcevpce",
+        "aws:sourcevpc",
+        "kms:viaservice",
+    }
+)
+RESTRICTING_KEYS = ACCOUNT_KEYS | ARN_KEYS | NAME_KEYS
+MATCHING = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"})
+NOT_MATCHING = frozenset(
+    {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike"}
+)
+
+
+def _operator(condition: Condition) -> tuple[str, bool]:
+    """The base operator, and whether the condition holds for every request that lacks the key."""
+    operator = condition.operator
+    lenient = operator.endswith("IfExists") or operator.startswith("ForAllValues:")
+    operator = operator.removesuffix("IfExists").removeprefix("ForAnyValue:").removeprefix("ForAllValues:")
+    return operator, lenient
+
+
+def _trusted_values(condition: Condition, operator: str, trusted: frozenset[str]) -> bool:
+    """Every value names trusted callers: no wildcard a Like operator would expand ("o-*" is every
+    organisation), account values among trustedAccounts, ARN values in trusted accounts."""
+    if not condition.values or condition.unknown:
+        return False
+    globbing = operator.endswith("Like")
+    for value in condition.values:
+        if value.strip("*?") == "" or (globbing and condition.key not in ARN_KEYS and has_wildcard(value)):
+            return False
+        if condition.key in ACCOUNT_KEYS and value not in trusted:
+            return False
+        if condition.key in ARN_KEYS:
+            fields = value.split(":")
+            account = fields[4] if len(fields) >= 6 else ""
+            if account and account not in trusted:
+                return False
+            if not account and has_wildcard(value):
+                return False
+    return True
+
+
+def _restricts(condition: Condition, trusted: frozenset[str], operators: frozenset[str]) -> bool:
+    operator, lenient = _operator(condition)
+    return (
+        condition.key in RESTRICTING_KEYS
+        and operator in operators
+        and (operators is NOT_MATCHING or not lenient)
+        and _trusted_values(condition, operator, trusted)
+    )
+
+
+def _outsiders(statement: Statement, trusted: frozenset[str]) -> list[str]:
+    if statement.not_principal:
+        return [f"everyone except {[p.value for p in statement.principals]}"]
+    found = []
+    for principal in statement.principals:
+        if _anyone(principal):
+            found.append(f"anyone ({principal.value!r})")
+        elif principal.kind in ("AWS", "CanonicalUser", "Federated"):
+            account = principal_account(principal) if principal.kind == "AWS" else None
+            if account not in trusted:
+                found.append(f"{principal.kind} {principal.value!r}")
+    return found
+
+
+def _anyone(principal: Principal) -> bool:
+    if principal.kind == "*" or principal.value == "*":
+        return True
+    return (
+        principal.kind == "AWS"
+        and principal.value.startswith("arn:")
+        and principal_account(principal) is None
+    )
+
+
+def _refused_by_deny(doc: Document, allow: Statement, trusted: frozenset[str]) -> bool:
+    """A Deny for everyone, of at least the allowed actions on the allowed resources, unless one restricting
+    condition (negated: StringNotEquals aws:PrincipalOrgID ...) holds."""
+    for deny in doc.statements:
+        if deny.allow or deny.not_principal or deny.not_resource or len(deny.conditions) != 1:
+            continue
+        if not any(_anyone(p) for p in deny.principals):
+            continue
+        if not allow.granted <= deny.granted:
+            continue
+        if deny.resources and not all(
+            any(covers(d, a) for d in deny.resources) for a in allow.resources or ("*",)
+        ):
+            continue
+        if _restricts(deny.conditions[0], trusted, NOT_MATCHING):
+            return True
+    return False
+
+
+def _actions(statement: Statement) -> str:
+    shown = list(statement.actions[:5]) + (["…"] if len(statement.actions) > 5 else [])
+    return f"{'every action except ' if statement.not_action else ''}{', '.join(shown)}"
+
+
+@for_each(access_items)
+def resource_policies_trusted(
+    resource: Resource, item: Document | OtherAccount, config: Mapping[str, Any]
+) -> Iterator[Finding]:
+    trusted = frozenset(config["trustedAccounts"])
+    if isinstance(item, OtherAccount):
+        if item.account not in trusted:
+            yield Violation(
+                f"{item.where} {item.what} account {item.account}, which is not in trustedAccounts. Fix: "
+                "point it at a trusted account's registry, or have the review board trust the account."
+            )
+        return
+    for statement in item.statements:
+        if not statement.allow or statement.principal_unknown:
+            continue
+        outsiders = _outsiders(statement, trusted)
+        if not outsiders:
+            continue
+        if any(_restricts(c, trusted, MATCHING) for c in statement.conditions):
+            continue
+        if _refused_by_deny(item, statement, trusted):
+            continue
+        if any(c.unknown for c in statement.conditions):
+            yield Unchecked(f"the Condition of {statement.label}")
+            continue
+        yield Violation(
+            f"{item.where} lets {', '.join(outsiders)} {_actions(statement)} ({statement.label}) without a "
+            "condition that restricts the caller to trusted accounts. Fix: name principals of accounts in "
+            "trustedAccounts, or add a condition on aws:PrincipalOrgID, aws:SourceAccount, aws:SourceArn or "
+            "aws:SourceVpce."
+        )
+
+
+# What another account needs to pull an image, and nothing that changes the repository.
+PULL_ACTIONS = frozenset(
+    {
+        "ecr:batchgetimage",
+        "ecr:getdownloadurlforlayer",
+        "ecr:batchchecklayeravailability",
+        "ecr:describeimages",
+        "ecr:listimages",
+    }
+)
+PULLERS = _accounts("Other AWS accounts (12 digits) whose principals may pull from the repositories.")
+
+
+@for_each(access_items)
+def ecr_other_accounts_pull_only(
+    resource: Resource, item: Document | OtherAccount, config: Mapping[str, Any]
+) -> Iterator[Finding]:
+    """Another account's principals may pull from a repository, never push, delete or change its policy.
+
+    The registry's own account (the `registryId` input, when set) grants its roles more in their IAM
+    policies, not in the repository policy; service principals are not accounts.
+    """
+    if isinstance(item, OtherAccount):
+        return
+    registry = resource.props.get("registryId")
+    own = registry if isinstance(registry, str) else None
+    pullers = frozenset(config["trustedAccounts"])
+    for statement in item.statements:
+        if not statement.allow or statement.principal_unknown:
+            continue
+        others = [
+            p
+            for p in statement.principals
+            if p.kind != "Service" and (own is None or principal_account(p) != own)
+        ]
+        if statement.not_principal:
+            others = [Principal("*", "everyone except the NotPrincipal")]
+        if not others:
+            continue
+        names = ", ".join(repr(p.value) for p in others)
+        beyond = sorted(statement.granted - PULL_ACTIONS)
+        if beyond:
+            shown = ", ".join(named(a) for a in beyond[:6]) + (
+                f" and {len(beyond) - 6} more" if len(beyond) > 6 else ""
+            )
+            yield Violation(
+                f"{item.where} lets {names} {shown} ({statement.label}); other accounts may only pull. "
+                "Fix: allow them only ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and "
+                "ecr:BatchCheckLayerAvailability."
+            )
+        strangers = sorted({p.value for p in others if principal_account(p) not in pullers})
+        if strangers and not any(_restricts(c, pullers, MATCHING) for c in statement.conditions):
+            yield Violation(
+                f"{item.where} lets {strangers} pull ({statement.label}), not accounts in trustedAccounts. "
+                "Fix: name principals of the accounts that deploy these images, listed in trustedAccounts."
+            )
