@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STACKS := dev prod
+STACKS := dev qa prod
 
 .PHONY: venv review test lint bench promote clean
 
