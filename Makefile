@@ -39,6 +39,7 @@ promote: venv
 bench: venv
 	$(PY) bench/bench_policies.py
 	$(PY) bench/bench_review.py
+	$(PY) bench/bench_environments.py
 	$(PY) bench/bench_images.py
 
 clean:
