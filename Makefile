@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STACKS := dev prod
+STACKS := dev qa prod
 # uv when it is on PATH (the locked set, hashes checked, byte-compiled, in seconds); pip otherwise.
 UV ?= $(shell command -v uv 2>/dev/null)
 LOCKED := pyproject.toml policies/pyproject.toml uv.lock requirements-dev.txt
@@ -58,6 +58,7 @@ promote: $(VENV)/.cli
 bench: $(VENV)/.test
 	$(PY) bench/bench_policies.py
 	$(PY) bench/bench_review.py
+	$(PY) bench/bench_environments.py
 	$(PY) bench/bench_images.py
 
 clean:

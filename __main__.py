@@ -7,10 +7,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.cluster import Cluster, ClusterArgs
+from components.efs_volume import SharedFileSystem, SharedFileSystemArgs
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.image_chain import DIGESTS_OUTPUT, ImageChain, ImageChainArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, ServiceRoute
 from components.network import Network, NetworkArgs, available_zones
+from components.service_subnets import ServiceSubnets, ServiceSubnetsArgs
 from components.settings import load_settings
 from components.tagging import resource_tags
 from components.web_service import WebService, WebServiceArgs
@@ -51,11 +53,41 @@ alb = LoadBalancer(
         settings=settings.load_balancer,
         vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids,
-        services=[ServiceRoute(s.name, s.container_port, s.route) for s in settings.services],
+        services=[ServiceRoute(s.name, s.container_port, s.route, s.blue_green) for s in settings.services],
         alarm_topic_arns=settings.alarm_topic_arns,
         tags=tags,
     ),
 )
+file_systems = {
+    name: SharedFileSystem(
+        f"{env}-{name}",
+        SharedFileSystemArgs(
+            settings=file_system,
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
+            kms_key_arn=key.arn,
+            partition=partition,
+            region=settings.region,
+            account_id=account_id,
+            tags=tags,
+        ),
+    )
+    for name, file_system in settings.file_systems.items()
+}
+service_subnets = {
+    service.name: ServiceSubnets(
+        f"{service.name}-subnets",
+        ServiceSubnetsArgs(
+            settings=service.subnets,
+            vpc_id=network.vpc_id,
+            zones=zones,
+            private_route_table_ids=network.private_route_table_ids,
+            tags=resource_tags(env, service.name),
+        ),
+    ).ids
+    for service in settings.services
+    if service.subnets is not None
+}
 services = [
     WebService(
         service.name,
@@ -70,7 +102,7 @@ services = [
             cluster_capacity_providers=cluster.capacity_providers,
             image_reference=images.digests[service.image_name],
             vpc_id=network.vpc_id,
-            private_subnet_ids=network.private_subnet_ids,
+            private_subnet_ids=service_subnets.get(service.name, network.private_subnet_ids),
             load_balancer_security_group_id=alb.security_group_id,
             load_balancer_arn_suffix=alb.arn_suffix,
             target_group=alb.target_groups[service.name],
@@ -80,6 +112,10 @@ services = [
             log_retention_days=settings.log_retention_days,
             alarm_topic_arns=settings.alarm_topic_arns,
             tags=resource_tags(env, service.name),
+            named_capacity_providers=cluster.named_capacity_providers,
+            file_systems=file_systems,
+            blue_green=alb.blue_green.get(service.name),
+            cpu_architecture=settings.service_architecture(service),
         ),
     )
     for service in settings.services

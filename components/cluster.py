@@ -1,4 +1,6 @@
-"""The environment's ECS cluster: Container Insights, Fargate and Fargate Spot, and optional EC2 capacity.
+"""The environment's ECS cluster: Container Insights, Fargate and Fargate Spot, and optional EC2 capacity:
+the default `EC2` pool (ec2Capacity) and named pools (capacityProviders), each its own instance type and
+architecture (x86_64 or arm64, with the matching ECS-optimized AMI), Auto Scaling group and provider.
 
 EC2 container instances come from the ECS-optimized AMI (read from AWS's public SSM parameter), require
 IMDSv2 with a hop limit of 1 so containers cannot reach the instance's credentials, run in the private
@@ -16,9 +18,7 @@ import pulumi_aws as aws
 
 from components import iam_documents
 from components.https_egress import https_egress_rule
-from components.settings import ClusterSettings, Ec2CapacitySettings
-
-FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+from components.settings import FARGATE_PROVIDERS, ClusterSettings, Ec2CapacitySettings
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,15 @@ def container_instance_user_data(cluster_name: str, block_task_metadata_access: 
     return base64.b64encode(("\n".join(lines) + "\n").encode()).decode()
 
 
+@dataclass(frozen=True)
+class _InstanceIdentity:
+    profile_arn: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+
+
 class Cluster(pulumi.ComponentResource):
-    """`name`, `arn`, `ec2_capacity_provider` (its name) when EC2 capacity is configured, and
+    """`name`, `arn`, `ec2_capacity_provider` (its name) when EC2 capacity is configured,
+    `named_capacity_providers` (config name -> provider name) for the cluster's own EC2 pools, and
     `capacity_providers`, the association a service must wait for before it names a provider."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -59,10 +66,28 @@ class Cluster(pulumi.ComponentResource):
         self.name = self.cluster.name
         self.arn = self.cluster.arn
         self.ec2_capacity_provider: pulumi.Output[str] | None = None
+        self.named_capacity_providers: dict[str, pulumi.Output[str]] = {}
         providers: list[pulumi.Input[str]] = list(FARGATE_PROVIDERS)
-        if args.settings.ec2_capacity is not None:
-            self.ec2_capacity_provider = self._ec2_capacity(name, args, args.settings.ec2_capacity)
-            providers.append(self.ec2_capacity_provider)
+        pools = {
+            **({"EC2": args.settings.ec2_capacity} if args.settings.ec2_capacity is not None else {}),
+            **args.settings.capacity_providers,
+        }
+        if pools:
+            identity = self._instance_identity(name, args)
+        for pool, capacity in pools.items():
+            provider = self._ec2_capacity(
+                name if pool == "EC2" else f"{name}-{pool}", args, capacity, identity
+            )
+            providers.append(provider)
+            if pool == "EC2":
+                self.ec2_capacity_provider = provider
+            else:
+                self.named_capacity_providers[pool] = provider
+        if args.settings.awsvpc_trunking:
+            # An account setting, per region: container instances launched afterwards get a trunk ENI.
+            aws.ecs.AccountSettingDefault(
+                f"{name}-awsvpc-trunking", name="awsvpcTrunking", value="enabled", opts=child
+            )
         self.capacity_providers = aws.ecs.ClusterCapacityProviders(
             name,
             cluster_name=self.cluster.name,
@@ -78,9 +103,8 @@ class Cluster(pulumi.ComponentResource):
             {"name": self.name, "arn": self.arn, "ec2CapacityProvider": self.ec2_capacity_provider}
         )
 
-    def _ec2_capacity(
-        self, name: str, args: ClusterArgs, capacity: Ec2CapacitySettings
-    ) -> pulumi.Output[str]:
+    def _instance_identity(self, name: str, args: ClusterArgs) -> _InstanceIdentity:
+        """The container instances' role, profile and security group, shared by every EC2 pool."""
         tags = dict(args.tags)
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
@@ -107,15 +131,23 @@ class Cluster(pulumi.ComponentResource):
         https_egress_rule(
             f"{name}-instances-https-out", security_group.id, "ECS, ECR and CloudWatch APIs", tags, child
         )
+        return _InstanceIdentity(profile.arn, security_group.id)
+
+    def _ec2_capacity(
+        self, name: str, args: ClusterArgs, capacity: Ec2CapacitySettings, identity: _InstanceIdentity
+    ) -> pulumi.Output[str]:
+        """One pool: a launch template of its instance type and AMI, its Auto Scaling group and provider."""
+        tags = dict(args.tags)
+        child = pulumi.ResourceOptions(parent=self)
         ami = aws.ssm.get_parameter_output(
-            name=capacity.ami_parameter, opts=pulumi.InvokeOutputOptions(parent=self)
+            name=capacity.image_parameter, opts=pulumi.InvokeOutputOptions(parent=self)
         )
         template = aws.ec2.LaunchTemplate(
             f"{name}-instances",
             image_id=ami.value,
             instance_type=capacity.instance_type,
-            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
-            vpc_security_group_ids=[security_group.id],
+            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=identity.profile_arn),
+            vpc_security_group_ids=[identity.security_group_id],
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
                 http_endpoint="enabled",
                 http_tokens=args.http_tokens,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from image_references.digest_reference import parse_digest_reference
@@ -19,6 +20,14 @@ STAR_RESOURCE_ACTIONS: Mapping[str, str] = {
     "the token alone grants nothing: pulls are still limited to the repositories named beside it",
     "ecs:DiscoverPollEndpoint": "the ECS agent asks where to poll; the action has no resource type, and it "
     "reveals only the regional endpoint",
+    "elasticloadbalancing:DescribeListeners": "ECS reads the listeners of a blue/green service; ELB's "
+    "Describe actions have no resource type and return configuration only, never traffic or credentials",
+    "elasticloadbalancing:DescribeRules": "ECS reads the listener rules it switches in a blue/green "
+    "deployment (no resource type; configuration only)",
+    "elasticloadbalancing:DescribeTargetGroups": "ECS reads the blue and green target groups (no resource "
+    "type; configuration only)",
+    "elasticloadbalancing:DescribeTargetHealth": "ECS waits for the green tasks' health (no resource type; "
+    "health states only)",
 }
 ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 LOG_WRITE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
@@ -35,14 +44,22 @@ ECS_AGENT_CLUSTER_ACTIONS = (
 ECS_AGENT_INSTANCE_ACTIONS = ("ecs:Poll", "ecs:StartTelemetrySession", "ecs:UpdateContainerInstancesState")
 
 
-def statement(sid: str, actions: Iterable[str], resources: Iterable[str]) -> dict[str, Any]:
+def statement(
+    sid: str,
+    actions: Iterable[str],
+    resources: Iterable[str],
+    condition: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """One Allow statement; `*` is accepted only for the documented STAR_RESOURCE_ACTIONS."""
     actions, resources = sorted(actions), sorted(resources)
     if "*" in resources:
         unjustified = [action for action in actions if action not in STAR_RESOURCE_ACTIONS]
         if unjustified or resources != ["*"]:
             raise ValueError(f"statement {sid}: {unjustified or resources} may not be granted on '*'")
-    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+    granted: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+    if condition:
+        granted["Condition"] = {operator: dict(values) for operator, values in condition.items()}
+    return granted
 
 
 def document(*statements: Mapping[str, Any]) -> str:
@@ -86,22 +103,131 @@ def log_group_arn(partition: str, region: str, account_id: str, log_group: str) 
     return f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_group}"
 
 
-def execution_role_policy(repository_arns: Sequence[str], log_group_arn_: str) -> str:
-    """Pull the task's own images and write its own log group: all ECS needs to start the task."""
+# What ECS calls to hand a task its `secrets`: one action per store, on the named ARNs only.
+SECRET_READ_ACTIONS = {"secretsmanager": "secretsmanager:GetSecretValue", "ssm": "ssm:GetParameters"}
+
+
+@dataclass(frozen=True)
+class SecretRead:
+    """One secret the execution role reads: its store, ARN, region and (customer managed) KMS key."""
+
+    store: str
+    arn: str
+    region: str
+    kms_key_arn: str | None = None
+
+    @property
+    def via_service(self) -> str:
+        return f"{self.store}.{self.region}.amazonaws.com"
+
+
+def execution_role_policy(
+    repository_arns: Sequence[str], log_group_arn_: str, secrets: Sequence[SecretRead] = ()
+) -> str:
+    """Pull the task's own images, write its own log group and read its own secrets: all ECS needs to start
+    the task. Each secret's KMS key decrypts only when Secrets Manager or SSM asks for that secret's read."""
+    by_store = {
+        store: sorted({secret.arn for secret in secrets if secret.store == store})
+        for store in SECRET_READ_ACTIONS
+    }
+    via_services: dict[str, set[str]] = {}
+    for secret in secrets:
+        if secret.kms_key_arn is not None:
+            via_services.setdefault(secret.kms_key_arn, set()).add(secret.via_service)
     return document(
         statement("PullOwnImages", ECR_PULL_ACTIONS, repository_arns),
         statement("RegistryLogin", ["ecr:GetAuthorizationToken"], ["*"]),
         statement("WriteOwnLogs", LOG_WRITE_ACTIONS, [f"{log_group_arn_}:log-stream:*"]),
+        *(
+            statement(sid, [SECRET_READ_ACTIONS[store]], arns)
+            for store, sid in (("secretsmanager", "ReadOwnSecrets"), ("ssm", "ReadOwnParameters"))
+            if (arns := by_store[store])
+        ),
+        *(
+            statement(
+                f"DecryptOwnSecrets{index}",
+                ["kms:Decrypt"],
+                [key],
+                {"StringEquals": {"kms:ViaService": sorted(via_services[key])}},
+            )
+            for index, key in enumerate(sorted(via_services), start=1)
+        ),
     )
 
 
-def task_role_policy(grants: Sequence[tuple[Sequence[str], Sequence[str]]]) -> str:
-    """Exactly the (actions, resource ARNs) pairs the stack config grants the application."""
+@dataclass(frozen=True)
+class EfsMount:
+    """A task mounting a file system through one access point, read-only or read-write."""
+
+    file_system_arn: str
+    access_point_arn: str
+    read_only: bool = False
+
+
+def efs_client_statement(sid: str, mount: EfsMount) -> dict[str, Any]:
+    """Mount (and write, unless read-only) the file system only through its access point."""
+    actions = ["elasticfilesystem:ClientMount"]
+    if not mount.read_only:
+        actions.append("elasticfilesystem:ClientWrite")
+    return statement(
+        sid,
+        actions,
+        [mount.file_system_arn],
+        {"StringEquals": {"elasticfilesystem:AccessPointArn": mount.access_point_arn}},
+    )
+
+
+def efs_file_system_policy(file_system_arn: str) -> str:
+    """Refuse every client that does not use TLS. Once a file system has a policy, EFS no longer lets any
+    client that reaches a mount target in; only identity policies (the task role's) grant access."""
+    return document(
+        {
+            "Sid": "DenyWithoutTls",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Resource": file_system_arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    )
+
+
+BLUE_GREEN_READ_ACTIONS = (
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+)
+
+
+def blue_green_role_policy(target_group_arns: Sequence[str], listener_rule_arns: Sequence[str]) -> str:
+    """ECS switching one service between its blue and green target groups: register tasks in those two
+    groups and shift the weights of that service's production and test rules; nothing else."""
+    return document(
+        statement("ReadLoadBalancing", BLUE_GREEN_READ_ACTIONS, ["*"]),
+        statement(
+            "RegisterOwnTargets",
+            ["elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:RegisterTargets"],
+            target_group_arns,
+        ),
+        statement("ShiftOwnRules", ["elasticloadbalancing:ModifyRule"], listener_rule_arns),
+    )
+
+
+def task_role_policy(
+    grants: Sequence[tuple[Sequence[str], Sequence[str]]], mounts: Sequence[EfsMount] = ()
+) -> str:
+    """Exactly the (actions, resource ARNs) pairs the stack config grants the application, and its EFS
+    mounts through their access points."""
     return document(
         *(
             statement(f"Grant{index}", actions, resources)
             for index, (actions, resources) in enumerate(grants, start=1)
-        )
+        ),
+        *(
+            efs_client_statement(f"MountOwnVolume{index}", mount)
+            for index, mount in enumerate(mounts, start=1)
+        ),
     )
 
 

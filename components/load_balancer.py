@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alarms import AlbAlarm, alb_alarms
+from components.blue_green import BlueGreenRouting, weighted_forward
 from components.settings import HEALTH_PATH, LoadBalancerSettings, RouteSettings
 
 HTTP_PORT = 80
@@ -29,6 +30,7 @@ class ServiceRoute:
     name: str
     container_port: int
     route: RouteSettings | None
+    blue_green: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ def route_conditions(route: RouteSettings) -> list[aws.lb.ListenerRuleConditionA
 
 class LoadBalancer(pulumi.ComponentResource):
     """`security_group_id`, `url`, `arn_suffix`, and per service name its `target_groups` and `routing`
-    (the listener or listener rule that must exist before the service registers targets)."""
+    (the listener or listener rule that must exist before the service registers targets), and for each
+    blue/green service its `blue_green` routing (green target group, production and test rules)."""
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("container-platform:index:LoadBalancer", name, None, opts)
@@ -112,34 +115,21 @@ class LoadBalancer(pulumi.ComponentResource):
         scheme = "https" if settings.protocol == "HTTPS" else "http"
         self.url = pulumi.Output.concat(scheme, "://", self.load_balancer.dns_name)
         self.target_groups = {
-            service.name: aws.lb.TargetGroup(
-                f"{service.name}-tg",
-                port=service.container_port,
-                protocol="HTTP",
-                target_type="ip",
-                vpc_id=args.vpc_id,
-                deregistration_delay=args.deregistration_delay,
-                health_check=aws.lb.TargetGroupHealthCheckArgs(
-                    enabled=True,
-                    path=args.health_check_path,
-                    protocol="HTTP",
-                    port="traffic-port",
-                    matcher="200",
-                    interval=15,
-                    timeout=5,
-                    healthy_threshold=2,
-                    unhealthy_threshold=3,
-                ),
-                tags={**tags, "application": service.name},
-                opts=child,
-            )
-            for service in args.services
+            service.name: self._target_group(f"{service.name}-tg", service, args) for service in args.services
         }
         listener = self._listeners(name, args)
         self.routing: dict[str, pulumi.Resource] = {}
+        self.blue_green: dict[str, BlueGreenRouting] = {}
+        test_listener = self._test_listener(name, args)
         for priority, service in enumerate(args.services, start=1):
             if service.route is None:
                 self.routing[service.name] = listener
+                continue
+            if service.blue_green and test_listener is not None:
+                self.blue_green[service.name] = self._blue_green(
+                    service, args, priority, listener, test_listener
+                )
+                self.routing[service.name] = self.blue_green[service.name].production_rule
                 continue
             self.routing[service.name] = aws.lb.ListenerRule(
                 f"{service.name}-route",
@@ -172,6 +162,98 @@ class LoadBalancer(pulumi.ComponentResource):
             self,
         )
         self.register_outputs({"url": self.url, "securityGroupId": self.security_group_id})
+
+    def _target_group(self, name: str, service: ServiceRoute, args: LoadBalancerArgs) -> aws.lb.TargetGroup:
+        return aws.lb.TargetGroup(
+            name,
+            port=service.container_port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=args.vpc_id,
+            deregistration_delay=args.deregistration_delay,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                path=args.health_check_path,
+                protocol="HTTP",
+                port="traffic-port",
+                matcher="200",
+                interval=15,
+                timeout=5,
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            tags={**dict(args.tags), "application": service.name},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _test_listener(self, name: str, args: LoadBalancerArgs) -> aws.lb.Listener | None:
+        """The listener blue/green deployments test new tasks through, reachable only from testAllowedCidrs;
+        requests no service's test rule matches get a 404."""
+        settings, tags = args.settings, dict(args.tags)
+        port = settings.test_listener_port
+        if port is None or not any(service.blue_green for service in args.services):
+            return None
+        child = pulumi.ResourceOptions(parent=self)
+        for index, cidr in enumerate(settings.test_allowed_cidrs):
+            ipv6 = ipaddress.ip_network(cidr).version == 6
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-in-{port}-{index}",
+                security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=None if ipv6 else cidr,
+                cidr_ipv6=cidr if ipv6 else None,
+                description=f"blue/green testers on {port}",
+                tags=tags,
+                opts=child,
+            )
+        https = settings.protocol == "HTTPS"
+        return aws.lb.Listener(
+            f"{name}-test",
+            load_balancer_arn=self.load_balancer.arn,
+            port=port,
+            protocol=settings.protocol,
+            ssl_policy=settings.ssl_policy if https else None,
+            certificate_arn=settings.certificate_arn if https else None,
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="fixed-response",
+                    fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+                        content_type="text/plain", status_code="404"
+                    ),
+                )
+            ],
+            tags=tags,
+            opts=child,
+        )
+
+    def _blue_green(
+        self,
+        service: ServiceRoute,
+        args: LoadBalancerArgs,
+        priority: int,
+        listener: aws.lb.Listener,
+        test_listener: aws.lb.Listener,
+    ) -> BlueGreenRouting:
+        """The green target group and the production and test rules, both weighted blue 100 / green 0."""
+        assert service.route is not None  # settings refuse blueGreen without a route
+        tags = {**dict(args.tags), "application": service.name}
+        blue = self.target_groups[service.name]
+        green = self._target_group(f"{service.name}-tg-green", service, args)
+        rules = [
+            aws.lb.ListenerRule(
+                f"{service.name}-{kind}",
+                listener_arn=on.arn,
+                priority=priority,
+                conditions=route_conditions(service.route),
+                actions=weighted_forward(blue, green),
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"]),
+            )
+            for kind, on in (("route", listener), ("test-route", test_listener))
+        ]
+        return BlueGreenRouting(green, *rules)
 
     def _listeners(self, name: str, args: LoadBalancerArgs) -> aws.lb.Listener:
         """The serving listener (forwarding to the first service) and, with HTTPS, the HTTP redirect."""

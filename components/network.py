@@ -62,6 +62,7 @@ class Network(pulumi.ComponentResource):
         self.vpc_id: pulumi.Output[str]
         self.public_subnet_ids: list[pulumi.Output[str]]
         self.private_subnet_ids: list[pulumi.Output[str]]
+        self.private_route_table_ids: list[pulumi.Output[str]] = []  # per zone; new VPC only
         if settings.existing:
             self.vpc_id = pulumi.Output.from_input(str(settings.vpc_id))
             self.public_subnet_ids = [pulumi.Output.from_input(s) for s in settings.public_subnet_ids]
@@ -157,6 +158,7 @@ class Network(pulumi.ComponentResource):
                 route_table_id=private_routes.id,
                 opts=child,
             )
+            self.private_route_table_ids.append(private_routes.id)
         self.vpc_id = vpc.id
         self.public_subnet_ids = [subnet.id for subnet in public]
         self.private_subnet_ids = [subnet.id for subnet in private]

@@ -41,6 +41,15 @@ MODERN_SSL_POLICIES = (
     "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
 )
 ECS_OPTIMIZED_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+ECS_OPTIMIZED_ARM64_AMI_PARAMETER = (
+    "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+)
+# EC2 task sizes (task-level cpu and memory on the EC2 launch type), and instance sizes by name.
+EC2_TASK_CPU = (128, 196608)
+EC2_TASK_MEMORY = (128, 1572864)
+INSTANCE_SIZE_VCPUS = {"medium": 1, "large": 2, "xlarge": 4}
+MEMORY_GIB_PER_VCPU = {"c": 2, "m": 4, "r": 8}
+FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 HEALTH_PATH = "/health"
 # The project's images listen on $PORT; the platform sets it to the service's containerPort.
 PORT_VARIABLE = "PORT"
@@ -79,6 +88,29 @@ _AMI_PARAMETER = r"^/aws/service/ecs/optimized-ami/\S+$"
 _HOST = r"^[A-Za-z0-9*?.-]{1,128}$"
 _PATH = r"^/[A-Za-z0-9_\-.$/~\"'@:+*?&]{0,127}$"
 _REGION = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+# Issue 16: what services run with (secrets, EFS, subnets, capacity providers, scaling, blue/green).
+_SECRETS_MANAGER_ARN = (
+    r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):secret:[A-Za-z0-9/_+=.@-]+"
+    r"-[A-Za-z0-9]{6}$"
+)
+_SSM_PARAMETER_ARN = (
+    r"^arn:aws[a-z-]*:ssm:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):parameter/"
+    r"[A-Za-z0-9_.-][A-Za-z0-9/_.-]*$"
+)
+_KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$"
+_ACCOUNT_ID = r"^\d{12}$"
+_EFS_ID = r"^fs-[0-9a-f]{8,17}$"
+_SECURITY_GROUP_ID = r"^sg-[0-9a-f]{8,17}$"
+_JSON_KEY = r"^[A-Za-z0-9_.+=@-]{1,128}$"
+_CONTAINER_PATH = r"^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"
+_METRIC_NAMESPACE = r"^[A-Za-z0-9_./#:-]{1,255}$"
+_METRIC_NAME = r"^[A-Za-z0-9_./#:-]{1,255}$"
+_SCHEDULE = (
+    r"^(cron\([0-9*?/,LW# A-Z-]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)"
+    r"|at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\))$"
+)
+_TIMEZONE = r"^[A-Za-z]+(/[A-Za-z0-9_+-]+){0,2}$|^UTC$"
+_CAPACITY_PROVIDER = r"^(FARGATE|FARGATE_SPOT|EC2|[a-z][a-z0-9-]{0,18}[a-z0-9])$"
 # What each pattern means, for error messages a person can act on.
 _PATTERN_HINTS = {
     _NAME: "lowercase letters, digits and hyphens, starting with a letter (e.g. hello-world)",
@@ -97,6 +129,17 @@ _PATTERN_HINTS = {
     _HOST: "a host header pattern (e.g. api.bank.example or *.bank.example)",
     _PATH: "a path pattern starting with / (e.g. /payments/*)",
     _REGION: "an AWS region (e.g. eu-west-1)",
+    _KMS_KEY_ARN: "a KMS key ARN: arn:aws:kms:<region>:<account>:key/<key id>",
+    _ACCOUNT_ID: "a 12-digit AWS account id",
+    _EFS_ID: "an EFS file system id (fs-0123456789abcdef0)",
+    _SECURITY_GROUP_ID: "a security group id (sg-0123456789abcdef0)",
+    _JSON_KEY: "a key of the secret's JSON (letters, digits, _.+=@-)",
+    _CONTAINER_PATH: "an absolute path inside the container (e.g. /data)",
+    _METRIC_NAMESPACE: "a CloudWatch namespace (e.g. Bank/Payments)",
+    _METRIC_NAME: "a CloudWatch metric name (e.g. QueueDepth)",
+    _SCHEDULE: "an Application Auto Scaling schedule: cron(0 7 ? * MON-FRI *), rate(1 hour) or at(...)",
+    _TIMEZONE: "an IANA time zone (e.g. Europe/London) or UTC",
+    _CAPACITY_PROVIDER: "FARGATE, FARGATE_SPOT, EC2 or a key of cluster.capacityProviders",
 }
 # pydantic's wrong-type messages name Python types and model classes; these say it in YAML's words.
 _TYPE_HINTS = {
@@ -264,12 +307,56 @@ class Ec2CapacitySettings(_Settings):
     target_capacity: int = Field(80, ge=1, le=100)
     ami_parameter: str = Field(ECS_OPTIMIZED_AMI_PARAMETER, pattern=_AMI_PARAMETER)
     root_volume_gib: int = Field(30, ge=30, le=1024)
+    architecture: Literal["x86_64", "arm64"] = "x86_64"
 
     @model_validator(mode="after")
     def _bounds(self) -> Ec2CapacitySettings:
         if self.min_size > self.max_size:
             raise InvalidSetting("minSize", self.min_size, f"must not exceed maxSize ({self.max_size})")
+        if instance_architecture(self.instance_type) != self.architecture:
+            raise InvalidSetting(
+                "instanceType",
+                self.instance_type,
+                f"is an {instance_architecture(self.instance_type)} instance type but architecture is "
+                f"{self.architecture!r}; set architecture: {instance_architecture(self.instance_type)} or "
+                "pick a type of that architecture (Graviton families carry a g: m7g, c7g, r7g)",
+            )
+        if (
+            self.architecture == "arm64"
+            and "ami_parameter" in self.model_fields_set
+            and ("arm64" not in self.ami_parameter)
+        ):
+            raise InvalidSetting(
+                "amiParameter", self.ami_parameter, "is not an arm64 ECS-optimized AMI; leave it unset"
+            )
         return self
+
+    @property
+    def image_parameter(self) -> str:
+        """The SSM parameter of the ECS-optimized AMI for this architecture, unless one is configured."""
+        if "ami_parameter" in self.model_fields_set or self.architecture == "x86_64":
+            return self.ami_parameter
+        return ECS_OPTIMIZED_ARM64_AMI_PARAMETER
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        """(vCPUs, MiB) of the instance type where its name says so (c: 2, m: 4, r: 8 GiB per vCPU)."""
+        family, _, size = self.instance_type.partition(".")
+        vcpus = INSTANCE_SIZE_VCPUS.get(size)
+        if vcpus is None and size.endswith("xlarge") and size[: -len("xlarge")].isdigit():
+            vcpus = 4 * int(size[: -len("xlarge")])
+        category = re.match(r"^([a-z]+)\d", family)
+        gib_per_vcpu = MEMORY_GIB_PER_VCPU.get(category.group(1)) if category else None
+        if vcpus is None or gib_per_vcpu is None:
+            return None
+        return vcpus, vcpus * gib_per_vcpu * 1024
+
+
+def instance_architecture(instance_type: str) -> str:
+    """arm64 for Graviton types (a `g` among the attributes after the generation: m7g, c6gn, x2gd)."""
+    family = instance_type.split(".", 1)[0]
+    match = re.match(r"^[a-z]+\d+([a-z-]*)$", family)
+    return "arm64" if match and "g" in match.group(1).split("-")[0] else "x86_64"
 
 
 class ClusterSettings(_Settings):
@@ -277,6 +364,14 @@ class ClusterSettings(_Settings):
 
     container_insights: Literal["enabled", "enhanced"] = "enabled"
     ec2_capacity: Ec2CapacitySettings | None = None
+    capacity_providers: dict[Annotated[str, Field(pattern=_NAME, max_length=20)], Ec2CapacitySettings] = (
+        Field(default_factory=dict, max_length=8)
+    )
+    awsvpc_trunking: bool = False
+
+    def ec2_pool(self, provider: str) -> Ec2CapacitySettings | None:
+        """The EC2 capacity behind a service's provider name: EC2 is ec2Capacity, a name is its pool."""
+        return self.ec2_capacity if provider == "EC2" else self.capacity_providers.get(provider)
 
 
 class LoadBalancerSettings(_Settings):
@@ -287,6 +382,8 @@ class LoadBalancerSettings(_Settings):
     ssl_policy: Literal[MODERN_SSL_POLICIES] = DEFAULT_SSL_POLICY  # type: ignore[valid-type]
     allowed_cidrs: tuple[Cidr, ...] = Field(("0.0.0.0/0",), min_length=1)
     internal: bool = False
+    test_listener_port: int | None = Field(None, ge=1024, le=65535)
+    test_allowed_cidrs: tuple[Cidr, ...] = ()
 
     @model_validator(mode="after")
     def _https_has_certificate(self) -> LoadBalancerSettings:
@@ -315,9 +412,10 @@ class RouteSettings(_Settings):
 
 
 class CapacityProviderSettings(_Settings):
-    """One entry of a service's capacity provider strategy; EC2 means the cluster's own EC2 provider."""
+    """One entry of a service's capacity provider strategy: FARGATE, FARGATE_SPOT, EC2 (the cluster's
+    ec2Capacity) or the name of one of the cluster's capacityProviders."""
 
-    provider: Literal["FARGATE", "FARGATE_SPOT", "EC2"]
+    provider: str = Field(pattern=_CAPACITY_PROVIDER)
     weight: int = Field(1, ge=0, le=1000)
     base: int = Field(0, ge=0, le=100000)
 
@@ -353,6 +451,130 @@ def _not_root(value: str) -> str:
     return value
 
 
+class SecretSettings(_Settings):
+    """An environment variable ECS reads at task start from Secrets Manager or SSM Parameter Store."""
+
+    arn: str
+    json_key: str | None = Field(None, pattern=_JSON_KEY)
+    kms_key_arn: str | None = Field(None, pattern=_KMS_KEY_ARN)
+
+    @model_validator(mode="after")
+    def _one_of_the_stores(self) -> SecretSettings:
+        if self._match() is None:
+            raise InvalidSetting(
+                "arn",
+                self.arn,
+                "expected a Secrets Manager secret ARN with its 6-character suffix "
+                "(arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf) or an SSM parameter ARN "
+                "(arn:aws:ssm:<region>:<account>:parameter/<name>)",
+            )
+        if self.json_key is not None and self.store != "secretsmanager":
+            raise InvalidSetting("jsonKey", self.json_key, "only a Secrets Manager secret has JSON keys")
+        return self
+
+    def _match(self) -> re.Match[str] | None:
+        return re.match(_SECRETS_MANAGER_ARN, self.arn) or re.match(_SSM_PARAMETER_ARN, self.arn)
+
+    @property
+    def store(self) -> Literal["secretsmanager", "ssm"]:
+        return "secretsmanager" if ":secretsmanager:" in self.arn else "ssm"
+
+    @property
+    def account(self) -> str:
+        match = self._match()
+        assert match is not None  # validated
+        return match["account"]
+
+    @property
+    def region(self) -> str:
+        match = self._match()
+        assert match is not None  # validated
+        return match["region"]
+
+    @property
+    def value_from(self) -> str:
+        """ECS's valueFrom: the ARN, or `<secret ARN>:<json key>::` for one key of a JSON secret."""
+        return self.arn if self.json_key is None else f"{self.arn}:{self.json_key}::"
+
+
+class FileSystemSettings(_Settings):
+    """An EFS file system services share: created by the stack (no keys), or an existing one by id with the
+    security group of its mount targets, which the stack opens to the services that mount it."""
+
+    file_system_id: str | None = Field(None, pattern=_EFS_ID)
+    mount_target_security_group_id: str | None = Field(None, pattern=_SECURITY_GROUP_ID)
+
+    @model_validator(mode="after")
+    def _existing_needs_its_group(self) -> FileSystemSettings:
+        if (self.file_system_id is None) != (self.mount_target_security_group_id is None):
+            raise InvalidSetting(
+                "mountTargetSecurityGroupId" if self.file_system_id else "fileSystemId",
+                None,
+                "an existing file system needs both fileSystemId and mountTargetSecurityGroupId; "
+                "leave both out to have the stack create the file system",
+            )
+        return self
+
+
+class EfsVolumeSettings(_Settings):
+    """One EFS mount: through an access point of its own, as the service's user, over TLS with IAM."""
+
+    file_system: str = Field(pattern=_NAME)
+    container_path: str = Field(pattern=_CONTAINER_PATH)
+    root_directory: str | None = Field(None, pattern=_CONTAINER_PATH)
+    read_only: bool = False
+
+
+class ServiceSubnetSettings(_Settings):
+    """The service's own subnet set: blocks the stack creates in its VPC, one per zone, or existing ids."""
+
+    cidr_blocks: tuple[Cidr, ...] = ()
+    subnet_ids: tuple[Annotated[str, Field(pattern=_SUBNET_ID)], ...] = ()
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ServiceSubnetSettings:
+        if bool(self.cidr_blocks) == bool(self.subnet_ids):
+            raise InvalidSetting(
+                "cidrBlocks", None, "give either cidrBlocks or subnetIds, not both or neither"
+            )
+        given = self.cidr_blocks or self.subnet_ids
+        if len(set(given)) < 2:
+            raise InvalidSetting(
+                "cidrBlocks" if self.cidr_blocks else "subnetIds",
+                list(given),
+                "needs at least two distinct subnets, in two availability zones",
+            )
+        return self
+
+
+class CustomMetricTarget(_Settings):
+    """Target tracking on one CloudWatch metric the application (or another service) publishes."""
+
+    namespace: str = Field(pattern=_METRIC_NAMESPACE)
+    metric_name: str = Field(pattern=_METRIC_NAME)
+    dimensions: dict[Annotated[str, Field(pattern=_METRIC_NAME)], str] = Field(
+        default_factory=dict, max_length=30
+    )
+    statistic: Literal["Average", "Sum", "Maximum", "Minimum", "SampleCount"] = "Average"
+    target_value: float = Field(gt=0)
+
+
+class ScheduledScaling(_Settings):
+    """A time window (e.g. business hours) in which the service's task count has its own bounds."""
+
+    name: str = Field(pattern=_NAME, max_length=40)
+    schedule: str = Field(pattern=_SCHEDULE)
+    timezone: str = Field("UTC", pattern=_TIMEZONE)
+    min_count: int = Field(ge=1, le=1000)
+    max_count: int = Field(ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ScheduledScaling:
+        if self.min_count > self.max_count:
+            raise InvalidSetting("minCount", self.min_count, f"must not exceed maxCount ({self.max_count})")
+        return self
+
+
 class ServiceSettings(_Settings):
     """One application behind the ALB. Secure defaults live here; config may only tighten or size them."""
 
@@ -374,19 +596,33 @@ class ServiceSettings(_Settings):
     )
     task_role_grants: tuple[TaskRoleGrant, ...] = ()
     environment: dict[Annotated[str, Field(pattern=_ENVIRONMENT_VARIABLE)], str] = Field(default_factory=dict)
+    # What the service runs with beyond the defaults (docs/configuration.md, "secrets" to "deployment").
+    secrets: dict[Annotated[str, Field(pattern=_ENVIRONMENT_VARIABLE)], SecretSettings] = Field(
+        default_factory=dict, max_length=50
+    )
+    efs_volumes: tuple[EfsVolumeSettings, ...] = Field((), max_length=4)
+    subnets: ServiceSubnetSettings | None = None
+    requests_per_target: int | None = Field(None, ge=1, le=100000)
+    custom_metric_targets: tuple[CustomMetricTarget, ...] = Field((), max_length=5)
+    scheduled_scaling: tuple[ScheduledScaling, ...] = Field((), max_length=10)
+    deployment: Literal["rolling", "blueGreen"] = "rolling"
+    bake_time_minutes: int = Field(10, ge=0, le=1440)
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceSettings:
-        allowed_memory = FARGATE_MEMORY_BY_CPU.get(self.cpu)
-        if allowed_memory is None:
+        if self.launch_types == ("FARGATE",):
+            self._fits_fargate()
+        elif not (EC2_TASK_CPU[0] <= self.cpu <= EC2_TASK_CPU[1]):
             raise InvalidSetting(
-                "cpu", self.cpu, f"not a task size; allowed: {', '.join(map(str, FARGATE_MEMORY_BY_CPU))}"
+                "cpu",
+                self.cpu,
+                f"not an EC2 task size; allowed: {EC2_TASK_CPU[0]}-{EC2_TASK_CPU[1]} CPU units",
             )
-        if self.memory not in allowed_memory:
+        elif not (EC2_TASK_MEMORY[0] <= self.memory <= EC2_TASK_MEMORY[1]):
             raise InvalidSetting(
                 "memory",
                 self.memory,
-                f"does not fit cpu {self.cpu}; allowed: {', '.join(map(str, allowed_memory))} MiB",
+                f"not an EC2 task size; allowed: {EC2_TASK_MEMORY[0]}-{EC2_TASK_MEMORY[1]} MiB",
             )
         if not self.min_count <= self.desired_count <= self.max_count:
             raise InvalidSetting(
@@ -408,16 +644,55 @@ class ServiceSettings(_Settings):
         providers = [entry.provider for entry in self.capacity_providers]
         if len(set(providers)) != len(providers):
             raise InvalidSetting("capacityProviders", providers, "lists a provider twice")
-        if "EC2" in providers and len(providers) > 1:
+        if len({provider in FARGATE_PROVIDERS for provider in providers}) > 1:
             raise InvalidSetting(
                 "capacityProviders",
                 providers,
                 "mixes EC2 with Fargate; a service's strategy takes either "
-                "Fargate providers or the one EC2 provider",
+                "Fargate providers or EC2 providers (EC2 and the cluster's capacityProviders)",
             )
         if sum(1 for entry in self.capacity_providers if entry.base) > 1:
             raise InvalidSetting("capacityProviders", providers, "only one provider may set base")
+        self._runs_with()
         return self
+
+    def _fits_fargate(self) -> None:
+        allowed_memory = FARGATE_MEMORY_BY_CPU.get(self.cpu)
+        if allowed_memory is None:
+            raise InvalidSetting(
+                "cpu", self.cpu, f"not a task size; allowed: {', '.join(map(str, FARGATE_MEMORY_BY_CPU))}"
+            )
+        if self.memory not in allowed_memory:
+            raise InvalidSetting(
+                "memory",
+                self.memory,
+                f"does not fit cpu {self.cpu}; allowed: {', '.join(map(str, allowed_memory))} MiB",
+            )
+
+    def _runs_with(self) -> None:
+        """Secrets, volumes and scaling that fit the service's own variables, paths and deployment."""
+        for name in self.secrets:
+            if name in self.environment or name == PORT_VARIABLE:
+                raise InvalidSetting(
+                    f"secrets.{name}", None, "is also a plain environment variable (or PORT); keep one"
+                )
+        paths = [volume.container_path for volume in self.efs_volumes]
+        for index, path in enumerate(paths):
+            if path == "/tmp" or paths.index(path) != index:
+                raise InvalidSetting(
+                    f"efsVolumes[{index}].containerPath", path, "is /tmp or another volume's path"
+                )
+        if self.efs_volumes and not re.match(r"^\d+(:\d+)?$", self.user):
+            raise InvalidSetting(
+                "user", self.user, "an EFS access point enforces a numeric uid:gid; write e.g. 10001:10001"
+            )
+        if self.deployment == "blueGreen" and self.requests_per_target is not None:
+            raise InvalidSetting(
+                "requestsPerTarget",
+                self.requests_per_target,
+                "tracks one target group, and a blue/green deployment moves traffic to the other; scale a "
+                "blueGreen service on cpu, memory or a customMetricTargets entry",
+            )
 
     @property
     def container_health_check(self) -> tuple[str, ...]:
@@ -431,7 +706,17 @@ class ServiceSettings(_Settings):
 
     @property
     def launch_types(self) -> tuple[str, ...]:
-        return ("EC2",) if self.capacity_providers[0].provider == "EC2" else ("FARGATE",)
+        return ("FARGATE",) if self.capacity_providers[0].provider in FARGATE_PROVIDERS else ("EC2",)
+
+    @property
+    def blue_green(self) -> bool:
+        return self.deployment == "blueGreen"
+
+    @property
+    def runs_as(self) -> tuple[int, int]:
+        """The numeric uid and gid an EFS access point enforces (the gid defaults to the uid)."""
+        uid, _, gid = self.user.partition(":")
+        return int(uid), int(gid or uid)
 
 
 class Settings(_Settings):
@@ -447,6 +732,13 @@ class Settings(_Settings):
     log_retention_days: Literal[LOG_RETENTION_DAYS] = 90  # type: ignore[valid-type]
     alarm_topic_arns: tuple[Annotated[str, Field(pattern=_SNS_TOPIC_ARN)], ...] = ()
     services: tuple[ServiceSettings, ...] = Field(min_length=1, max_length=50)
+    allowed_account_ids: tuple[Annotated[str, Field(pattern=_ACCOUNT_ID)], ...] = Field(
+        (), alias="aws:allowedAccountIds"
+    )
+    secret_account_ids: tuple[Annotated[str, Field(pattern=_ACCOUNT_ID)], ...] = ()
+    file_systems: dict[Annotated[str, Field(pattern=_NAME, max_length=20)], FileSystemSettings] = Field(
+        default_factory=dict, max_length=10
+    )
 
     @model_validator(mode="after")
     def _services_fit_the_stack(self) -> Settings:
@@ -471,12 +763,7 @@ class Settings(_Settings):
                 )
             else:
                 seen_routes.add((service.route.host, service.route.path))
-            if service.launch_types == ("EC2",) and self.cluster.ec2_capacity is None:
-                raise InvalidSetting(
-                    f"services[{index}].capacityProviders",
-                    "EC2",
-                    "the cluster has no EC2 capacity; add cluster.ec2Capacity or use FARGATE",
-                )
+            self._has_capacity(index, service)
         if self.images.source == "pinned":
             missing = [name for name in self.image_names if name not in self.images.pinned]
             if missing:
@@ -498,6 +785,136 @@ class Settings(_Settings):
                         "it or deploy this image from pinned digests",
                     )
         return self
+
+    def _has_capacity(self, index: int, service: ServiceSettings) -> None:
+        """Each EC2 provider a service names exists, the pools share an architecture, the task fits."""
+        pools = [
+            entry.provider for entry in service.capacity_providers if entry.provider not in FARGATE_PROVIDERS
+        ]
+        for provider in pools:
+            pool = self.cluster.ec2_pool(provider)
+            if pool is None and provider == "EC2":
+                raise InvalidSetting(
+                    f"services[{index}].capacityProviders",
+                    "EC2",
+                    "the cluster has no EC2 capacity; add cluster.ec2Capacity or use FARGATE",
+                )
+            if pool is None:
+                known = ", ".join(sorted(self.cluster.capacity_providers)) or "none"
+                raise InvalidSetting(
+                    f"services[{index}].capacityProviders",
+                    provider,
+                    f"the cluster has no capacity provider {provider!r} (cluster.capacityProviders: "
+                    f"{known}); add it there or name one the cluster has",
+                )
+            size = pool.size
+            if size is not None and (service.cpu > size[0] * 1024 or service.memory > size[1]):
+                raise InvalidSetting(
+                    f"services[{index}].cpu",
+                    service.cpu,
+                    f"with memory {service.memory} MiB the task does not fit one {pool.instance_type} "
+                    f"({size[0]} vCPUs = {size[0] * 1024} units, {size[1]} MiB); size the task or the "
+                    "instance",
+                )
+        architectures = {pool.architecture for pool in map(self.cluster.ec2_pool, pools) if pool is not None}
+        if len(architectures) > 1:
+            raise InvalidSetting(
+                f"services[{index}].capacityProviders",
+                pools,
+                "mixes x86_64 and arm64 capacity; a task definition runs on one architecture",
+            )
+
+    def service_architecture(self, service: ServiceSettings) -> str:
+        """X86_64 or ARM64, as the task definition's runtimePlatform names it."""
+        pool = self.cluster.ec2_pool(service.capacity_providers[0].provider)
+        return "ARM64" if pool is not None and pool.architecture == "arm64" else "X86_64"
+
+    @model_validator(mode="after")
+    def _capabilities_fit_the_stack(self) -> Settings:
+        """Secrets from known accounts, volumes on declared file systems, subnet sets apart, blue/green
+        with a test listener."""
+        secret_accounts = set(self.allowed_account_ids) | set(self.secret_account_ids)
+        for index, service in enumerate(self.services):
+            key = f"services[{index}]"
+            for name, secret in service.secrets.items():
+                if secret.account not in secret_accounts:
+                    raise InvalidSetting(
+                        f"{key}.secrets.{name}.arn",
+                        secret.arn,
+                        f"account {secret.account} is neither the stack's (aws:allowedAccountIds) nor listed "
+                        "in secretAccountIds; list it there if that account's secrets are meant",
+                    )
+            for volume_index, volume in enumerate(service.efs_volumes):
+                if volume.file_system not in self.file_systems:
+                    known = ", ".join(sorted(self.file_systems)) or "none"
+                    raise InvalidSetting(
+                        f"{key}.efsVolumes[{volume_index}].fileSystem",
+                        volume.file_system,
+                        f"is not one of fileSystems ({known}); declare it under "
+                        "container-platform:fileSystems",
+                    )
+            if service.blue_green:
+                if service.route is None:
+                    raise InvalidSetting(
+                        f"{key}.deployment",
+                        "blueGreen",
+                        "needs a route: ECS switches the service's listener rule, and a service without "
+                        "route is the listener's default action",
+                    )
+                if self.load_balancer.test_listener_port is None:
+                    raise InvalidSetting(
+                        "loadBalancer.testListenerPort",
+                        None,
+                        f"{key} ({service.name}) deploys blueGreen, which tests the new tasks through a "
+                        "test listener; set a port such as 8443",
+                    )
+        self._subnet_sets_apart()
+        return self
+
+    def _subnet_sets_apart(self) -> None:
+        """Each service's subnets inside the VPC, clear of the platform's subnets and of each other."""
+        from components.network import subnet_blocks  # network.py imports this module; import at use
+
+        taken: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+        if not self.network.existing:
+            public, private = subnet_blocks(self.network.cidr_block, self.network.availability_zones)
+            taken = [("the platform's subnets", ipaddress.ip_network(block)) for block in (*public, *private)]
+        seen_ids: dict[str, str] = {
+            subnet: "network.publicSubnetIds" for subnet in self.network.public_subnet_ids
+        }
+        vpc = ipaddress.ip_network(self.network.cidr_block)
+        for index, service in enumerate(self.services):
+            if service.subnets is None:
+                continue
+            key = f"services[{index}].subnets"
+            for block_index, block in enumerate(service.subnets.cidr_blocks):
+                here = f"{key}.cidrBlocks[{block_index}]"
+                if self.network.existing:
+                    raise InvalidSetting(
+                        here, block, "the stack creates subnets only in a VPC it creates; give subnetIds"
+                    )
+                network = ipaddress.ip_network(block)
+                if network.version != vpc.version or not network.subnet_of(vpc):  # type: ignore[arg-type]
+                    raise InvalidSetting(here, block, f"lies outside the VPC's cidrBlock {vpc}")
+                for owner, other in taken:
+                    if network.overlaps(other):
+                        raise InvalidSetting(here, block, f"overlaps {other} of {owner}")
+                taken.append((f"services[{index}] ({service.name})", network))
+            if (
+                service.subnets.cidr_blocks
+                and len(service.subnets.cidr_blocks) != self.network.availability_zones
+            ):
+                raise InvalidSetting(
+                    f"{key}.cidrBlocks",
+                    list(service.subnets.cidr_blocks),
+                    f"needs one block per availability zone ({self.network.availability_zones})",
+                )
+            for subnet_index, subnet in enumerate(service.subnets.subnet_ids):
+                if subnet in seen_ids:
+                    raise InvalidSetting(
+                        f"{key}.subnetIds[{subnet_index}]", subnet, f"is already used by {seen_ids[subnet]}"
+                    )
+                seen_ids[subnet] = f"services[{index}] ({service.name})"
 
     @property
     def application_images(self) -> tuple[str, ...]:
@@ -601,4 +1018,7 @@ def load_settings() -> Settings:
     region = pulumi.Config("aws").get("region")
     if region is not None:
         raw["aws:region"] = region
+    accounts = pulumi.Config("aws").get("allowedAccountIds")
+    if accounts is not None:
+        raw["aws:allowedAccountIds"] = _parse_value(accounts)
     return parse_settings(raw)

@@ -17,12 +17,19 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import iam_documents
+from components import blue_green, iam_documents
 from components.alarms import AlbAlarm, alb_alarms
+from components.blue_green import BlueGreenRouting
+from components.efs_volume import NFS_PORT, SharedFileSystem
 from components.https_egress import https_egress_rule
+from components.service_scaling import scale_service
 from components.settings import PORT_VARIABLE, ServiceSettings
 
 TMP_VOLUME = "tmp"
+
+
+def efs_volume_name(index: int) -> str:
+    return f"efs-{index}"
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,11 @@ class WebServiceArgs:
     health_check_grace_period_seconds: int = 60
     unhealthy_hosts_threshold: int = 0
     target_5xx_threshold: int = 10
+    # Issue 16: named EC2 pools, shared file systems, blue/green routing, the task's architecture.
+    named_capacity_providers: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    file_systems: Mapping[str, SharedFileSystem] = field(default_factory=dict)
+    blue_green: BlueGreenRouting | None = None
+    cpu_architecture: str = "X86_64"
 
 
 def log_group_name(environment: str, service: str) -> str:
@@ -87,12 +99,26 @@ def container_definitions(args: WebServiceArgs, image: str, log_group: str) -> l
                 "capabilities": {"drop": list(args.dropped_capabilities), "add": []},
                 "initProcessEnabled": True,
             },
-            "mountPoints": [{"sourceVolume": TMP_VOLUME, "containerPath": "/tmp", "readOnly": False}],
+            "mountPoints": [
+                {"sourceVolume": TMP_VOLUME, "containerPath": "/tmp", "readOnly": False},
+                *(
+                    {
+                        "sourceVolume": efs_volume_name(index),
+                        "containerPath": volume.container_path,
+                        "readOnly": volume.read_only,
+                    }
+                    for index, volume in enumerate(service.efs_volumes)
+                ),
+            ],
             "environment": [
                 {"name": k, "value": v}
                 for k, v in sorted(
                     {**service.environment, PORT_VARIABLE: str(service.container_port)}.items()
                 )
+            ],
+            "secrets": [
+                {"name": name, "valueFrom": secret.value_from}
+                for name, secret in sorted(service.secrets.items())
             ],
             "healthCheck": {
                 "command": command,
@@ -130,8 +156,9 @@ class WebService(pulumi.ComponentResource):
             tags=self._tags,
             opts=self._child(),
         )
-        execution_role, task_role = self._roles(name, log_group)
         task_security_group = self._security_groups(name)
+        access_points = self._access_points(name, task_security_group)
+        execution_role, task_role = self._roles(name, log_group, access_points)
         task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=f"{args.environment}-{service.name}",
@@ -142,15 +169,33 @@ class WebService(pulumi.ComponentResource):
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture="X86_64"
+                operating_system_family="LINUX", cpu_architecture=args.cpu_architecture
             ),
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=TMP_VOLUME)],
+            volumes=[
+                aws.ecs.TaskDefinitionVolumeArgs(name=TMP_VOLUME),
+                *(
+                    aws.ecs.TaskDefinitionVolumeArgs(
+                        name=efs_volume_name(index),
+                        efs_volume_configuration=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationArgs(
+                            file_system_id=args.file_systems[volume.file_system].id,
+                            transit_encryption="ENABLED",
+                            authorization_config=(
+                                aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfigArgs(
+                                    access_point_id=access_points[index].id, iam="ENABLED"
+                                )
+                            ),
+                        ),
+                    )
+                    for index, volume in enumerate(service.efs_volumes)
+                ),
+            ],
             container_definitions=pulumi.Output.all(args.image_reference, log_group.name).apply(
                 lambda values: json.dumps(container_definitions(args, values[0], values[1]))
             ),
             tags=self._tags,
             opts=self._child(),
         )
+        deployment_alarms = self._alarms(name)
         ecs_service = aws.ecs.Service(
             f"{name}-service",
             cluster=args.cluster_arn,
@@ -160,7 +205,7 @@ class WebService(pulumi.ComponentResource):
                 aws.ecs.ServiceCapacityProviderStrategyArgs(
                     capacity_provider=args.ec2_capacity_provider
                     if entry.provider == "EC2"
-                    else entry.provider,
+                    else args.named_capacity_providers.get(entry.provider, entry.provider),
                     weight=entry.weight,
                     base=entry.base,
                 )
@@ -170,6 +215,14 @@ class WebService(pulumi.ComponentResource):
             deployment_maximum_percent=args.deployment_maximum_percent,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                 enable=True, rollback=True
+            ),
+            alarms=aws.ecs.ServiceAlarmsArgs(
+                alarm_names=[alarm.name for alarm in deployment_alarms], enable=True, rollback=True
+            ),
+            deployment_configuration=(
+                blue_green.deployment_configuration(service.bake_time_minutes)
+                if args.blue_green is not None
+                else None
             ),
             availability_zone_rebalancing="ENABLED",
             ordered_placement_strategies=(
@@ -186,13 +239,7 @@ class WebService(pulumi.ComponentResource):
                 security_groups=[task_security_group.id],
                 assign_public_ip=args.assign_public_ip,
             ),
-            load_balancers=[
-                aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=args.target_group.arn,
-                    container_name=service.name,
-                    container_port=service.container_port,
-                )
-            ],
+            load_balancers=[self._load_balancer(name)],
             health_check_grace_period_seconds=args.health_check_grace_period_seconds,
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
@@ -204,7 +251,6 @@ class WebService(pulumi.ComponentResource):
             ),
         )
         self._autoscaling(name, ecs_service)
-        self._alarms(name)
         self.service_name = ecs_service.name
         self.task_definition_arn = task_definition.arn
         self.register_outputs(
@@ -214,7 +260,76 @@ class WebService(pulumi.ComponentResource):
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
 
-    def _roles(self, name: str, log_group: aws.cloudwatch.LogGroup) -> tuple[aws.iam.Role, aws.iam.Role]:
+    def _load_balancer(self, name: str) -> aws.ecs.ServiceLoadBalancerArgs:
+        """The service's target group; with blue/green also the green group, its rules and ECS's role."""
+        args, service = self._args, self._args.service
+        if args.blue_green is None:
+            return aws.ecs.ServiceLoadBalancerArgs(
+                target_group_arn=args.target_group.arn,
+                container_name=service.name,
+                container_port=service.container_port,
+            )
+        role = blue_green.infrastructure_role(
+            name, service.name, args.account_id, args.target_group, args.blue_green, self._tags, self
+        )
+        return blue_green.load_balancer_inputs(
+            args.target_group, args.blue_green, role, service.name, service.container_port
+        )
+
+    def _access_points(
+        self, name: str, task_security_group: aws.ec2.SecurityGroup
+    ) -> list[aws.efs.AccessPoint]:
+        """One access point per EFS volume, as the service's uid:gid, in its own root directory; NFS between
+        the tasks and the file system's mount targets, in both security groups, and nowhere else."""
+        args, service = self._args, self._args.service
+        uid, gid = service.runs_as
+        access_points = []
+        for index, volume in enumerate(service.efs_volumes):
+            file_system = args.file_systems[volume.file_system]
+            access_points.append(
+                aws.efs.AccessPoint(
+                    f"{name}-{efs_volume_name(index)}",
+                    file_system_id=file_system.id,
+                    posix_user=aws.efs.AccessPointPosixUserArgs(uid=uid, gid=gid),
+                    root_directory=aws.efs.AccessPointRootDirectoryArgs(
+                        path=volume.root_directory or f"/{service.name}",
+                        creation_info=aws.efs.AccessPointRootDirectoryCreationInfoArgs(
+                            owner_uid=uid, owner_gid=gid, permissions="750"
+                        ),
+                    ),
+                    tags=self._tags,
+                    opts=self._child(),
+                )
+            )
+        for file_system_name in dict.fromkeys(volume.file_system for volume in service.efs_volumes):
+            file_system = args.file_systems[file_system_name]
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-nfs-from-tasks-{file_system_name}",
+                security_group_id=file_system.security_group_id,
+                ip_protocol="tcp",
+                from_port=NFS_PORT,
+                to_port=NFS_PORT,
+                referenced_security_group_id=task_security_group.id,
+                description=f"NFS from {service.name} tasks",
+                tags=self._tags,
+                opts=self._child(),
+            )
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-nfs-out-{file_system_name}",
+                security_group_id=task_security_group.id,
+                ip_protocol="tcp",
+                from_port=NFS_PORT,
+                to_port=NFS_PORT,
+                referenced_security_group_id=file_system.security_group_id,
+                description=f"NFS to the {file_system_name} file system's mount targets",
+                tags=self._tags,
+                opts=self._child(),
+            )
+        return access_points
+
+    def _roles(
+        self, name: str, log_group: aws.cloudwatch.LogGroup, access_points: Sequence[aws.efs.AccessPoint]
+    ) -> tuple[aws.iam.Role, aws.iam.Role]:
         args = self._args
         trust = pulumi.Output.from_input(args.account_id).apply(
             lambda account: iam_documents.service_trust_policy("ecs-tasks.amazonaws.com", account)
@@ -231,7 +346,12 @@ class WebService(pulumi.ComponentResource):
             role=execution_role.id,
             policy=pulumi.Output.all(args.image_reference, args.partition, log_group.arn).apply(
                 lambda values: iam_documents.execution_role_policy(
-                    [iam_documents.repository_arn(values[0], values[1])], values[2]
+                    [iam_documents.repository_arn(values[0], values[1])],
+                    values[2],
+                    [
+                        iam_documents.SecretRead(secret.store, secret.arn, secret.region, secret.kms_key_arn)
+                        for secret in args.service.secrets.values()
+                    ],
                 )
             ),
             opts=self._child(),
@@ -243,12 +363,22 @@ class WebService(pulumi.ComponentResource):
             tags=self._tags,
             opts=self._child(),
         )
-        if args.service.task_role_grants:
+        if args.service.task_role_grants or access_points:
             grants = [(grant.actions, grant.resources) for grant in args.service.task_role_grants]
+            volumes = args.service.efs_volumes
+            mounts = pulumi.Output.all(
+                [args.file_systems[volume.file_system].arn for volume in volumes],
+                [access_point.arn for access_point in access_points],
+            ).apply(
+                lambda arns: [
+                    iam_documents.EfsMount(file_system, access_point, volume.read_only)
+                    for file_system, access_point, volume in zip(arns[0], arns[1], volumes, strict=True)
+                ]
+            )
             aws.iam.RolePolicy(
                 f"{name}-task-grants",
                 role=task_role.id,
-                policy=iam_documents.task_role_policy(grants),
+                policy=mounts.apply(lambda efs: iam_documents.task_role_policy(grants, efs)),
                 opts=self._child(),
             )
         return execution_role, task_role
@@ -306,50 +436,43 @@ class WebService(pulumi.ComponentResource):
             tags=self._tags,
             opts=self._child(),
         )
-        for metric, target_value in (
-            ("ECSServiceAverageCPUUtilization", service.cpu_target_percent),
-            ("ECSServiceAverageMemoryUtilization", service.memory_target_percent),
-        ):
-            aws.appautoscaling.Policy(
-                f"{name}-{'cpu' if 'CPU' in metric else 'memory'}",
-                policy_type="TargetTrackingScaling",
-                service_namespace=target.service_namespace,
-                scalable_dimension=target.scalable_dimension,
-                resource_id=target.resource_id,
-                target_tracking_scaling_policy_configuration=(
-                    aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                        target_value=target_value,
-                        predefined_metric_specification=(
-                            aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                                predefined_metric_type=metric
-                            )
-                        ),
-                        scale_in_cooldown=300,
-                        scale_out_cooldown=60,
-                    )
-                ),
-                opts=self._child(),
-            )
-
-    def _alarms(self, name: str) -> None:
-        args = self._args
-        alb_alarms(
+        scale_service(
             name,
-            f"{args.environment}/{args.service.name}",
-            [
-                AlbAlarm(
-                    "5xx", "HTTPCode_Target_5XX_Count", "Sum", args.target_5xx_threshold, "5xx responses"
-                ),
-                AlbAlarm(
-                    "unhealthy",
-                    "UnHealthyHostCount",
-                    "Maximum",
-                    args.unhealthy_hosts_threshold,
-                    "unhealthy targets",
-                ),
-            ],
-            {"TargetGroup": args.target_group.arn_suffix, "LoadBalancer": args.load_balancer_arn_suffix},
-            args.alarm_topic_arns,
-            self._tags,
+            service,
+            target,
+            pulumi.Output.concat(
+                self._args.load_balancer_arn_suffix, "/", self._args.target_group.arn_suffix
+            ),
             self,
         )
+
+    def _alarms(self, name: str) -> list[aws.cloudwatch.MetricAlarm]:
+        """5xx and unhealthy hosts on the service's target group (both groups with blue/green): they
+        notify the alarm topics and, as deployment alarms, roll a deployment back when they fire."""
+        args = self._args
+        groups = [("", args.target_group)]
+        if args.blue_green is not None:
+            groups.append(("-green", args.blue_green.alternate_target_group))
+        alarms = []
+        for suffix, group in groups:
+            alarms += alb_alarms(
+                f"{name}{suffix}",
+                f"{args.environment}/{args.service.name}{suffix}",
+                [
+                    AlbAlarm(
+                        "5xx", "HTTPCode_Target_5XX_Count", "Sum", args.target_5xx_threshold, "5xx responses"
+                    ),
+                    AlbAlarm(
+                        "unhealthy",
+                        "UnHealthyHostCount",
+                        "Maximum",
+                        args.unhealthy_hosts_threshold,
+                        "unhealthy targets",
+                    ),
+                ],
+                {"TargetGroup": group.arn_suffix, "LoadBalancer": args.load_balancer_arn_suffix},
+                args.alarm_topic_arns,
+                self._tags,
+                self,
+            )
+        return alarms

@@ -167,6 +167,21 @@ def _metric_alarm(cloud: CloudIdentity, t: str, n: str, i: Mapping[str, Any]) ->
     return {"id": alarm, "name": alarm, "arn": cloud.arn("cloudwatch", f"alarm:{alarm}")}
 
 
+def _efs(prefix: str, kind: str) -> Callable[[CloudIdentity, str, str, Mapping[str, Any]], dict[str, Any]]:
+    """EFS ids (`fs-…`, `fsap-…`, `fsmt-…`) and ARNs under the `elasticfilesystem` service."""
+
+    def outputs(cloud: CloudIdentity, t: str, n: str, _i: Mapping[str, Any]) -> dict[str, Any]:
+        resource_id = _aws_id(prefix, t, n)
+        return {"id": resource_id, "arn": cloud.arn("elasticfilesystem", f"{kind}/{resource_id}")}
+
+    return outputs
+
+
+def _listener_rule(cloud: CloudIdentity, t: str, n: str, _i: Mapping[str, Any]) -> dict[str, Any]:
+    arn = cloud.arn("elasticloadbalancing", f"listener-rule/app/{n}/{stable_hex(t, n, length=16)}")
+    return {"id": arn, "arn": arn}
+
+
 def _docker_image(_cloud: CloudIdentity, t: str, n: str, i: Mapping[str, Any]) -> dict[str, Any]:
     """`repoDigest` is `<repository>@sha256:<hex>`, the hex hashed from every input (build args included)."""
     image_name = str(i.get("imageName", n))
@@ -209,6 +224,10 @@ COMPUTED_OUTPUTS: dict[str, Callable[[CloudIdentity, str, str, Mapping[str, Any]
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/targetGroup:TargetGroup": _target_group,
     "aws:lb/listener:Listener": _listener,
+    "aws:lb/listenerRule:ListenerRule": _listener_rule,
+    "aws:efs/fileSystem:FileSystem": _efs("fs", "file-system"),
+    "aws:efs/accessPoint:AccessPoint": _efs("fsap", "access-point"),
+    "aws:efs/mountTarget:MountTarget": _efs("fsmt", "mount-target"),
     "aws:alb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:alb/targetGroup:TargetGroup": _target_group,
     "aws:alb/listener:Listener": _listener,

@@ -26,11 +26,15 @@ def recording(stack: str, preview: bool) -> StackRecording:
 
 
 def review(stack: str, preview: bool, config: str | Path) -> list[Diagnostic]:
-    recorded = recording(stack, preview)
-    registered = recorded.by_urn()
     config_file = config if isinstance(config, Path) else CONFIG_DIR / f"{config}.json"
+    return review_recording(recording(stack, preview), config_file)
+
+
+def review_recording(recorded: StackRecording, config_file: Path) -> list[Diagnostic]:
+    """Every diagnostic the pack, configured with `config_file`, gives the recorded stack."""
+    registered = recorded.by_urn()
     with PolicyPackProcess(
-        PACK_DIR, project=PROJECT, stack=stack, dry_run=preview, config_file=config_file
+        PACK_DIR, project=PROJECT, stack=recorded.stack, dry_run=recorded.preview, config_file=config_file
     ) as pack:
         diagnostics = [
             diagnostic
@@ -48,7 +52,7 @@ def findings(diagnostics: list[Diagnostic]) -> set[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["update", "preview"])
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "qa", "prod"])
 def test_program_stack_passes_its_own_policy_config(stack, preview):
     assert findings(review(stack, preview, stack)) == set()
 

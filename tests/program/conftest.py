@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from container_platform.review.offline_runtime import StackRecording, evaluate_stack
-from tests.program.stack_configs import forty_services_config
+from tests.program.stack_configs import forty_services_config, founding_case_config
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +26,8 @@ def dev_preview() -> StackRecording:
 @pytest.fixture(scope="session")
 def forty() -> StackRecording:
     return evaluate_stack("scale", config=forty_services_config())
+
+
+@pytest.fixture(scope="session")
+def founding() -> StackRecording:
+    return evaluate_stack("founding", config=founding_case_config())

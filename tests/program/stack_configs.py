@@ -12,6 +12,7 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FORTY_SERVICES = Path(__file__).parent / "fixtures" / "forty_services.yaml"
+FOUNDING_CASE = Path(__file__).parent / "fixtures" / "founding_case.yaml"
 
 
 def stack_config(stack: str) -> dict[str, Any]:
@@ -22,3 +23,8 @@ def stack_config(stack: str) -> dict[str, Any]:
 def forty_services_config() -> dict[str, Any]:
     """40 services over 8 applications, pinned digests: evaluate it as stack `scale`."""
     return yaml.safe_load(FORTY_SERVICES.read_text())["config"]
+
+
+def founding_case_config() -> dict[str, Any]:
+    """The founding case, eight applications using every service capability: evaluate it as `founding`."""
+    return yaml.safe_load(FOUNDING_CASE.read_text())["config"]

@@ -62,6 +62,32 @@ def pinned(name: str, reference: str | None) -> Callable[[Config], None]:
 
 ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 DIGEST = "sha256:" + "ab" * 32
+SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-Ab12Cd"
+CLUSTER = "container-platform:cluster"
+BLUE_GREEN = {"route": {"path": "/pay/*"}, "deployment": "blueGreen"}
+
+
+def secret(arn: str, **more: str) -> Callable[[Config], None]:
+    return service(secrets={"DB_PASSWORD": {"arn": arn, **more}})
+
+
+def subnet_sets(*blocks: list[str]) -> Callable[[Config], None]:
+    """The first service and one more per extra entry, each with its own subnet blocks."""
+
+    def change(config: Config) -> None:
+        config[SERVICES][0]["subnets"] = {"cidrBlocks": blocks[0]}
+        for index, cidrs in enumerate(blocks[1:]):
+            config[SERVICES].append(
+                {
+                    "name": f"app-{index}",
+                    "image": "hello-world",
+                    "route": {"path": f"/app-{index}/*"},
+                    "subnets": {"cidrBlocks": cidrs},
+                }
+            )
+
+    return change
+
 
 # (stack the config starts from, the change, fragments the one-line message must contain)
 MALFORMED = {
@@ -217,6 +243,127 @@ MALFORMED = {
             },
         ),
         ["container-platform:network.cidrBlock = '10.1.0.0/16'", "cannot be combined with vpcId"],
+    ),
+    # Issue 16: secrets, EFS, subnet sets, capacity providers, scaling and blue/green.
+    "secret arn without its suffix": (
+        "dev",
+        secret("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db"),
+        ["container-platform:services[0].secrets.DB_PASSWORD.arn", "6-character suffix"],
+    ),
+    "secret of an unlisted account": (
+        "dev",
+        secret(SECRET.replace("123456789012", "999999999999")),
+        [
+            "container-platform:services[0].secrets.DB_PASSWORD.arn",
+            "account 999999999999",
+            "secretAccountIds",
+        ],
+    ),
+    "json key of a parameter": (
+        "dev",
+        secret("arn:aws:ssm:eu-west-1:123456789012:parameter/db", jsonKey="password"),
+        ["container-platform:services[0].secrets.DB_PASSWORD.jsonKey", "only a Secrets Manager secret"],
+    ),
+    "secret that is also plain": (
+        "dev",
+        service(environment={"DB_PASSWORD": "x"}, secrets={"DB_PASSWORD": {"arn": SECRET}}),
+        ["container-platform:services[0].secrets.DB_PASSWORD", "also a plain environment variable"],
+    ),
+    "efs id that is not one": (
+        "dev",
+        setting(
+            "container-platform:fileSystems",
+            {
+                "docs": {
+                    "fileSystemId": "fsx-0123456789abcdef0",
+                    "mountTargetSecurityGroupId": "sg-0123456789abcdef0",
+                }
+            },
+        ),
+        ["container-platform:fileSystems.docs.fileSystemId = 'fsx-0123456789abcdef0'", "EFS file system id"],
+    ),
+    "existing efs without its mount target group": (
+        "dev",
+        setting("container-platform:fileSystems", {"docs": {"fileSystemId": "fs-0123456789abcdef0"}}),
+        ["container-platform:fileSystems.docs.mountTargetSecurityGroupId", "needs both"],
+    ),
+    "volume on an undeclared file system": (
+        "dev",
+        service(efsVolumes=[{"fileSystem": "docs", "containerPath": "/data"}]),
+        ["container-platform:services[0].efsVolumes[0].fileSystem = 'docs'", "fileSystems"],
+    ),
+    "subnets outside the vpc": (
+        "dev",
+        subnet_sets(["10.99.0.0/24", "10.99.1.0/24"]),
+        ["container-platform:services[0].subnets.cidrBlocks[0] = '10.99.0.0/24'", "outside the VPC"],
+    ),
+    "subnets over the platform's": (
+        "dev",
+        subnet_sets(["10.10.0.0/24", "10.10.64.0/24"]),
+        ["container-platform:services[0].subnets.cidrBlocks[0] = '10.10.0.0/24'", "the platform's subnets"],
+    ),
+    "subnets over another application's": (
+        "dev",
+        subnet_sets(["10.10.64.0/24", "10.10.65.0/24"], ["10.10.66.0/24", "10.10.65.128/25"]),
+        [
+            "container-platform:services[1].subnets.cidrBlocks[1] = '10.10.65.128/25'",
+            "overlaps 10.10.65.0/24",
+        ],
+    ),
+    "one subnet for two zones": (
+        "dev",
+        service(subnets={"cidrBlocks": ["10.10.64.0/24"]}),
+        ["container-platform:services[0].subnets.cidrBlocks", "at least two distinct subnets"],
+    ),
+    "capacity provider the cluster lacks": (
+        "prod",
+        service(capacityProviders=[{"provider": "memory"}]),
+        ["container-platform:services[0].capacityProviders = 'memory'", "no capacity provider 'memory'"],
+    ),
+    "ec2 pool mixed with fargate": (
+        "prod",
+        service(capacityProviders=[{"provider": "EC2"}, {"provider": "FARGATE"}]),
+        ["container-platform:services[0].capacityProviders", "mixes EC2 with Fargate"],
+    ),
+    "graviton type as x86_64": (
+        "prod",
+        nested(CLUSTER, capacityProviders={"graviton": {"instanceType": "m7g.large"}}),
+        ["container-platform:cluster.capacityProviders.graviton.instanceType = 'm7g.large'", "arm64"],
+    ),
+    "task larger than its instance": (
+        "prod",
+        service(cpu=4096, memory=8192),
+        ["container-platform:services[0].cpu = 4096", "does not fit one m6i.large"],
+    ),
+    "ec2 task below ec2's sizes": (
+        "prod",
+        service(cpu=64),
+        ["container-platform:services[0].cpu = 64", "not an EC2 task size"],
+    ),
+    "blue/green without a test listener port": (
+        "dev",
+        second_service(**BLUE_GREEN),
+        ["container-platform:loadBalancer.testListenerPort", "services[1] (payments) deploys blueGreen"],
+    ),
+    "blue/green without a route": (
+        "dev",
+        service(deployment="blueGreen"),
+        ["container-platform:services[0].deployment = 'blueGreen'", "needs a route"],
+    ),
+    "request count with blue/green": (
+        "dev",
+        second_service(**BLUE_GREEN, requestsPerTarget=100),
+        ["container-platform:services[1].requestsPerTarget = 100", "moves traffic to the other"],
+    ),
+    "schedule that is not one": (
+        "dev",
+        service(scheduledScaling=[{"name": "day", "schedule": "0 7 * * 1-5", "minCount": 1, "maxCount": 2}]),
+        ["container-platform:services[0].scheduledScaling[0].schedule = '0 7 * * 1-5'", "cron("],
+    ),
+    "schedule bounds out of order": (
+        "dev",
+        service(scheduledScaling=[{"name": "day", "schedule": "rate(1 hour)", "minCount": 3, "maxCount": 2}]),
+        ["container-platform:services[0].scheduledScaling[0].minCount = 3", "must not exceed maxCount"],
     ),
     "port set by hand": (
         "dev",

@@ -69,7 +69,7 @@ def granted() -> StackRecording:
     return evaluate_stack("prod", config=config)
 
 
-@pytest.fixture(params=["dev", "prod", "granted"])
+@pytest.fixture(params=["dev", "prod", "granted", "founding"])
 def recording(request) -> StackRecording:
     return request.getfixturevalue(request.param)
 
@@ -86,12 +86,18 @@ def test_the_documented_exclusions_are_the_only_findings_without_them(prod: Stac
     assert flagged and flagged <= set(STAR_RESOURCE_ACTIONS)
 
 
+# Roles a service principal that is not a compute service assumes: ECS itself, for blue/green deployments.
+INFRASTRUCTURE_PRINCIPALS = [{"Service": "ecs.amazonaws.com"}]
+
+
 def test_trust_policies_admit_only_named_aws_services(recording: StackRecording):
     for role in recording.of_type(ROLE):
-        trust = AssumeRolePolicyDocument(json.loads(inputs(role)["assumeRolePolicy"]))
+        document = json.loads(inputs(role)["assumeRolePolicy"])
+        trust = AssumeRolePolicyDocument(document)
         assert trust.role_assumable_by_any_principal == [], role.name
         assert trust.role_assumable_by_cross_account_principals == [], role.name
-        assert trust.role_assumable_by_compute_services, role.name
+        principals = [statement["Principal"] for statement in document["Statement"]]
+        assert trust.role_assumable_by_compute_services or principals == INFRASTRUCTURE_PRINCIPALS, role.name
 
 
 def test_kms_key_policy_is_not_reachable_from_outside_the_account(prod: StackRecording):

@@ -52,7 +52,7 @@ def validation_errors(request: dict[str, Any]) -> str:
     return report.generate_report() if report.has_errors() else ""
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod", "forty"])
+@pytest.mark.parametrize("stack", ["dev", "prod", "forty", "founding"])
 def test_task_definitions_are_valid_register_task_definition_requests(stack: str, request):
     recording: StackRecording = request.getfixturevalue(stack)
     tasks = recording.of_type(TASK_DEFINITION)
