@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from components import iam_documents
 from components.alarms import AlbAlarm, alb_alarms
-from components.https_egress import https_egress_rule
+from components.https_egress import EndpointAccess, https_egress_rules
 from components.settings import PORT_VARIABLE, ServiceSettings
 
 TMP_VOLUME = "tmp"
@@ -44,6 +44,7 @@ class WebServiceArgs:
     routing: pulumi.Resource
     kms_key_arn: pulumi.Input[str]
     ec2_capacity_provider: pulumi.Input[str] | None = None
+    endpoints: EndpointAccess | None = None  # None: no VPC endpoints, HTTPS out through NAT
     log_retention_days: int = 90
     alarm_topic_arns: Sequence[str] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -274,10 +275,11 @@ class WebService(pulumi.ComponentResource):
             tags=self._tags,
             opts=self._child(),
         )
-        https_egress_rule(
+        https_egress_rules(
             f"{name}-https-out",
             group.id,
             "ECR, CloudWatch Logs and the AWS APIs the task calls",
+            args.endpoints,
             self._tags,
             self._child(),
         )

@@ -30,7 +30,7 @@ from pulumi.runtime.stack import run_in_stack
 
 from container_platform.project import PROJECT_ROOT
 from container_platform.review.mock_cloud import CloudIdentity, identity_from_config, stable_hex
-from container_platform.review.mock_invokes import UnknownInvokeError, answer_invoke
+from container_platform.review.mock_invokes import ProviderFailure, UnknownInvokeError, answer_invoke
 from container_platform.review.mock_outputs import computed_outputs
 from container_platform.review.output_waiting import settled_in_waves
 from container_platform.review.urns import (
@@ -146,9 +146,14 @@ class _OfflineCloud(sdk_mocks.Mocks):
         self.stack_references = stack_references
         self.failures: list[str] = []
 
-    def call(self, args: sdk_mocks.MockCallArgs) -> dict[str, Any]:
+    def call(
+        self, args: sdk_mocks.MockCallArgs
+    ) -> dict[str, Any] | tuple[dict[str, Any], list[tuple[str, str]]]:
         try:
             return answer_invoke(self.cloud, args.token, args.args)
+        except ProviderFailure as failure:
+            # As the engine reports a failed data source: the program's invoke raises with this reason.
+            return {}, [("", str(failure))]
         except UnknownInvokeError as error:
             # Raising here would surface as an asyncio traceback; answer empty and fail the run afterwards.
             self.failures.append(str(error))

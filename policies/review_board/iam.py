@@ -445,6 +445,7 @@ POLICIES = [
                     "ec2.amazonaws.com",
                     "ecs.amazonaws.com",
                     "application-autoscaling.amazonaws.com",
+                    "vpc-flow-logs.amazonaws.com",
                 ],
             }
         },

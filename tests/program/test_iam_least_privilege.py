@@ -12,6 +12,7 @@ from cloudsplaining.scan.policy_document import PolicyDocument
 from cloudsplaining.scan.resource_policy_document import ResourcePolicyDocument
 from cloudsplaining.shared.exclusions import Exclusions
 
+from components.flow_logs import FLOW_LOGS_SERVICE
 from components.iam_documents import STAR_RESOURCE_ACTIONS, statement
 from container_platform.review.offline_runtime import StackRecording, evaluate_stack
 from tests.program.recorded import KMS_KEY, ROLE, ROLE_POLICY, inputs
@@ -91,7 +92,10 @@ def test_trust_policies_admit_only_named_aws_services(recording: StackRecording)
         trust = AssumeRolePolicyDocument(json.loads(inputs(role)["assumeRolePolicy"]))
         assert trust.role_assumable_by_any_principal == [], role.name
         assert trust.role_assumable_by_cross_account_principals == [], role.name
-        assert trust.role_assumable_by_compute_services, role.name
+        # cloudsplaining's compute services do not include VPC Flow Logs, the one log-delivery service here.
+        statements = json.loads(inputs(role)["assumeRolePolicy"])["Statement"]
+        services = [trusted["Principal"]["Service"] for trusted in statements]
+        assert trust.role_assumable_by_compute_services or services == [FLOW_LOGS_SERVICE], role.name
 
 
 def test_kms_key_policy_is_not_reachable_from_outside_the_account(prod: StackRecording):
