@@ -242,7 +242,8 @@ def endpoint_policy(
     log_group_arns: Sequence[str],
 ) -> str:
     """What principals of this account may do through the endpoint of `service`: only this stack's
-    repositories, log groups, secrets (`<environment>/…`) and parameters (`/<environment>/…`)."""
+    repositories, log groups, secrets (`<environment>/…`), parameters (`/<environment>/…`) and roles
+    (`<environment>-…`)."""
     if service == "s3":
         # ECR hands the client presigned layer URLs: the request is not the task's, so no principal condition.
         return document(
@@ -267,7 +268,7 @@ def endpoint_policy(
         actions = ["ssm:GetParameter", "ssm:GetParameters"]
         grants = [_granted("ReadOwnParameters", "*", actions, parameters, **own_account)]
     elif service == "sts":
-        roles = [f"arn:{partition}:iam::{account_id}:role/*"]
+        roles = [f"arn:{partition}:iam::{account_id}:role/{environment}-*"]
         grants = [_granted("AssumeOwnRoles", "*", ["sts:AssumeRole", "sts:TagSession"], roles, **own_account)]
     else:
         raise ValueError(f"no endpoint policy is defined for service {service!r}")

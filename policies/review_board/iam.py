@@ -190,6 +190,11 @@ def _read(resource: Resource, what: str, raw: Any) -> Iterator[Document | Findin
     yield Document(where, _grants(text))
 
 
+def policy_document(resource: Resource, what: str, raw: Any) -> Iterator[Document | Finding]:
+    """One policy document a resource carries (an endpoint policy, say), read as the IAM rules read theirs."""
+    yield from _read(resource, what, raw)
+
+
 def permission_documents(resource: Resource) -> Iterator[Document | Finding]:
     """Every permission document a resource carries (not trust policies), or why it cannot be read."""
     if resource.type == ROLE:
