@@ -25,7 +25,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from container_platform.project import PROJECT_ROOT
@@ -146,14 +146,9 @@ class _OfflineCloud(sdk_mocks.Mocks):
         self.stack_references = stack_references
         self.failures: list[str] = []
 
-    def call(
-        self, args: sdk_mocks.MockCallArgs
-    ) -> dict[str, Any] | tuple[dict[str, Any], list[tuple[str, str]]]:
+    def call(self, args: sdk_mocks.MockCallArgs) -> dict[str, Any]:
         try:
             return answer_invoke(self.cloud, args.token, args.args)
-        except ProviderFailure as failure:
-            # As the engine reports a failed data source: the program's invoke raises with this reason.
-            return {}, [("", str(failure))]
         except UnknownInvokeError as error:
             # Raising here would surface as an asyncio traceback; answer empty and fail the run afterwards.
             self.failures.append(str(error))
@@ -232,7 +227,13 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
             resource = self.recorded[args["urn"]]
             answer = {"urn": resource.urn, "id": resource.outputs.get("id", ""), "state": resource.outputs}
         else:
-            answer = self.mocks.call(sdk_mocks.MockCallArgs(request.tok, args, request.provider))
+            try:
+                answer = self.mocks.call(sdk_mocks.MockCallArgs(request.tok, args, request.provider))
+            except ProviderFailure as failure:
+                # As the engine reports a failed data source: the program's invoke raises with this reason.
+                return resource_pb2.ResourceInvokeResponse(
+                    failures=[provider_pb2.CheckFailure(property="", reason=str(failure))]
+                )
         return resource_pb2.ResourceInvokeResponse(**{"return": struct(answer)})
 
     def ReadResource(self, request: Any) -> Any:
