@@ -48,7 +48,7 @@ def findings(diagnostics: list[Diagnostic]) -> set[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["update", "preview"])
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "prod", "registry"])
 def test_program_stack_passes_its_own_policy_config(stack, preview):
     assert findings(review(stack, preview, stack)) == set()
 
