@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_documents
-from components.https_egress import https_egress_rule
+from components.https_egress import EndpointAccess, https_egress_rules
 from components.settings import FARGATE_PROVIDERS, ClusterSettings, Ec2CapacitySettings
 
 
@@ -27,6 +27,7 @@ class ClusterArgs:
     vpc_id: pulumi.Input[str]
     private_subnet_ids: Sequence[pulumi.Input[str]]
     tags: Mapping[str, str] = field(default_factory=dict)
+    endpoints: EndpointAccess | None = None  # the VPC's endpoints, which the instances' ECR calls reach
     http_tokens: str = "required"
     http_put_response_hop_limit: int = 1
     block_task_metadata_access: bool = True
@@ -128,8 +129,13 @@ class Cluster(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        https_egress_rule(
-            f"{name}-instances-https-out", security_group.id, "ECS, ECR and CloudWatch APIs", tags, child
+        https_egress_rules(
+            f"{name}-instances-https-out",
+            security_group.id,
+            "ECS, ECR and CloudWatch APIs",
+            args.endpoints,
+            tags,
+            child,
         )
         return _InstanceIdentity(profile.arn, security_group.id)
 

@@ -27,6 +27,7 @@ class EcrRepositoryArgs:
     image_tag_mutability: str = "IMMUTABLE"
     scan_on_push: bool = True
     encryption_type: str = "KMS"
+    policy: pulumi.Input[str] | None = None  # a repository policy (the central registry's), else none
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -108,6 +109,10 @@ class EcrRepository(pulumi.ComponentResource):
             policy=lifecycle_policy(args.untagged_expiry_days, args.keep_releases),
             opts=child,
         )
+        if args.policy is not None:
+            aws.ecr.RepositoryPolicy(
+                f"{name}-policy", repository=self.repository.name, policy=args.policy, opts=child
+            )
         self.url = self.repository.repository_url
         self.arn = self.repository.arn
         self.register_outputs({"url": self.url, "arn": self.arn})

@@ -270,3 +270,189 @@ def kms_key_policy(partition: str, region: str, account_id: str) -> str:
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
         },
     )
+
+
+# Resource policies of the audit trail, the VPC endpoints and the central registry. Each names its principal:
+# the policy is attached to a bucket, an endpoint or a repository, not to a role.
+
+ECR_PUSH_ACTIONS = (
+    "ecr:CompleteLayerUpload",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+)
+# What `promote --verify-ecr --tag-ecr` calls: read the image and its scan, and add the promoted tag.
+ECR_PROMOTE_ACTIONS = (
+    "ecr:BatchGetImage",
+    "ecr:DescribeImageScanFindings",
+    "ecr:DescribeImages",
+    "ecr:PutImage",
+)
+FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
+ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
+ACCESS_LOGS_PREFIX = "alb"
+FLOW_LOGS_PREFIX = "flow-logs"
+
+
+def _granted(
+    sid: str, principal: Any, actions: Iterable[str], resources: Iterable[str], **condition: Any
+) -> dict:
+    """An Allow statement (same `*` discipline as `statement`) for `principal`, under `condition`."""
+    granted = {**statement(sid, actions, resources), "Principal": principal}
+    if condition:
+        granted["Condition"] = condition
+    return granted
+
+
+def account_root(partition: str, account_id: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:root"
+
+
+def repository_policy(
+    partition: str, pull_accounts: Sequence[str], push_role_arn: str, promote_role_arn: str | None
+) -> str:
+    """The central registry's repository policy: environments' accounts pull and nothing else; the build
+    identity alone pushes; promotion may only read and tag; and nobody, whatever their own IAM policies
+    allow, pushes as another identity or deletes an image (a delete would free an immutable tag)."""
+    writers = [push_role_arn, *([promote_role_arn] if promote_role_arn else [])]
+    statements = [
+        {
+            "Sid": "EnvironmentsPullOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": sorted(account_root(partition, account) for account in pull_accounts)},
+            "Action": sorted(ECR_PULL_ACTIONS),
+        },
+        {
+            "Sid": "BuildIdentityPushes",
+            "Effect": "Allow",
+            "Principal": {"AWS": push_role_arn},
+            "Action": sorted({*ECR_PULL_ACTIONS, *ECR_PUSH_ACTIONS}),
+        },
+    ]
+    if promote_role_arn:
+        statements.append(
+            {
+                "Sid": "PromotionReadsAndTags",
+                "Effect": "Allow",
+                "Principal": {"AWS": promote_role_arn},
+                "Action": sorted(ECR_PROMOTE_ACTIONS),
+            }
+        )
+    statements += [
+        {
+            "Sid": "NobodyElseWrites",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": sorted(ECR_PUSH_ACTIONS),
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": writers}},
+        },
+        {"Sid": "NobodyDeletes", "Effect": "Deny", "Principal": "*", "Action": "ecr:BatchDeleteImage"},
+    ]
+    return document(*statements)
+
+
+def ecr_layer_bucket_arn(partition: str, region: str) -> str:
+    """The S3 bucket ECR serves image layers from, as AWS documents it for S3 gateway endpoint policies."""
+    return f"arn:{partition}:s3:::prod-{region}-starport-layer-bucket"
+
+
+def endpoint_policy(
+    service: str,
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    environment: str,
+    repository_arns: Sequence[str],
+    log_group_arns: Sequence[str],
+) -> str:
+    """What principals of this account may do through the endpoint of `service`: only this stack's
+    repositories, log groups, secrets (`<environment>/…`), parameters (`/<environment>/…`) and roles
+    (`<environment>-…`)."""
+    if service == "s3":
+        # ECR hands the client presigned layer URLs: the request is not the task's, so no principal condition.
+        return document(
+            _granted(
+                "EcrImageLayers", "*", ["s3:GetObject"], [f"{ecr_layer_bucket_arn(partition, region)}/*"]
+            )
+        )
+    own_account = {"StringEquals": {"aws:PrincipalAccount": account_id}}
+    if service in ("ecr.api", "ecr.dkr"):
+        grants = [
+            _granted("PullOwnRepositories", "*", ECR_PULL_ACTIONS, repository_arns, **own_account),
+            _granted("RegistryLogin", "*", ["ecr:GetAuthorizationToken"], ["*"], **own_account),
+        ]
+    elif service == "logs":
+        streams = [f"{group}:log-stream:*" for group in log_group_arns]
+        grants = [_granted("WriteOwnLogGroups", "*", LOG_WRITE_ACTIONS, streams, **own_account)]
+    elif service == "secretsmanager":
+        secrets = [f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:{environment}/*"]
+        grants = [_granted("ReadOwnSecrets", "*", ["secretsmanager:GetSecretValue"], secrets, **own_account)]
+    elif service == "ssm":
+        parameters = [f"arn:{partition}:ssm:{region}:{account_id}:parameter/{environment}/*"]
+        actions = ["ssm:GetParameter", "ssm:GetParameters"]
+        grants = [_granted("ReadOwnParameters", "*", actions, parameters, **own_account)]
+    elif service == "sts":
+        roles = [f"arn:{partition}:iam::{account_id}:role/{environment}-*"]
+        grants = [_granted("AssumeOwnRoles", "*", ["sts:AssumeRole", "sts:TagSession"], roles, **own_account)]
+    else:
+        raise ValueError(f"no endpoint policy is defined for service {service!r}")
+    return document(*grants)
+
+
+def flow_log_role_policy(log_group_arn_: str) -> str:
+    """VPC Flow Logs writes the VPC's records into its own log group and nowhere else."""
+    return document(statement("WriteFlowLogs", FLOW_LOG_ACTIONS, [log_group_arn_, f"{log_group_arn_}:*"]))
+
+
+def audit_bucket_policy(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    bucket_arn: str,
+    elb_principal: Mapping[str, str],
+    flow_logs: bool,
+) -> str:
+    """Only ELB log delivery writes access logs (and, with flow logs to S3, only the log delivery service
+    writes those), each under this account's prefix; nothing reaches the bucket without TLS."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        _granted(
+            "ElbWritesAccessLogs",
+            dict(elb_principal),
+            ["s3:PutObject"],
+            [f"{bucket_arn}/{ACCESS_LOGS_PREFIX}/AWSLogs/{account_id}/*"],
+        ),
+    ]
+    if flow_logs:
+        source = {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account_id}:*"},
+        }
+        statements += [
+            _granted(
+                "LogDeliveryWritesFlowLogs",
+                {"Service": LOG_DELIVERY_SERVICE},
+                ["s3:PutObject"],
+                [f"{bucket_arn}/{FLOW_LOGS_PREFIX}/AWSLogs/{account_id}/*"],
+                StringEquals={**source["StringEquals"], "s3:x-amz-acl": "bucket-owner-full-control"},
+                ArnLike=source["ArnLike"],
+            ),
+            _granted(
+                "LogDeliveryChecksBucket",
+                {"Service": LOG_DELIVERY_SERVICE},
+                ["s3:GetBucketAcl", "s3:ListBucket"],
+                [bucket_arn],
+                **source,
+            ),
+        ]
+    return document(*statements)

@@ -1,9 +1,11 @@
 """The image chain: base -> java-runtime -> applications, each FROM its parent's digest, one per repository.
 
 Source `build` (dev) creates the ECR repositories and builds and pushes each image with pulumi-docker, passing
-the parent's repo digest (never a tag) as the spec's build arg. Sources `pinned` and `stackReference` (prod)
-build nothing: they deploy digests that were built, tested and promoted elsewhere. Either way the output is
-one digest reference per image, which is all the services and the promotion workflow need.
+the parent's repo digest (never a tag) as the spec's build arg; with `images.registryAccount` it pushes into
+the central registry's repositories instead (the `registry` stack owns them) and creates none. Sources
+`pinned` and `stackReference` (prod) build nothing: they deploy digests that were built, tested and promoted
+elsewhere. Either way the output is one digest reference per image, which is all the services and the
+promotion workflow need.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ class ImageChainArgs:
     kms_key_arn: pulumi.Input[str]
     tags: Mapping[str, str] = field(default_factory=dict)
     platform: str = "linux/amd64"
+    region: str = ""  # the stack's: where the central registry (images.registryAccount) serves it
+
+
+def registry_host(account: str, region: str) -> str:
+    return f"{account}.dkr.ecr.{region}.amazonaws.com"
 
 
 def digest_from_outputs(
@@ -68,25 +75,34 @@ class ImageChain(pulumi.ComponentResource):
     def _build(self, specs: tuple[ImageSpec, ...]) -> dict[str, pulumi.Output[str]]:
         args = self._args
         child = pulumi.ResourceOptions(parent=self)
-        token = aws.ecr.get_authorization_token_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        central = args.images.registry_account
+        token = aws.ecr.get_authorization_token_output(
+            registry_id=central, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
         digests: dict[str, pulumi.Output[str]] = {}
         for spec in specs:
-            repository = EcrRepository(
-                spec.name,
-                EcrRepositoryArgs(
-                    repository_name=f"{args.images.repository_prefix}/{spec.name}",
-                    kms_key_arn=args.kms_key_arn,
-                    untagged_expiry_days=args.repositories.untagged_expiry_days,
-                    keep_releases=args.repositories.keep_releases,
-                    tags=dict(args.tags),
-                ),
-                opts=child,
-            )
+            repository_name = f"{args.images.repository_prefix}/{spec.name}"
+            if central is not None:
+                url = pulumi.Output.from_input(f"{registry_host(central, args.region)}/{repository_name}")
+                pushed_after: list[pulumi.Resource] = []
+            else:
+                repository = EcrRepository(
+                    spec.name,
+                    EcrRepositoryArgs(
+                        repository_name=repository_name,
+                        kms_key_arn=args.kms_key_arn,
+                        untagged_expiry_days=args.repositories.untagged_expiry_days,
+                        keep_releases=args.repositories.keep_releases,
+                        tags=dict(args.tags),
+                    ),
+                    opts=child,
+                )
+                url, pushed_after = repository.url, [repository.lifecycle_policy]
             parent = pulumi.Output.from_input(
                 args.images.upstream if spec.parent is None else digests[spec.parent]
             )
             image_name = pulumi.Output.concat(
-                repository.url, ":", parent.apply(lambda reference, spec=spec: release_tag(spec, reference))
+                url, ":", parent.apply(lambda reference, spec=spec: release_tag(spec, reference))
             )
             image = docker.Image(
                 spec.name,
@@ -98,11 +114,11 @@ class ImageChain(pulumi.ComponentResource):
                     platform=args.platform,
                 ),
                 registry=docker.RegistryArgs(
-                    server=repository.url.apply(lambda url: url.split("/", 1)[0]),
+                    server=url.apply(lambda value: value.split("/", 1)[0]),
                     username=token.user_name,
                     password=pulumi.Output.secret(token.password),
                 ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[repository.lifecycle_policy]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=pushed_after),
             )
             digests[spec.name] = image.repo_digest
         return digests

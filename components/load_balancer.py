@@ -4,6 +4,8 @@ Clients reach it on 443 (and 80, which only redirects to 443) from the allowed C
 HTTP on 80 instead (dev). Each service gets a target group checked on /health and a listener rule by host
 header and/or path; the first service is the listener's default. Target groups live here, beside the
 listener that routes to them, so every service's group is attached before its ECS service is created.
+For the audit trail the ALB drops invalid header fields, writes access logs to the audit bucket (under
+`alb/`), is protected from deletion, and is associated with the WAF web ACL the stack names, if any.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components import iam_documents
 from components.alarms import AlbAlarm, alb_alarms
 from components.blue_green import BlueGreenRouting, weighted_forward
 from components.settings import HEALTH_PATH, LoadBalancerSettings, RouteSettings
@@ -41,6 +44,8 @@ class LoadBalancerArgs:
     services: Sequence[ServiceRoute]
     tags: Mapping[str, str] = field(default_factory=dict)
     alarm_topic_arns: Sequence[str] = ()
+    access_logs_bucket: pulumi.Input[str] | None = None  # the audit bucket, when settings.access_logs
+    access_logs_depend_on: Sequence[pulumi.Resource] = ()  # its policy: ELB tests write access on enable
     health_check_path: str = HEALTH_PATH
     drop_invalid_header_fields: bool = True
     deregistration_delay: int = 30
@@ -108,9 +113,18 @@ class LoadBalancer(pulumi.ComponentResource):
             security_groups=[self.security_group.id],
             subnets=list(args.public_subnet_ids),
             drop_invalid_header_fields=args.drop_invalid_header_fields,
+            enable_deletion_protection=settings.deletion_protection,
+            access_logs=self._access_logs(args),
             tags=tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.access_logs_depend_on)),
         )
+        if settings.web_acl_arn is not None:
+            aws.wafv2.WebAclAssociation(
+                f"{name}-waf",
+                resource_arn=self.load_balancer.arn,
+                web_acl_arn=settings.web_acl_arn,
+                opts=child,
+            )
         self.arn_suffix = self.load_balancer.arn_suffix
         scheme = "https" if settings.protocol == "HTTPS" else "http"
         self.url = pulumi.Output.concat(scheme, "://", self.load_balancer.dns_name)
@@ -254,6 +268,16 @@ class LoadBalancer(pulumi.ComponentResource):
             for kind, on in (("route", listener), ("test-route", test_listener))
         ]
         return BlueGreenRouting(green, *rules)
+
+    @staticmethod
+    def _access_logs(args: LoadBalancerArgs) -> aws.lb.LoadBalancerAccessLogsArgs | None:
+        if not args.settings.access_logs:
+            return None
+        if args.access_logs_bucket is None:
+            raise ValueError("loadBalancer.accessLogs needs the audit bucket")
+        return aws.lb.LoadBalancerAccessLogsArgs(
+            bucket=args.access_logs_bucket, enabled=True, prefix=iam_documents.ACCESS_LOGS_PREFIX
+        )
 
     def _listeners(self, name: str, args: LoadBalancerArgs) -> aws.lb.Listener:
         """The serving listener (forwarding to the first service) and, with HTTPS, the HTTP redirect."""

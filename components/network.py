@@ -1,8 +1,9 @@
 """The environment's network: a new VPC across availability zones, or the security team's existing one.
 
 Public subnets hold only the load balancer and the NAT gateways; tasks and container instances live in
-private subnets and reach AWS APIs through NAT. The VPC's default security group is emptied, so nothing
-can fall back on it.
+private subnets and reach AWS APIs through NAT (or, with private egress, through the VPC endpoints of
+vpc_endpoints.py). The VPC's default security group is emptied, so nothing can fall back on it, and a new
+VPC always has flow logs (flow_logs.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.flow_logs import FlowLogs, FlowLogsArgs
 from components.settings import ConfigError, NetworkSettings
 
 # Each zone's subnets come from the VPC block split in 16: public ones first, private ones from the ninth.
@@ -24,6 +26,7 @@ PRIVATE_SUBNET_OFFSET = 8
 @dataclass(frozen=True)
 class NetworkArgs:
     settings: NetworkSettings
+    flow_logs: FlowLogsArgs  # a VPC the stack creates always has flow logs; unused for an existing VPC
     zones: Sequence[str] = ()  # available_zones(settings): one per new subnet pair; empty for an existing VPC
     tags: Mapping[str, str] = field(default_factory=dict)
     enable_dns_hostnames: bool = True
@@ -54,7 +57,8 @@ def available_zones(settings: NetworkSettings) -> tuple[str, ...]:
 
 
 class Network(pulumi.ComponentResource):
-    """`vpc_id`, `public_subnet_ids` and `private_subnet_ids`, whichever way the network came to be."""
+    """`vpc_id`, `public_subnet_ids` and `private_subnet_ids`, whichever way the network came to be; for a
+    new VPC also `private_route_table_ids` (where the S3 gateway endpoint attaches)."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("container-platform:index:Network", name, None, opts)
@@ -91,6 +95,7 @@ class Network(pulumi.ComponentResource):
         aws.ec2.DefaultSecurityGroup(
             f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[], tags=tags, opts=child
         )
+        FlowLogs(name, vpc.id, args.flow_logs, opts=child)
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=tags, opts=child)
         public_routes = aws.ec2.RouteTable(
             f"{name}-public",

@@ -12,7 +12,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import pulumi
 import pulumi.runtime.config
@@ -111,6 +111,8 @@ _SCHEDULE = (
 )
 _TIMEZONE = r"^[A-Za-z]+(/[A-Za-z0-9_+-]+){0,2}$|^UTC$"
 _CAPACITY_PROVIDER = r"^(FARGATE|FARGATE_SPOT|EC2|[a-z][a-z0-9-]{0,18}[a-z0-9])$"
+_IAM_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$"
+_SECRET_ARN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache/\S+$"
 # What each pattern means, for error messages a person can act on.
 _PATTERN_HINTS = {
     _NAME: "lowercase letters, digits and hyphens, starting with a letter (e.g. hello-world)",
@@ -140,6 +142,8 @@ _PATTERN_HINTS = {
     _SCHEDULE: "an Application Auto Scaling schedule: cron(0 7 ? * MON-FRI *), rate(1 hour) or at(...)",
     _TIMEZONE: "an IANA time zone (e.g. Europe/London) or UTC",
     _CAPACITY_PROVIDER: "FARGATE, FARGATE_SPOT, EC2 or a key of cluster.capacityProviders",
+    _IAM_ROLE_ARN: "an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>",
+    _SECRET_ARN: "a Secrets Manager secret ARN named ecr-pullthroughcache/<name> (ECR requires it)",
 }
 # pydantic's wrong-type messages name Python types and model classes; these say it in YAML's words.
 _TYPE_HINTS = {
@@ -206,6 +210,40 @@ def _network(value: str) -> str:
 Cidr = Annotated[str, AfterValidator(_network)]
 
 
+def _account_id(value: str) -> str:
+    if not re.fullmatch(r"\d{12}", value):
+        raise ValueError(
+            f"{value!r} is not an AWS account ID: twelve digits, quoted in YAML "
+            '("012345678901") so leading zeros survive'
+        )
+    return value
+
+
+AccountId = Annotated[str, AfterValidator(_account_id)]
+
+_WEB_ACL_ARN = re.compile(
+    r"arn:aws[a-z-]*:wafv2:(?P<region>[a-z0-9-]+):\d{12}:(?P<scope>regional|global)/webacl/[\w-]{1,128}/[0-9a-f-]{36}"
+)
+
+
+def _web_acl_arn(value: str) -> str:
+    """A WAFv2 web ACL of REGIONAL scope: the only kind an ALB can be associated with."""
+    match = _WEB_ACL_ARN.fullmatch(value)
+    if match is None:
+        parts = value.split(":")
+        found = f"an ARN of service {parts[2]!r}" if len(parts) > 5 and parts[0] == "arn" else "not an ARN"
+        raise ValueError(
+            f"{found}; expected a WAFv2 regional web ACL ARN "
+            "(arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); classic WAF (waf, waf-regional) "
+            "web ACLs cannot be associated with an ALB by this setting"
+        )
+    if match["scope"] != "regional":
+        raise ValueError(
+            "a CloudFront (global) web ACL; an ALB takes a web ACL of REGIONAL scope in its own region"
+        )
+    return value
+
+
 class ImagesSettings(_Settings):
     """Where the stack's images come from: built here (dev), pinned digests, or another stack's outputs."""
 
@@ -214,6 +252,7 @@ class ImagesSettings(_Settings):
     upstream: str | None = Field(None, pattern=_UPSTREAM)
     pinned: dict[str, str] = Field(default_factory=dict)
     stack_reference: str | None = Field(None, pattern=_STACK_REFERENCE)
+    registry_account: AccountId | None = None
 
     @model_validator(mode="after")
     def _source_has_its_inputs(self) -> ImagesSettings:
@@ -241,6 +280,19 @@ class ImagesSettings(_Settings):
             raise InvalidSetting(
                 f"pinned.{name}", reference, str(error).removeprefix(f"{setting}: ")
             ) from error
+        account = parse_digest_reference(reference, setting=setting).ecr_account
+        if self.registry_account is not None and account != self.registry_account:
+            raise InvalidSetting(
+                f"pinned.{name}",
+                reference,
+                f"is in account {account}'s registry; images.registryAccount says every image comes from "
+                f"the central registry in {self.registry_account}",
+            )
+
+    @property
+    def central_registry(self) -> bool:
+        """Images live in the registry stack's repositories (another account), not in this stack's."""
+        return self.registry_account is not None
 
 
 class RepositoriesSettings(_Settings):
@@ -250,12 +302,29 @@ class RepositoriesSettings(_Settings):
     keep_releases: int = Field(30, ge=1, le=1000)
 
 
+# Interface endpoints the platform knows how to scope to one stack (components/endpoint_policies.py).
+INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "sts")
+# What a task needs with no NAT egress: pull its image (ECR API, registry, and S3 for layers) and write logs.
+PRIVATE_EGRESS_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs")
+
+
+class FlowLogsSettings(_Settings):
+    """VPC flow logs, on in every VPC the stack creates: to a KMS-encrypted log group or the audit bucket."""
+
+    destination: Literal["cloudWatchLogs", "s3"] = "cloudWatchLogs"
+    traffic_type: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
+    max_aggregation_interval: Literal[60, 600] = 600
+
+
 class NetworkSettings(_Settings):
-    """A new VPC (cidrBlock, zone count, NAT layout), or the security team's existing VPC and subnets."""
+    """A new VPC (block, zones, NAT, flow logs, endpoints), or the security team's existing VPC."""
 
     cidr_block: Cidr = "10.0.0.0/16"
     availability_zones: int = Field(2, ge=2, le=6)
     nat_gateways: Literal["single", "perZone"] = "perZone"
+    flow_logs: FlowLogsSettings = FlowLogsSettings()
+    endpoints: tuple[Literal[INTERFACE_ENDPOINT_SERVICES], ...] = ()  # type: ignore[valid-type]
+    private_egress: bool = False
     vpc_id: str | None = Field(None, pattern=_VPC_ID)
     public_subnet_ids: tuple[Annotated[str, Field(pattern=_SUBNET_ID)], ...] = ()
     private_subnet_ids: tuple[Annotated[str, Field(pattern=_SUBNET_ID)], ...] = ()
@@ -290,6 +359,16 @@ class NetworkSettings(_Settings):
                 "cidrBlock",
                 self.cidr_block,
                 "too small; use a /20 or larger so each zone gets a public and a private subnet",
+            )
+        if len(set(self.endpoints)) != len(self.endpoints):
+            raise InvalidSetting("endpoints", list(self.endpoints), "lists a service twice")
+        missing = [service for service in PRIVATE_EGRESS_ENDPOINTS if service not in self.endpoints]
+        if self.private_egress and missing:
+            raise InvalidSetting(
+                "privateEgress",
+                True,
+                f"tasks without NAT egress need the endpoints {', '.join(PRIVATE_EGRESS_ENDPOINTS)}; add "
+                f"{', '.join(missing)} to network.endpoints",
             )
         return self
 
@@ -384,6 +463,9 @@ class LoadBalancerSettings(_Settings):
     internal: bool = False
     test_listener_port: int | None = Field(None, ge=1024, le=65535)
     test_allowed_cidrs: tuple[Cidr, ...] = ()
+    access_logs: bool = True
+    deletion_protection: bool = True
+    web_acl_arn: Annotated[str, AfterValidator(_web_acl_arn)] | None = None
 
     @model_validator(mode="after")
     def _https_has_certificate(self) -> LoadBalancerSettings:
@@ -719,9 +801,118 @@ class ServiceSettings(_Settings):
         return int(uid), int(gid or uid)
 
 
+# Upstreams an ECR pull-through cache rule can name -> whether ECR needs a Secrets Manager credential for it.
+PULL_THROUGH_UPSTREAMS = {
+    "public.ecr.aws": False,
+    "registry.k8s.io": False,
+    "quay.io": False,
+    "registry-1.docker.io": True,
+    "ghcr.io": True,
+    "registry.gitlab.com": True,
+}
+
+
+class PullThroughCacheSettings(_Settings):
+    """One pull-through cache rule: `<prefix>/<upstream repository>` in ECR mirrors the upstream registry."""
+
+    ecr_repository_prefix: str = Field(pattern=_IMAGE_NAME, min_length=2, max_length=30)
+    upstream_registry_url: Literal[tuple(PULL_THROUGH_UPSTREAMS)]  # type: ignore[valid-type]
+    credential_arn: str | None = Field(None, pattern=_SECRET_ARN)
+
+    @model_validator(mode="after")
+    def _credential_where_needed(self) -> PullThroughCacheSettings:
+        if PULL_THROUGH_UPSTREAMS[self.upstream_registry_url] and self.credential_arn is None:
+            raise InvalidSetting(
+                "credentialArn",
+                None,
+                f"ECR pulls from {self.upstream_registry_url} only with credentials; store them in Secrets "
+                "Manager under ecr-pullthroughcache/<name> and set its ARN",
+            )
+        if not PULL_THROUGH_UPSTREAMS[self.upstream_registry_url] and self.credential_arn is not None:
+            raise InvalidSetting(
+                "credentialArn", self.credential_arn, f"{self.upstream_registry_url} takes no credential"
+            )
+        return self
+
+
+class ReplicationSettings(_Settings):
+    """One replication destination: a region, in this registry's account or another one."""
+
+    region: str = Field(pattern=_REGION)
+    account: AccountId | None = None
+
+
+class RegistrySettings(_Settings):
+    """The central registry: its repositories, who pushes (the build identity alone), who only pulls."""
+
+    repository_prefix: str = Field(DEFAULT_REPOSITORY_PREFIX, pattern=_REPOSITORY_PREFIX)
+    application_images: tuple[Annotated[str, Field(pattern=_IMAGE_NAME, max_length=64)], ...] = Field(
+        min_length=1, max_length=50
+    )
+    push_role_arn: str = Field(pattern=_IAM_ROLE_ARN)
+    promote_role_arn: str | None = Field(None, pattern=_IAM_ROLE_ARN)
+    pull_accounts: tuple[AccountId, ...] = Field(min_length=1, max_length=50)
+    pull_through_cache: tuple[PullThroughCacheSettings, ...] = Field((), max_length=10)
+    replication: tuple[ReplicationSettings, ...] = Field((), max_length=25)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> RegistrySettings:
+        for key, values in (
+            ("applicationImages", list(self.application_images)),
+            ("pullAccounts", list(self.pull_accounts)),
+            ("pullThroughCache", [rule.ecr_repository_prefix for rule in self.pull_through_cache]),
+            ("replication", [(r.region, r.account) for r in self.replication]),
+        ):
+            if len(set(values)) != len(values):
+                raise InvalidSetting(key, values, "lists an entry twice")
+        platform = {spec.name for spec in PLATFORM_IMAGES} & set(self.application_images)
+        if platform:
+            raise InvalidSetting(
+                "applicationImages", sorted(platform), "base and java-runtime are always in the registry"
+            )
+        chain_namespace = self.repository_prefix.split("/", 1)[0]
+        taken = {chain_namespace} & {rule.ecr_repository_prefix for rule in self.pull_through_cache}
+        if taken:
+            raise InvalidSetting(
+                "pullThroughCache",
+                sorted(taken),
+                "a cache prefix may not be the repositoryPrefix: ECR would mirror into the chain's namespace",
+            )
+        return self
+
+    @property
+    def image_names(self) -> tuple[str, ...]:
+        return (*(spec.name for spec in PLATFORM_IMAGES), *self.application_images)
+
+
+class RegistryStackSettings(_Settings):
+    """The `registry` stack (stackRole: registry): owns the ECR repositories every environment pulls from."""
+
+    stack_role: Literal["registry"]
+    region: str = Field(alias="aws:region", pattern=_REGION)
+    allowed_account_ids: tuple[Annotated[str, Field(pattern=_ACCOUNT_ID)], ...] = Field(
+        (), alias="aws:allowedAccountIds"
+    )
+    environment: str = Field(pattern=_NAME, min_length=2, max_length=12)
+    registry: RegistrySettings
+    repositories: RepositoriesSettings = RepositoriesSettings()
+
+    @model_validator(mode="after")
+    def _replication_leaves_the_region(self) -> RegistryStackSettings:
+        for index, destination in enumerate(self.registry.replication):
+            if destination.account is None and destination.region == self.region:
+                raise InvalidSetting(
+                    f"registry.replication[{index}].region",
+                    destination.region,
+                    "replicates the registry onto itself; name another region or another account",
+                )
+        return self
+
+
 class Settings(_Settings):
     """Everything one stack (one environment) is configured with."""
 
+    stack_role: Literal["environment"] = "environment"
     region: str = Field(alias="aws:region", pattern=_REGION)
     environment: str = Field(pattern=_NAME, min_length=2, max_length=12)
     images: ImagesSettings
@@ -742,6 +933,14 @@ class Settings(_Settings):
 
     @model_validator(mode="after")
     def _services_fit_the_stack(self) -> Settings:
+        web_acl = self.load_balancer.web_acl_arn
+        if web_acl is not None and web_acl.split(":")[3] != self.region:
+            raise InvalidSetting(
+                "loadBalancer.webAclArn",
+                web_acl,
+                f"the web ACL is in {web_acl.split(':')[3]}, the stack in {self.region}; an ALB takes a web "
+                "ACL from its own region",
+            )
         seen_names: set[str] = set()
         seen_routes: set[tuple[str | None, str | None]] = set()
         for index, service in enumerate(self.services):
@@ -1004,16 +1203,31 @@ def _is_echo(error: Mapping[str, Any], errors: Sequence[Mapping[str, Any]]) -> b
 
 def parse_settings(raw: Mapping[str, Any]) -> Settings:
     """Validate `raw` (the stack file's `container-platform:` keys plus `aws:region`) or raise ConfigError."""
+    return _validated(Settings, raw)
+
+
+def parse_registry_settings(raw: Mapping[str, Any]) -> RegistryStackSettings:
+    """Validate a `stackRole: registry` stack's config or raise ConfigError."""
+    return _validated(RegistryStackSettings, raw)
+
+
+def is_registry_stack(raw: Mapping[str, Any]) -> bool:
+    return raw.get("stackRole") == "registry"
+
+
+Model = TypeVar("Model", bound=_Settings)
+
+
+def _validated(model: type[Model], raw: Mapping[str, Any]) -> Model:
     try:
-        return Settings.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
         details = error.errors(include_url=False)
         problems = [_describe(detail) for detail in details if not _is_echo(detail, details)]
         raise ConfigError("invalid stack configuration:\n  " + "\n  ".join(problems)) from None
 
 
-def load_settings() -> Settings:
-    """Read this stack's config; the stack name is the environment unless `environment` is set."""
+def _raw_config() -> dict[str, Any]:
     raw: dict[str, Any] = {"environment": pulumi.get_stack(), **_namespace_config()}
     region = pulumi.Config("aws").get("region")
     if region is not None:
@@ -1021,4 +1235,12 @@ def load_settings() -> Settings:
     accounts = pulumi.Config("aws").get("allowedAccountIds")
     if accounts is not None:
         raw["aws:allowedAccountIds"] = _parse_value(accounts)
-    return parse_settings(raw)
+    return raw
+
+
+def load_settings() -> Settings | RegistryStackSettings:
+    """Read this stack's config; the stack name is the environment unless `environment` is set.
+
+    `stackRole: registry` makes the stack the central registry; every other stack is an environment."""
+    raw = _raw_config()
+    return parse_registry_settings(raw) if is_registry_stack(raw) else parse_settings(raw)

@@ -21,7 +21,7 @@ from components import blue_green, iam_documents
 from components.alarms import AlbAlarm, alb_alarms
 from components.blue_green import BlueGreenRouting
 from components.efs_volume import NFS_PORT, SharedFileSystem
-from components.https_egress import https_egress_rule
+from components.https_egress import EndpointAccess, https_egress_rules
 from components.service_scaling import scale_service
 from components.settings import PORT_VARIABLE, ServiceSettings
 
@@ -51,6 +51,7 @@ class WebServiceArgs:
     routing: pulumi.Resource
     kms_key_arn: pulumi.Input[str]
     ec2_capacity_provider: pulumi.Input[str] | None = None
+    endpoints: EndpointAccess | None = None  # None: no VPC endpoints, HTTPS out through NAT
     log_retention_days: int = 90
     alarm_topic_arns: Sequence[str] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -404,10 +405,11 @@ class WebService(pulumi.ComponentResource):
             tags=self._tags,
             opts=self._child(),
         )
-        https_egress_rule(
+        https_egress_rules(
             f"{name}-https-out",
             group.id,
             "ECR, CloudWatch Logs and the AWS APIs the task calls",
+            args.endpoints,
             self._tags,
             self._child(),
         )

@@ -3,7 +3,7 @@
 import gc
 
 from pulumi_policy import EnforcementLevel, PolicyPack
-from review_board import decode_once, iam, images, ports, reviewer_extras, service_runtime
+from review_board import audit_trail, decode_once, iam, images, ports, reviewer_extras, service_runtime
 from review_board.promotion import prod_images_promoted_policy
 from review_board.waivers_used import stack_waivers_used_policy, waivers_used_policy
 
@@ -22,6 +22,8 @@ PolicyPack(
         *iam.POLICIES,
         *reviewer_extras.POLICIES,
         *service_runtime.POLICIES,
+        *audit_trail.POLICIES,
+        *audit_trail.STACK_POLICIES,
         waivers_used_policy(),  # last: reports the waivers the policies above used for this resource
         stack_waivers_used_policy(),  # last stack policy: reports the waivers prod-images-promoted used
     ],

@@ -19,6 +19,10 @@ ECS_OPTIMIZED_AMI_NAME = "al2023-ami-ecs-hvm-2023.0.20261101-kernel-6.1-x86_64"
 TOKEN_EXPIRY = "2026-11-24T00:00:00Z"
 
 
+class ProviderFailure(Exception):
+    """The provider would fail this invoke (e.g. a data source that matches nothing); str() is its reason."""
+
+
 class UnknownInvokeError(Exception):
     """The program called a provider function the offline runtime does not answer."""
 
@@ -138,6 +142,75 @@ def ami(cloud: CloudIdentity, args: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# Regional ELB accounts that deliver ALB access logs, as AWS's ALB access-log documentation lists them (the
+# provider's aws.elb.get_service_account table); regions opened since August 2022 have none.
+ELB_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-southeast-3": "589379963580",
+    "ap-south-1": "718504428378",
+    "ap-northeast-3": "383597477331",
+    "ap-northeast-2": "600734575887",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667",
+    "eu-north-1": "897822967062",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+}
+# The endpoint services every commercial region offers, by type (ECR, CloudWatch Logs, Secrets Manager, SSM
+# and STS interface endpoints; S3 as a gateway). Tests remove one to stand for a region that lacks it.
+ENDPOINT_SERVICES = {
+    "Interface": {"ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "sts", "s3"},
+    "Gateway": {"s3", "dynamodb"},
+}
+
+
+def elb_service_account(cloud: CloudIdentity, args: Mapping[str, Any]) -> dict[str, Any]:
+    name = args.get("region") or cloud.region
+    account = ELB_ACCOUNTS.get(name)
+    if account is None:
+        raise ProviderFailure(f"unknown region ({name!r}): it has no Elastic Load Balancing account")
+    return {"id": account, "arn": f"arn:{cloud.partition}:iam::{account}:root", "region": name}
+
+
+def vpc_endpoint_service(cloud: CloudIdentity, args: Mapping[str, Any]) -> dict[str, Any]:
+    """`com.amazonaws.<region>.<service>` of the asked type, in the stack's region only."""
+    name = str(args.get("serviceName") or f"com.amazonaws.{cloud.region}.{args.get('service')}")
+    kind = str(args.get("serviceType") or "Interface")
+    prefix = f"com.amazonaws.{cloud.region}."
+    service = name.removeprefix(prefix)
+    if not name.startswith(prefix) or service not in ENDPOINT_SERVICES.get(kind, set()):
+        raise ProviderFailure(f"no matching EC2 VPC Endpoint Service found ({name}, {kind})")
+    return {
+        "id": stable_hex("vpce-svc", name, kind, length=17),
+        "serviceName": name,
+        "service": service,
+        "serviceType": kind,
+        "serviceId": "vpce-svc-" + stable_hex("vpce-svc", name, kind, length=17),
+        "owner": "amazon",
+        "acceptanceRequired": False,
+        "availabilityZones": [f"{cloud.region}{zone}" for zone in "abc"],
+        "baseEndpointDnsNames": [f"{service}.{cloud.region}.amazonaws.com"],
+        "managesVpcEndpoints": False,
+        "privateDnsName": f"{service}.{cloud.region}.amazonaws.com" if kind == "Interface" else "",
+        "vpcEndpointPolicySupported": True,
+        "supportedIpAddressTypes": ["ipv4"],
+        "region": cloud.region,
+        "tags": {},
+    }
+
+
 InvokeAnswer = Callable[[CloudIdentity, Mapping[str, Any]], dict[str, Any]]
 
 INVOKE_ANSWERS: dict[str, InvokeAnswer] = {
@@ -148,6 +221,8 @@ INVOKE_ANSWERS: dict[str, InvokeAnswer] = {
     "aws:ecr/getAuthorizationToken:getAuthorizationToken": ecr_authorization_token,
     "aws:ssm/getParameter:getParameter": ssm_parameter,
     "aws:ec2/getAmi:getAmi": ami,
+    "aws:elb/getServiceAccount:getServiceAccount": elb_service_account,
+    "aws:ec2/getVpcEndpointService:getVpcEndpointService": vpc_endpoint_service,
 }
 
 

@@ -162,6 +162,45 @@ def _listener(cloud: CloudIdentity, t: str, n: str, _i: Mapping[str, Any]) -> di
     return {"id": arn, "arn": arn}
 
 
+def _s3_bucket(cloud: CloudIdentity, t: str, n: str, i: Mapping[str, Any]) -> dict[str, Any]:
+    """S3 names a bucket from `bucket`, else `bucketPrefix` and a unique suffix; its ARN names no region."""
+    given = i.get("bucket")
+    name = (
+        given
+        if isinstance(given, str) and given
+        else f"{i.get('bucketPrefix') or n}{stable_hex(t, n, length=26)}"
+    )
+    return {
+        "id": name,
+        "bucket": name,
+        "arn": f"arn:{cloud.partition}:s3:::{name}",
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{name}.s3.{cloud.region}.amazonaws.com",
+        "region": cloud.region,
+    }
+
+
+def _vpc_endpoint(cloud: CloudIdentity, t: str, n: str, i: Mapping[str, Any]) -> dict[str, Any]:
+    """A gateway endpoint exposes its service's managed prefix list; an interface endpoint its DNS names."""
+    endpoint_id = _aws_id("vpce", t, n)
+    outputs: dict[str, Any] = {
+        "id": endpoint_id,
+        "arn": cloud.arn("ec2", f"vpc-endpoint/{endpoint_id}"),
+        "ownerId": cloud.account,
+        "state": "available",
+    }
+    if i.get("vpcEndpointType") == "Gateway":
+        outputs["prefixListId"] = f"pl-{stable_hex(t, i.get('serviceName'), length=8)}"
+    else:
+        outputs["dnsEntries"] = [
+            {
+                "dnsName": f"{endpoint_id}.{i.get('serviceName')}.vpce.amazonaws.com",
+                "hostedZoneId": "Z7HUB22UULQXV",
+            }
+        ]
+    return outputs
+
+
 def _metric_alarm(cloud: CloudIdentity, t: str, n: str, i: Mapping[str, Any]) -> dict[str, Any]:
     alarm = physical_name(t, n, i)
     return {"id": alarm, "name": alarm, "arn": cloud.arn("cloudwatch", f"alarm:{alarm}")}
@@ -214,6 +253,9 @@ COMPUTED_OUTPUTS: dict[str, Callable[[CloudIdentity, str, str, Mapping[str, Any]
     "aws:ec2/routeTable:RouteTable": _ec2("rtb", "route-table"),
     "aws:ec2/eip:Eip": _eip,
     "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
+    "aws:ec2/flowLog:FlowLog": _ec2("fl", "vpc-flow-log"),
+    "aws:s3/bucket:Bucket": _s3_bucket,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _ec2("sgr", "security-group-rule"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _ec2("sgr", "security-group-rule"),
     "aws:autoscaling/group:Group": _autoscaling_group,

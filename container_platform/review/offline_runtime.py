@@ -25,12 +25,12 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from container_platform.project import PROJECT_ROOT
 from container_platform.review.mock_cloud import CloudIdentity, identity_from_config, stable_hex
-from container_platform.review.mock_invokes import UnknownInvokeError, answer_invoke
+from container_platform.review.mock_invokes import ProviderFailure, UnknownInvokeError, answer_invoke
 from container_platform.review.mock_outputs import computed_outputs
 from container_platform.review.output_waiting import settled_in_waves
 from container_platform.review.urns import (
@@ -227,7 +227,13 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
             resource = self.recorded[args["urn"]]
             answer = {"urn": resource.urn, "id": resource.outputs.get("id", ""), "state": resource.outputs}
         else:
-            answer = self.mocks.call(sdk_mocks.MockCallArgs(request.tok, args, request.provider))
+            try:
+                answer = self.mocks.call(sdk_mocks.MockCallArgs(request.tok, args, request.provider))
+            except ProviderFailure as failure:
+                # As the engine reports a failed data source: the program's invoke raises with this reason.
+                return resource_pb2.ResourceInvokeResponse(
+                    failures=[provider_pb2.CheckFailure(property="", reason=str(failure))]
+                )
         return resource_pb2.ResourceInvokeResponse(**{"return": struct(answer)})
 
     def ReadResource(self, request: Any) -> Any:

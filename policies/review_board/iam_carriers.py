@@ -131,6 +131,14 @@ def _once(resource: Resource, what: str, read: Any) -> list[Any]:
     return memo[what]
 
 
+def policy_document(
+    resource: Resource, what: str, raw: Any, kind: Kind = "resource"
+) -> list[Document | Finding]:
+    """A policy document outside the IAM carriers (a VPC endpoint policy, say), read as the IAM rules read
+    theirs: the parsed Document, or the findings that stand in for what cannot be read."""
+    return list(_read(resource, what, raw, kind))
+
+
 def identity_documents(resource: Resource) -> list[Document | Finding]:
     """Every identity-based document a resource carries (not trust policies), or why it cannot be read."""
     return _once(resource, "identity", _identity)

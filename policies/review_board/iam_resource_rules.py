@@ -185,7 +185,16 @@ PULL_ACTIONS = frozenset(
         "ecr:listimages",
     }
 )
-PULLERS = _accounts("Other AWS accounts (12 digits) whose principals may pull from the repositories.")
+PULLERS = {
+    **_accounts("Other AWS accounts (12 digits) whose principals may pull from the repositories."),
+    "registryAccounts": {
+        "type": "array",
+        "items": {"type": "string", "pattern": "^[0-9]{12}$"},
+        "default": [],
+        "description": "The account that owns the repositories (a central registry's): its principals (the "
+        "build identity that pushes) are not another account. pulumi-aws 7 takes no registryId input.",
+    },
+}
 
 
 @for_each(access_items)
@@ -194,13 +203,13 @@ def ecr_other_accounts_pull_only(
 ) -> Iterator[Finding]:
     """Another account's principals may pull from a repository, never push, delete or change its policy.
 
-    The registry's own account (the `registryId` input, when set) grants its roles more in their IAM
-    policies, not in the repository policy; service principals are not accounts.
+    The registry's own account (`registryAccounts`, or the `registryId` input where a provider version
+    takes one) may grant its own roles more; service principals are not accounts.
     """
     if isinstance(item, OtherAccount):
         return
     registry = resource.props.get("registryId")
-    own = registry if isinstance(registry, str) else None
+    own = set(config["registryAccounts"]) | ({registry} if isinstance(registry, str) else set())
     pullers = frozenset(config["trustedAccounts"])
     for statement in item.statements:
         if not statement.allow or statement.principal_unknown:
@@ -208,7 +217,7 @@ def ecr_other_accounts_pull_only(
         others = [
             p
             for p in statement.principals
-            if p.kind != "Service" and (own is None or principal_account(p) != own)
+            if p.kind != "Service" and principal_account(p) not in own
         ]
         if statement.not_principal:
             others = [Principal("*", "everyone except the NotPrincipal")]

@@ -19,6 +19,7 @@ ALLOWED_SERVICES = {
             "ec2.amazonaws.com",
             "ecs.amazonaws.com",
             "application-autoscaling.amazonaws.com",
+            "vpc-flow-logs.amazonaws.com",
         ],
         "description": "AWS service principals that may assume the platform's roles.",
     }

@@ -16,10 +16,11 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from review_board.audit_trail import STACK_POLICY_NAMES as AUDIT_TRAIL_STACK_POLICIES
 from review_board.promotion import NAME as PROD_IMAGES_PROMOTED
 from review_board.waivers import LEDGER, WaiverUse
 
-STACK_POLICIES = {PROD_IMAGES_PROMOTED}  # the stack policies that take waivers
+STACK_POLICIES = {PROD_IMAGES_PROMOTED, *AUDIT_TRAIL_STACK_POLICIES}  # the stack policies that take waivers
 
 NAME = "waivers-used"
 STACK_NAME = "stack-waivers-used"

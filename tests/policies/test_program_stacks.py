@@ -52,7 +52,7 @@ def findings(diagnostics: list[Diagnostic]) -> set[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["update", "preview"])
-@pytest.mark.parametrize("stack", ["dev", "qa", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "qa", "prod", "registry"])
 def test_program_stack_passes_its_own_policy_config(stack, preview):
     assert findings(review(stack, preview, stack)) == set()
 

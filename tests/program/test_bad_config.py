@@ -370,6 +370,73 @@ MALFORMED = {
         service(environment={"PORT": "9090"}),
         ["container-platform:services[0].environment.PORT = '9090'", "set containerPort instead"],
     ),
+    # Network, registry and audit trail (issue 17).
+    "registry account not twelve digits": (
+        "dev",
+        nested(IMAGES, registryAccount="44445555666"),
+        ["container-platform:images.registryAccount = '44445555666'", "twelve digits"],
+    ),
+    "pinned digest outside the central registry": (
+        "prod",
+        nested(IMAGES, registryAccount="444455556666"),
+        ["container-platform:images.pinned.base", "central registry in 444455556666"],
+    ),
+    "pull account not twelve digits": (
+        "registry",
+        nested("container-platform:registry", pullAccounts=["123456789012", "12345678901a"]),
+        ["container-platform:registry.pullAccounts[1] = '12345678901a'", "twelve digits"],
+    ),
+    "push identity not a role": (
+        "registry",
+        nested("container-platform:registry", pushRoleArn="arn:aws:iam::444455556666:user/ci"),
+        ["container-platform:registry.pushRoleArn", "an IAM role ARN"],
+    ),
+    "docker hub cache without a credential": (
+        "registry",
+        nested(
+            "container-platform:registry",
+            pullThroughCache=[
+                {"ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io"}
+            ],
+        ),
+        ["container-platform:registry.pullThroughCache[0].credentialArn", "ecr-pullthroughcache/"],
+    ),
+    "replication onto itself": (
+        "registry",
+        nested("container-platform:registry", replication=[{"region": "eu-west-1"}]),
+        ["container-platform:registry.replication[0].region = 'eu-west-1'", "onto itself"],
+    ),
+    "classic waf web acl": (
+        "prod",
+        nested(LOAD_BALANCER, webAclArn="arn:aws:waf-regional:eu-west-1:123456789012:webacl/0f6c7d5e"),
+        ["container-platform:loadBalancer.webAclArn", "an ARN of service 'waf-regional'", "WAFv2 regional"],
+    ),
+    "cloudfront web acl": (
+        "prod",
+        nested(
+            LOAD_BALANCER,
+            webAclArn="arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/0f6c7d5e-3b2a-4c1d-9e8f-7a6b5c4d3e2f",
+        ),
+        ["container-platform:loadBalancer.webAclArn", "CloudFront (global) web ACL"],
+    ),
+    "web acl of another region": (
+        "prod",
+        nested(
+            LOAD_BALANCER,
+            webAclArn="arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/app/0f6c7d5e-3b2a-4c1d-9e8f-7a6b5c4d3e2f",
+        ),
+        ["container-platform:loadBalancer.webAclArn", "in eu-central-1, the stack in eu-west-1"],
+    ),
+    "private egress without the endpoints it needs": (
+        "dev",
+        nested("container-platform:network", endpoints=["ecr.api"], privateEgress=True),
+        ["container-platform:network.privateEgress = True", "add ecr.dkr, logs to network.endpoints"],
+    ),
+    "an endpoint service the platform does not scope": (
+        "dev",
+        nested("container-platform:network", endpoints=["ec2"]),
+        ["container-platform:network.endpoints[0] = 'ec2'", "'ecr.api'"],
+    ),
 }
 
 

@@ -6,9 +6,10 @@ import types
 import typing
 from pathlib import Path
 
+import pytest
 from pydantic import BaseModel
 
-from components.settings import Settings
+from components.settings import RegistryStackSettings, Settings
 from tests.program.stack_configs import PROJECT_ROOT
 
 DOCUMENT = PROJECT_ROOT / "docs" / "configuration.md"
@@ -31,9 +32,10 @@ def keys(model: type[BaseModel]) -> set[str]:
     return found
 
 
-def test_every_setting_appears_in_the_configuration_page():
+@pytest.mark.parametrize("settings", [Settings, RegistryStackSettings], ids=["environment", "registry"])
+def test_every_setting_appears_in_the_configuration_page(settings: type[BaseModel]):
     page = Path(DOCUMENT).read_text()
-    undocumented = sorted(key for key in keys(Settings) if f"`{key}`" not in page and f".{key}`" not in page)
+    undocumented = sorted(key for key in keys(settings) if f"`{key}`" not in page and f".{key}`" not in page)
     assert undocumented == []
 
 

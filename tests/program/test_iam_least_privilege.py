@@ -12,6 +12,7 @@ from cloudsplaining.scan.policy_document import PolicyDocument
 from cloudsplaining.scan.resource_policy_document import ResourcePolicyDocument
 from cloudsplaining.shared.exclusions import Exclusions
 
+from components.flow_logs import FLOW_LOGS_SERVICE
 from components.iam_documents import STAR_RESOURCE_ACTIONS, statement
 from container_platform.review.offline_runtime import StackRecording, evaluate_stack
 from tests.program.recorded import KMS_KEY, ROLE, ROLE_POLICY, inputs
@@ -96,8 +97,12 @@ def test_trust_policies_admit_only_named_aws_services(recording: StackRecording)
         trust = AssumeRolePolicyDocument(document)
         assert trust.role_assumable_by_any_principal == [], role.name
         assert trust.role_assumable_by_cross_account_principals == [], role.name
+        # Not compute services in cloudsplaining's sense: ECS itself (blue/green) and VPC Flow Logs.
         principals = [statement["Principal"] for statement in document["Statement"]]
-        assert trust.role_assumable_by_compute_services or principals == INFRASTRUCTURE_PRINCIPALS, role.name
+        assert trust.role_assumable_by_compute_services or principals in (
+            INFRASTRUCTURE_PRINCIPALS,
+            [{"Service": FLOW_LOGS_SERVICE}],
+        ), role.name
 
 
 def test_kms_key_policy_is_not_reachable_from_outside_the_account(prod: StackRecording):
