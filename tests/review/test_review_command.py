@@ -292,10 +292,10 @@ def test_a_program_error_is_one_clear_message_and_exit_code_2(tmp_path, capsys):
 
 
 def test_a_missing_stack_file_names_it_and_exits_2(capsys, tmp_path):
-    code, printed = review(capsys, "--stack", "qa", "--output-dir", str(tmp_path))
+    code, printed = review(capsys, "--stack", "uat", "--output-dir", str(tmp_path))
     assert code == 2
-    assert "stack 'qa' has no stack file Pulumi.qa.yaml" in printed
-    assert "known stacks: dev, prod" in printed
+    assert "stack 'uat' has no stack file Pulumi.uat.yaml" in printed
+    assert "known stacks: dev, prod, qa" in printed
 
 
 def test_a_stack_file_that_is_not_valid_yaml_names_the_file_and_line_and_exits_2(tmp_path, capsys):
