@@ -303,27 +303,15 @@ class WebService(pulumi.ComponentResource):
             )
         for file_system_name in dict.fromkeys(volume.file_system for volume in service.efs_volumes):
             file_system = args.file_systems[file_system_name]
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-nfs-from-tasks-{file_system_name}",
-                security_group_id=file_system.security_group_id,
-                ip_protocol="tcp",
-                from_port=NFS_PORT,
-                to_port=NFS_PORT,
-                referenced_security_group_id=task_security_group.id,
-                description=f"NFS from {service.name} tasks",
-                tags=self._tags,
-                opts=self._child(),
-            )
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-nfs-out-{file_system_name}",
-                security_group_id=task_security_group.id,
-                ip_protocol="tcp",
-                from_port=NFS_PORT,
-                to_port=NFS_PORT,
-                referenced_security_group_id=file_system.security_group_id,
-                description=f"NFS to the {file_system_name} file system's mount targets",
-                tags=self._tags,
-                opts=self._child(),
+            self._port_between(
+                (
+                    f"{name}-nfs-out-{file_system_name}",
+                    f"NFS to the {file_system_name} file system's mount targets",
+                ),
+                (f"{name}-nfs-from-tasks-{file_system_name}", f"NFS from {service.name} tasks"),
+                NFS_PORT,
+                task_security_group.id,
+                file_system.security_group_id,
             )
         return access_points
 
@@ -393,16 +381,12 @@ class WebService(pulumi.ComponentResource):
             tags=self._tags,
             opts=self._child(),
         )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-from-alb",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=args.load_balancer_security_group_id,
-            description="traffic and health checks from the load balancer",
-            tags=self._tags,
-            opts=self._child(),
+        self._port_between(
+            (f"{name}-alb-to-tasks", f"load balancer to {args.service.name} tasks"),
+            (f"{name}-from-alb", "traffic and health checks from the load balancer"),
+            port,
+            args.load_balancer_security_group_id,
+            group.id,
         )
         https_egress_rule(
             f"{name}-https-out",
@@ -411,18 +395,33 @@ class WebService(pulumi.ComponentResource):
             self._tags,
             self._child(),
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-alb-to-tasks",
-            security_group_id=args.load_balancer_security_group_id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=group.id,
-            description=f"load balancer to {args.service.name} tasks",
-            tags=self._tags,
-            opts=self._child(),
-        )
         return group
+
+    def _port_between(
+        self,
+        egress: tuple[str, str],
+        ingress: tuple[str, str],
+        port: int,
+        source: pulumi.Input[str],
+        target: pulumi.Input[str],
+    ) -> None:
+        """One TCP port from one security group to another and nothing else: the source's egress rule and
+        the target's ingress rule, each (resource name, description), each naming the other group."""
+        for rule, (rule_name, description), group, other in (
+            (aws.vpc.SecurityGroupEgressRule, egress, source, target),
+            (aws.vpc.SecurityGroupIngressRule, ingress, target, source),
+        ):
+            rule(
+                rule_name,
+                security_group_id=group,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                referenced_security_group_id=other,
+                description=description,
+                tags=self._tags,
+                opts=self._child(),
+            )
 
     def _autoscaling(self, name: str, ecs_service: aws.ecs.Service) -> None:
         service = self._args.service
