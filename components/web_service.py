@@ -116,10 +116,6 @@ def container_definitions(args: WebServiceArgs, image: str, log_group: str) -> l
                     {**service.environment, PORT_VARIABLE: str(service.container_port)}.items()
                 )
             ],
-            "secrets": [
-                {"name": name, "valueFrom": secret.value_from}
-                for name, secret in sorted(service.secrets.items())
-            ],
             "healthCheck": {
                 "command": command,
                 "interval": 15,
@@ -136,6 +132,17 @@ def container_definitions(args: WebServiceArgs, image: str, log_group: str) -> l
                 },
             },
             "stopTimeout": 30,
+            # Only when there are secrets: an empty list would register a new revision of every task.
+            **(
+                {
+                    "secrets": [
+                        {"name": name, "valueFrom": secret.value_from}
+                        for name, secret in sorted(service.secrets.items())
+                    ]
+                }
+                if service.secrets
+                else {}
+            ),
         }
     ]
 
