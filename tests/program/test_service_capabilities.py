@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.settings import ECS_OPTIMIZED_ARM64_AMI_PARAMETER, Ec2CapacitySettings
+from components.settings import ECS_OPTIMIZED_ARM64_AMI_PARAMETER, Ec2CapacitySettings, instance_architecture
 from container_platform.review.offline_runtime import RecordedResource, StackRecording, evaluate_stack
 from tests.program.recorded import (
     ECS_SERVICE,
@@ -333,3 +333,34 @@ def test_the_green_alarms_watch_the_green_target_group(founding: StackRecording)
     assert alarm["dimensions"]["TargetGroup"] == named_output(
         founding, TARGET_GROUP, "payments-tg-green", "arnSuffix"
     )
+
+
+# AWS's instance type pages (docs.aws.amazon.com/ec2/latest/instancetypes): Graviton types, and x86 ones
+# whose names also carry a g (the GPU family) or a suffix after a hyphen.
+ARCHITECTURES = {
+    "a1.large": "arm64",
+    "m7g.large": "arm64",
+    "c6gn.xlarge": "arm64",
+    "x2gd.large": "arm64",
+    "g5g.xlarge": "arm64",
+    "is4gen.large": "arm64",
+    "g4dn.xlarge": "x86_64",
+    "m7i-flex.large": "x86_64",
+    "c6i.2xlarge": "x86_64",
+}
+
+
+@pytest.mark.parametrize(("instance_type", "architecture"), ARCHITECTURES.items())
+def test_the_instance_type_names_its_architecture(instance_type: str, architecture: str):
+    assert instance_architecture(instance_type) == architecture
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "size"),
+    [("m6i.large", (2, 8192)), ("r6i.xlarge", (4, 32768)), ("c7g.4xlarge", (16, 32768)), ("c5n.large", None)],
+)
+def test_task_bounds_come_from_the_instance_size_where_its_name_says_it(instance_type, size):
+    settings = Ec2CapacitySettings(
+        instanceType=instance_type, architecture=instance_architecture(instance_type)
+    )
+    assert settings.size == size
