@@ -4,6 +4,8 @@ Clients reach it on 443 (and 80, which only redirects to 443) from the allowed C
 HTTP on 80 instead (dev). Each service gets a target group checked on /health and a listener rule by host
 header and/or path; the first service is the listener's default. Target groups live here, beside the
 listener that routes to them, so every service's group is attached before its ECS service is created.
+A blue/green service also gets its green target group, weighted production and test rules, and the stack a
+test listener on `testListenerPort` (components/blue_green.py says how ECS uses them).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from components.blue_green import BlueGreenRouting
 from components.efs_volume import NFS_PORT, SharedFileSystem
 from components.https_egress import https_egress_rule
 from components.service_scaling import scale_service
-from components.settings import PORT_VARIABLE, ServiceSettings
+from components.settings import FARGATE_PROVIDERS, PORT_VARIABLE, ServiceSettings
 
 TMP_VOLUME = "tmp"
 
@@ -210,9 +210,7 @@ class WebService(pulumi.ComponentResource):
             desired_count=service.desired_count,
             capacity_provider_strategies=[
                 aws.ecs.ServiceCapacityProviderStrategyArgs(
-                    capacity_provider=args.ec2_capacity_provider
-                    if entry.provider == "EC2"
-                    else args.named_capacity_providers.get(entry.provider, entry.provider),
+                    capacity_provider=self._capacity_provider(entry.provider),
                     weight=entry.weight,
                     base=entry.base,
                 )
@@ -266,6 +264,14 @@ class WebService(pulumi.ComponentResource):
 
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
+
+    def _capacity_provider(self, provider: str) -> pulumi.Input[str]:
+        """The provider's name in ECS: Fargate's own, the cluster's EC2 provider, or one of its pools."""
+        if provider in FARGATE_PROVIDERS:
+            return provider
+        if provider == "EC2" and self._args.ec2_capacity_provider is not None:
+            return self._args.ec2_capacity_provider
+        return self._args.named_capacity_providers[provider]
 
     def _load_balancer(self, name: str) -> aws.ecs.ServiceLoadBalancerArgs:
         """The service's target group; with blue/green also the green group, its rules and ECS's role."""
