@@ -475,6 +475,13 @@ class SecretSettings(_Settings):
             )
         if self.json_key is not None and self.store != "secretsmanager":
             raise InvalidSetting("jsonKey", self.json_key, "only a Secrets Manager secret has JSON keys")
+        if self.kms_key_arn is not None and self.kms_key_arn.split(":")[3] != self.region:
+            raise InvalidSetting(
+                "kmsKeyArn",
+                self.kms_key_arn,
+                f"is a key of another region than the secret's ({self.region}); a secret is encrypted with "
+                "a key of its own region",
+            )
         return self
 
     def _match(self) -> re.Match[str] | None:
