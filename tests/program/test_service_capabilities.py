@@ -364,3 +364,18 @@ def test_task_bounds_come_from_the_instance_size_where_its_name_says_it(instance
         instanceType=instance_type, architecture=instance_architecture(instance_type)
     )
     assert settings.size == size
+
+
+def test_efs_mounts_the_same_way_on_fargate():
+    config = founding_case_config()
+    notifications = config["container-platform:services"][7]
+    assert notifications["name"] == "notifications" and "capacityProviders" not in notifications
+    notifications["efsVolumes"] = [{"fileSystem": "documents", "containerPath": "/outbox"}]
+    recording = evaluate_stack("founding", config=config)
+    task = inputs(recording.named(TASK_DEFINITION, "notifications-task"))
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+    (volume,) = [v for v in task["volumes"] if v["name"] == "efs-0"]
+    assert volume["efsVolumeConfiguration"]["transitEncryption"] == "ENABLED"
+    assert volume["efsVolumeConfiguration"]["authorizationConfig"]["iam"] == "ENABLED"
+    access_point = recording.named("aws:efs/accessPoint:AccessPoint", "notifications-efs-0")
+    assert inputs(access_point)["rootDirectory"]["path"] == "/notifications"
