@@ -6,6 +6,8 @@ header and/or path; the first service is the listener's default. Target groups l
 listener that routes to them, so every service's group is attached before its ECS service is created.
 For the audit trail the ALB drops invalid header fields, writes access logs to the audit bucket (under
 `alb/`), is protected from deletion, and is associated with the WAF web ACL the stack names, if any.
+A blue/green service also gets its green target group, weighted production and test rules, and the stack a
+test listener on `testListenerPort` (components/blue_green.py says how ECS uses them).
 """
 
 from __future__ import annotations
@@ -92,20 +94,7 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         self.security_group_id = self.security_group.id
         for port in client_ports(settings):
-            for index, cidr in enumerate(settings.allowed_cidrs):
-                ipv6 = ipaddress.ip_network(cidr).version == 6
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-in-{port}-{index}",
-                    security_group_id=self.security_group.id,
-                    ip_protocol="tcp",
-                    from_port=port,
-                    to_port=port,
-                    cidr_ipv4=None if ipv6 else cidr,
-                    cidr_ipv6=cidr if ipv6 else None,
-                    description=f"clients on {port}",
-                    tags=tags,
-                    opts=child,
-                )
+            self._open_to(name, port, settings.allowed_cidrs, f"clients on {port}", tags)
         self.load_balancer = aws.lb.LoadBalancer(
             name,
             load_balancer_type="application",
@@ -177,6 +166,25 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         self.register_outputs({"url": self.url, "securityGroupId": self.security_group_id})
 
+    def _open_to(
+        self, name: str, port: int, cidrs: Sequence[str], description: str, tags: Mapping[str, str]
+    ) -> None:
+        """One ingress rule per CIDR block (IPv4 or IPv6) on `port` of the load balancer's group."""
+        for index, cidr in enumerate(cidrs):
+            ipv6 = ipaddress.ip_network(cidr).version == 6
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-in-{port}-{index}",
+                security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=None if ipv6 else cidr,
+                cidr_ipv6=cidr if ipv6 else None,
+                description=description,
+                tags=dict(tags),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
     def _target_group(self, name: str, service: ServiceRoute, args: LoadBalancerArgs) -> aws.lb.TargetGroup:
         return aws.lb.TargetGroup(
             name,
@@ -208,20 +216,7 @@ class LoadBalancer(pulumi.ComponentResource):
         if port is None or not any(service.blue_green for service in args.services):
             return None
         child = pulumi.ResourceOptions(parent=self)
-        for index, cidr in enumerate(settings.test_allowed_cidrs):
-            ipv6 = ipaddress.ip_network(cidr).version == 6
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-in-{port}-{index}",
-                security_group_id=self.security_group.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4=None if ipv6 else cidr,
-                cidr_ipv6=cidr if ipv6 else None,
-                description=f"blue/green testers on {port}",
-                tags=tags,
-                opts=child,
-            )
+        self._open_to(name, port, settings.test_allowed_cidrs, f"blue/green testers on {port}", tags)
         https = settings.protocol == "HTTPS"
         return aws.lb.Listener(
             f"{name}-test",

@@ -419,23 +419,28 @@ class Ec2CapacitySettings(_Settings):
 
     @property
     def size(self) -> tuple[int, int] | None:
-        """(vCPUs, MiB) of the instance type where its name says so (c: 2, m: 4, r: 8 GiB per vCPU)."""
+        """(vCPUs, MiB) of the instance type where its name says so: c, m and r families of generation 5
+        on (2, 4, 8 GiB per vCPU), except c5n, which has more memory. None: no bound is checked."""
         family, _, size = self.instance_type.partition(".")
         vcpus = INSTANCE_SIZE_VCPUS.get(size)
         if vcpus is None and size.endswith("xlarge") and size[: -len("xlarge")].isdigit():
             vcpus = 4 * int(size[: -len("xlarge")])
-        category = re.match(r"^([a-z]+)\d", family)
-        gib_per_vcpu = MEMORY_GIB_PER_VCPU.get(category.group(1)) if category else None
-        if vcpus is None or gib_per_vcpu is None:
+        category = re.match(r"^([a-z]+)(\d+)", family)
+        if vcpus is None or category is None or int(category[2]) < 5 or family == "c5n":
+            return None
+        gib_per_vcpu = MEMORY_GIB_PER_VCPU.get(category[1])
+        if gib_per_vcpu is None:
             return None
         return vcpus, vcpus * gib_per_vcpu * 1024
 
 
 def instance_architecture(instance_type: str) -> str:
-    """arm64 for Graviton types (a `g` among the attributes after the generation: m7g, c6gn, x2gd)."""
+    """arm64 for Graviton types: a1, and a `g` among the attributes after the generation (m7g, c6gn, x2gd,
+    g5g); x86_64 for everything else (g4dn, m7i-flex)."""
     family = instance_type.split(".", 1)[0]
     match = re.match(r"^[a-z]+\d+([a-z-]*)$", family)
-    return "arm64" if match and "g" in match.group(1).split("-")[0] else "x86_64"
+    graviton = family == "a1" or (match is not None and "g" in match.group(1).split("-")[0])
+    return "arm64" if graviton else "x86_64"
 
 
 class ClusterSettings(_Settings):
@@ -552,6 +557,13 @@ class SecretSettings(_Settings):
             )
         if self.json_key is not None and self.store != "secretsmanager":
             raise InvalidSetting("jsonKey", self.json_key, "only a Secrets Manager secret has JSON keys")
+        if self.kms_key_arn is not None and self.kms_key_arn.split(":")[3] != self.region:
+            raise InvalidSetting(
+                "kmsKeyArn",
+                self.kms_key_arn,
+                f"is a key of another region than the secret's ({self.region}); a secret is encrypted with "
+                "a key of its own region",
+            )
         return self
 
     def _match(self) -> re.Match[str] | None:

@@ -23,7 +23,7 @@ from components.blue_green import BlueGreenRouting
 from components.efs_volume import NFS_PORT, SharedFileSystem
 from components.https_egress import EndpointAccess, https_egress_rules
 from components.service_scaling import scale_service
-from components.settings import PORT_VARIABLE, ServiceSettings
+from components.settings import FARGATE_PROVIDERS, PORT_VARIABLE, ServiceSettings
 
 TMP_VOLUME = "tmp"
 
@@ -117,10 +117,6 @@ def container_definitions(args: WebServiceArgs, image: str, log_group: str) -> l
                     {**service.environment, PORT_VARIABLE: str(service.container_port)}.items()
                 )
             ],
-            "secrets": [
-                {"name": name, "valueFrom": secret.value_from}
-                for name, secret in sorted(service.secrets.items())
-            ],
             "healthCheck": {
                 "command": command,
                 "interval": 15,
@@ -137,6 +133,17 @@ def container_definitions(args: WebServiceArgs, image: str, log_group: str) -> l
                 },
             },
             "stopTimeout": 30,
+            # Only when there are secrets: an empty list would register a new revision of every task.
+            **(
+                {
+                    "secrets": [
+                        {"name": name, "valueFrom": secret.value_from}
+                        for name, secret in sorted(service.secrets.items())
+                    ]
+                }
+                if service.secrets
+                else {}
+            ),
         }
     ]
 
@@ -204,9 +211,7 @@ class WebService(pulumi.ComponentResource):
             desired_count=service.desired_count,
             capacity_provider_strategies=[
                 aws.ecs.ServiceCapacityProviderStrategyArgs(
-                    capacity_provider=args.ec2_capacity_provider
-                    if entry.provider == "EC2"
-                    else args.named_capacity_providers.get(entry.provider, entry.provider),
+                    capacity_provider=self._capacity_provider(entry.provider),
                     weight=entry.weight,
                     base=entry.base,
                 )
@@ -261,6 +266,14 @@ class WebService(pulumi.ComponentResource):
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
 
+    def _capacity_provider(self, provider: str) -> pulumi.Input[str]:
+        """The provider's name in ECS: Fargate's own, the cluster's EC2 provider, or one of its pools."""
+        if provider in FARGATE_PROVIDERS:
+            return provider
+        if provider == "EC2" and self._args.ec2_capacity_provider is not None:
+            return self._args.ec2_capacity_provider
+        return self._args.named_capacity_providers[provider]
+
     def _load_balancer(self, name: str) -> aws.ecs.ServiceLoadBalancerArgs:
         """The service's target group; with blue/green also the green group, its rules and ECS's role."""
         args, service = self._args, self._args.service
@@ -304,27 +317,15 @@ class WebService(pulumi.ComponentResource):
             )
         for file_system_name in dict.fromkeys(volume.file_system for volume in service.efs_volumes):
             file_system = args.file_systems[file_system_name]
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-nfs-from-tasks-{file_system_name}",
-                security_group_id=file_system.security_group_id,
-                ip_protocol="tcp",
-                from_port=NFS_PORT,
-                to_port=NFS_PORT,
-                referenced_security_group_id=task_security_group.id,
-                description=f"NFS from {service.name} tasks",
-                tags=self._tags,
-                opts=self._child(),
-            )
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-nfs-out-{file_system_name}",
-                security_group_id=task_security_group.id,
-                ip_protocol="tcp",
-                from_port=NFS_PORT,
-                to_port=NFS_PORT,
-                referenced_security_group_id=file_system.security_group_id,
-                description=f"NFS to the {file_system_name} file system's mount targets",
-                tags=self._tags,
-                opts=self._child(),
+            self._port_between(
+                (
+                    f"{name}-nfs-out-{file_system_name}",
+                    f"NFS to the {file_system_name} file system's mount targets",
+                ),
+                (f"{name}-nfs-from-tasks-{file_system_name}", f"NFS from {service.name} tasks"),
+                NFS_PORT,
+                task_security_group.id,
+                file_system.security_group_id,
             )
         return access_points
 
@@ -394,16 +395,12 @@ class WebService(pulumi.ComponentResource):
             tags=self._tags,
             opts=self._child(),
         )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-from-alb",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=args.load_balancer_security_group_id,
-            description="traffic and health checks from the load balancer",
-            tags=self._tags,
-            opts=self._child(),
+        self._port_between(
+            (f"{name}-alb-to-tasks", f"load balancer to {args.service.name} tasks"),
+            (f"{name}-from-alb", "traffic and health checks from the load balancer"),
+            port,
+            args.load_balancer_security_group_id,
+            group.id,
         )
         https_egress_rules(
             f"{name}-https-out",
@@ -413,18 +410,33 @@ class WebService(pulumi.ComponentResource):
             self._tags,
             self._child(),
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-alb-to-tasks",
-            security_group_id=args.load_balancer_security_group_id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=group.id,
-            description=f"load balancer to {args.service.name} tasks",
-            tags=self._tags,
-            opts=self._child(),
-        )
         return group
+
+    def _port_between(
+        self,
+        egress: tuple[str, str],
+        ingress: tuple[str, str],
+        port: int,
+        source: pulumi.Input[str],
+        target: pulumi.Input[str],
+    ) -> None:
+        """One TCP port from one security group to another and nothing else: the source's egress rule and
+        the target's ingress rule, each (resource name, description), each naming the other group."""
+        for rule, (rule_name, description), group, other in (
+            (aws.vpc.SecurityGroupEgressRule, egress, source, target),
+            (aws.vpc.SecurityGroupIngressRule, ingress, target, source),
+        ):
+            rule(
+                rule_name,
+                security_group_id=group,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                referenced_security_group_id=other,
+                description=description,
+                tags=self._tags,
+                opts=self._child(),
+            )
 
     def _autoscaling(self, name: str, ecs_service: aws.ecs.Service) -> None:
         service = self._args.service

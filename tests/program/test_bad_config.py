@@ -264,6 +264,13 @@ MALFORMED = {
         secret("arn:aws:ssm:eu-west-1:123456789012:parameter/db", jsonKey="password"),
         ["container-platform:services[0].secrets.DB_PASSWORD.jsonKey", "only a Secrets Manager secret"],
     ),
+    "secret key of another region": (
+        "dev",
+        secret(
+            SECRET, kmsKeyArn="arn:aws:kms:us-east-1:123456789012:key/1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"
+        ),
+        ["container-platform:services[0].secrets.DB_PASSWORD.kmsKeyArn", "another region"],
+    ),
     "secret that is also plain": (
         "dev",
         service(environment={"DB_PASSWORD": "x"}, secrets={"DB_PASSWORD": {"arn": SECRET}}),

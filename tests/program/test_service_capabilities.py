@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.settings import ECS_OPTIMIZED_ARM64_AMI_PARAMETER, Ec2CapacitySettings
+from components.settings import ECS_OPTIMIZED_ARM64_AMI_PARAMETER, Ec2CapacitySettings, instance_architecture
 from container_platform.review.offline_runtime import RecordedResource, StackRecording, evaluate_stack
 from tests.program.recorded import (
     ECS_SERVICE,
@@ -61,7 +61,7 @@ def test_secrets_reach_the_container_by_arn_and_json_key(founding: StackRecordin
         {"name": "DB_PASSWORD", "valueFrom": f"{SECRET}:password::"}
     ]
     assert container(founding, "payments")["secrets"] == [{"name": "API_TOKEN", "valueFrom": PARAMETER}]
-    assert container(founding, "hello-world")["secrets"] == []
+    assert "secrets" not in container(founding, "hello-world")
 
 
 def test_execution_role_reads_exactly_its_secrets_and_decrypts_only_through_their_store(
@@ -333,3 +333,49 @@ def test_the_green_alarms_watch_the_green_target_group(founding: StackRecording)
     assert alarm["dimensions"]["TargetGroup"] == named_output(
         founding, TARGET_GROUP, "payments-tg-green", "arnSuffix"
     )
+
+
+# AWS's instance type pages (docs.aws.amazon.com/ec2/latest/instancetypes): Graviton types, and x86 ones
+# whose names also carry a g (the GPU family) or a suffix after a hyphen.
+ARCHITECTURES = {
+    "a1.large": "arm64",
+    "m7g.large": "arm64",
+    "c6gn.xlarge": "arm64",
+    "x2gd.large": "arm64",
+    "g5g.xlarge": "arm64",
+    "is4gen.large": "arm64",
+    "g4dn.xlarge": "x86_64",
+    "m7i-flex.large": "x86_64",
+    "c6i.2xlarge": "x86_64",
+}
+
+
+@pytest.mark.parametrize(("instance_type", "architecture"), ARCHITECTURES.items())
+def test_the_instance_type_names_its_architecture(instance_type: str, architecture: str):
+    assert instance_architecture(instance_type) == architecture
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "size"),
+    [("m6i.large", (2, 8192)), ("r6i.xlarge", (4, 32768)), ("c7g.4xlarge", (16, 32768)), ("c5n.large", None)],
+)
+def test_task_bounds_come_from_the_instance_size_where_its_name_says_it(instance_type, size):
+    settings = Ec2CapacitySettings(
+        instanceType=instance_type, architecture=instance_architecture(instance_type)
+    )
+    assert settings.size == size
+
+
+def test_efs_mounts_the_same_way_on_fargate():
+    config = founding_case_config()
+    notifications = config["container-platform:services"][7]
+    assert notifications["name"] == "notifications" and "capacityProviders" not in notifications
+    notifications["efsVolumes"] = [{"fileSystem": "documents", "containerPath": "/outbox"}]
+    recording = evaluate_stack("founding", config=config)
+    task = inputs(recording.named(TASK_DEFINITION, "notifications-task"))
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+    (volume,) = [v for v in task["volumes"] if v["name"] == "efs-0"]
+    assert volume["efsVolumeConfiguration"]["transitEncryption"] == "ENABLED"
+    assert volume["efsVolumeConfiguration"]["authorizationConfig"]["iam"] == "ENABLED"
+    access_point = recording.named("aws:efs/accessPoint:AccessPoint", "notifications-efs-0")
+    assert inputs(access_point)["rootDirectory"]["path"] == "/notifications"

@@ -59,8 +59,10 @@ def test_prod_runs_at_least_two_tasks(prod: StackRecording):
     assert inputs(service)["desiredCount"] >= 2
 
 
-def test_every_aws_resource_has_a_parent_component(dev: StackRecording, prod: StackRecording):
-    for recording in (dev, prod):
+def test_every_aws_resource_has_a_parent_component(
+    dev: StackRecording, prod: StackRecording, founding: StackRecording
+):
+    for recording in (dev, prod, founding):
         components = {
             r.urn for r in recording.resources if not r.custom and r.type.startswith("container-platform:")
         }
@@ -77,11 +79,11 @@ def accepts_tags(type_token: str) -> bool:
     return "tags" in inspect.signature(getattr(module, f"{class_name}Args").__init__).parameters
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "prod", "founding"])
 def test_every_taggable_resource_carries_environment_application_and_managed_by(
-    stack: str, dev: StackRecording, prod: StackRecording
+    stack: str, dev: StackRecording, prod: StackRecording, founding: StackRecording
 ):
-    recording = {"dev": dev, "prod": prod}[stack]
+    recording = {"dev": dev, "prod": prod, "founding": founding}[stack]
     taggable = [r for r in recording.resources if r.type.startswith("aws:") and accepts_tags(r.type)]
     assert len(taggable) > 20
     for resource in taggable:
