@@ -78,6 +78,7 @@ def environment_stack(settings: Settings) -> None:
                 region=settings.region,
                 account_id=account_id,
                 retention_days=settings.log_retention_days,
+                access_logs=settings.load_balancer.access_logs,
                 flow_logs=flow_logs_to_s3,
                 tags=tags,
             ),

@@ -229,3 +229,20 @@ def test_an_unknown_endpoint_policy_is_unchecked(pack):
         pack, [endpoint("preview", "ecr.api", policy=UNKNOWN)], "vpc-endpoint-policies"
     )
     assert found == [] and unchecked
+
+
+def test_a_live_waiver_waives_a_vpc_without_flow_logs_and_is_reported(pack):
+    waiver = {
+        "resources": [NOT_OK_VPC.name],
+        "reason": "a lab VPC torn down nightly; the security team accepted no flow logs until 2999",
+        "expires": "2999-12-31",
+        "approvedBy": "security team",
+    }
+    pack.configure({"vpc-flow-logs": {"waivers": [waiver]}})
+    analysis = pack.process.analyze_stack_resources([NOT_OK_VPC])
+    found = {d.policy_name: d for d in analysis.diagnostics}
+    assert "vpc-flow-logs" not in found
+    assert (
+        found["stack-waivers-used"].urn == NOT_OK_VPC.urn
+        and "vpc-flow-logs" in found["stack-waivers-used"].message
+    )
