@@ -189,6 +189,11 @@ ENDPOINT_CASES = [
         allow("ecr:PutImage", "arn:aws:ecr:eu-west-1:*:repository/container-platform/*"))),
      "every resource of that kind",
      "AWS data perimeter guidance: another account's repository is an exfiltration path"),
+    (endpoint("every-repository", "ecr.api", policy=policy(
+        allow("ecr:BatchGetImage", "arn:aws:ecr:eu-west-1:123456789012:repository/*"))),
+     "every resource of that kind", ECR_DOCS + ": name the repositories, not every one of the account"),
+    (endpoint("not-json", "logs", policy="{not json"), "not valid JSON",
+     "AWS PrivateLink docs: an endpoint policy is a JSON policy document"),
     (endpoint("not-action", "logs", policy=policy(
         {"Effect": "Allow", "Principal": "*", "NotAction": "logs:DeleteLogGroup", "Resource": "*"})),
      "NotAction", "AWS IAM docs, reference_policies_elements_notaction.html: Allow with NotAction"),
