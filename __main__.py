@@ -24,14 +24,22 @@ from components.vpc_endpoints import VpcEndpoints, VpcEndpointsArgs, check_endpo
 from components.web_service import WebService, WebServiceArgs, log_group_name
 
 
-def registry_stack(settings: RegistryStackSettings) -> None:
-    env = settings.environment
-    tags = resource_tags(env)
+def account_and_key(
+    env: str, region: str, tags: dict[str, str]
+) -> tuple[pulumi.Output[str], pulumi.Output[str], EncryptionKey]:
+    """The account, its partition and the stack's rotating KMS key: what every stack starts from."""
     account_id = aws.get_caller_identity_output().account_id
     partition = aws.get_partition_output().partition
     key = EncryptionKey(
-        env, EncryptionKeyArgs(partition=partition, region=settings.region, account_id=account_id, tags=tags)
+        env, EncryptionKeyArgs(partition=partition, region=region, account_id=account_id, tags=tags)
     )
+    return account_id, partition, key
+
+
+def registry_stack(settings: RegistryStackSettings) -> None:
+    env = settings.environment
+    tags = resource_tags(env)
+    account_id, partition, key = account_and_key(env, settings.region, tags)
     registry = CentralRegistry(
         env,
         CentralRegistryArgs(
@@ -48,16 +56,10 @@ def registry_stack(settings: RegistryStackSettings) -> None:
 
 def environment_stack(settings: Settings) -> None:
     zones = available_zones(settings.network)
-    if not settings.network.existing:
-        check_endpoint_services(settings.network, settings.region)
+    check_endpoint_services(settings.network, settings.region)  # none for an existing VPC
     env = settings.environment
     tags = resource_tags(env)
-    account_id = aws.get_caller_identity_output().account_id
-    partition = aws.get_partition_output().partition
-
-    key = EncryptionKey(
-        env, EncryptionKeyArgs(partition=partition, region=settings.region, account_id=account_id, tags=tags)
-    )
+    account_id, partition, key = account_and_key(env, settings.region, tags)
     images = ImageChain(
         env,
         ImageChainArgs(
@@ -78,6 +80,7 @@ def environment_stack(settings: Settings) -> None:
                 region=settings.region,
                 account_id=account_id,
                 retention_days=settings.log_retention_days,
+                access_logs=settings.load_balancer.access_logs,
                 flow_logs=flow_logs_to_s3,
                 tags=tags,
             ),

@@ -23,7 +23,8 @@ class AuditLogBucketArgs:
     region: str
     account_id: pulumi.Input[str]
     retention_days: int
-    flow_logs: bool = False  # the VPC's flow logs are delivered here too
+    access_logs: bool = True  # the ALB's access logs are delivered here
+    flow_logs: bool = False  # the VPC's flow logs are delivered here
     tags: Mapping[str, str] = field(default_factory=dict)
     sse_algorithm: str = "AES256"
     versioning: str = "Enabled"
@@ -46,7 +47,7 @@ ELB_ACCOUNT_REGIONS = frozenset(
 )  # fmt: skip
 
 
-def elb_log_principal(region: str, parent: pulumi.Resource) -> pulumi.Output[dict[str, str]]:
+def elb_log_principal(region: str, parent: pulumi.Resource) -> pulumi.Output[dict[str, str] | None]:
     """Who delivers ALB access logs in `region`, as AWS's ALB access log documentation says."""
     if region not in ELB_ACCOUNT_REGIONS:
         return pulumi.Output.from_input({"Service": iam_documents.ELB_LOG_DELIVERY_SERVICE})
@@ -138,7 +139,10 @@ class AuditLogBucket(pulumi.ComponentResource):
             f"{name}-audit",
             bucket=bucket.id,
             policy=pulumi.Output.all(
-                args.partition, args.account_id, bucket.arn, elb_log_principal(args.region, self)
+                args.partition,
+                args.account_id,
+                bucket.arn,
+                elb_log_principal(args.region, self) if args.access_logs else None,
             ).apply(
                 lambda values: iam_documents.audit_bucket_policy(
                     partition=values[0],

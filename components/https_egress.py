@@ -72,25 +72,20 @@ def https_egress_rules(
     if endpoints is None or not endpoints.only:
         https_egress_rule(name, security_group_id, description, tags, opts)
         return
-    aws.vpc.SecurityGroupEgressRule(
-        f"{name}-endpoints",
-        security_group_id=security_group_id,
-        ip_protocol="tcp",
-        from_port=443,
-        to_port=443,
-        referenced_security_group_id=endpoints.endpoint_security_group_id,
-        description=f"{description}, through the VPC's interface endpoints",
-        tags=tags,
-        opts=opts,
-    )
-    aws.vpc.SecurityGroupEgressRule(
-        f"{name}-s3",
-        security_group_id=security_group_id,
-        ip_protocol="tcp",
-        from_port=443,
-        to_port=443,
-        prefix_list_id=endpoints.s3_prefix_list_id,
-        description="image layers from S3, through the gateway endpoint",
-        tags=tags,
-        opts=opts,
-    )
+    for suffix, destination, what in (
+        ("endpoints", {"referenced_security_group_id": endpoints.endpoint_security_group_id},
+         f"{description}, through the VPC's interface endpoints"),
+        ("s3", {"prefix_list_id": endpoints.s3_prefix_list_id},
+         "image layers from S3, through the gateway endpoint"),
+    ):  # fmt: skip
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-{suffix}",
+            security_group_id=security_group_id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description=what,
+            tags=tags,
+            opts=opts,
+            **destination,
+        )

@@ -412,11 +412,11 @@ def audit_bucket_policy(
     region: str,
     account_id: str,
     bucket_arn: str,
-    elb_principal: Mapping[str, str],
+    elb_principal: Mapping[str, str] | None,
     flow_logs: bool,
 ) -> str:
-    """Only ELB log delivery writes access logs (and, with flow logs to S3, only the log delivery service
-    writes those), each under this account's prefix; nothing reaches the bucket without TLS."""
+    """Only ELB log delivery writes access logs (given `elb_principal`) and, with flow logs to S3, only the
+    log delivery service writes those, each under this account's prefix; nothing arrives without TLS."""
     statements: list[dict[str, Any]] = [
         {
             "Sid": "DenyInsecureTransport",
@@ -426,13 +426,16 @@ def audit_bucket_policy(
             "Resource": [bucket_arn, f"{bucket_arn}/*"],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         },
-        _granted(
-            "ElbWritesAccessLogs",
-            dict(elb_principal),
-            ["s3:PutObject"],
-            [f"{bucket_arn}/{ACCESS_LOGS_PREFIX}/AWSLogs/{account_id}/*"],
-        ),
     ]
+    if elb_principal is not None:
+        statements.append(
+            _granted(
+                "ElbWritesAccessLogs",
+                dict(elb_principal),
+                ["s3:PutObject"],
+                [f"{bucket_arn}/{ACCESS_LOGS_PREFIX}/AWSLogs/{account_id}/*"],
+            )
+        )
     if flow_logs:
         source = {
             "StringEquals": {"aws:SourceAccount": account_id},

@@ -43,21 +43,27 @@ VPC_FLOW_LOGS = "vpc-flow-logs"
 VPC_ENDPOINT_POLICIES = "vpc-endpoint-policies"
 
 
-def _is_application(resource: Resource) -> bool | None:
-    kind = resource.props.get("loadBalancerType", "application")
-    return None if is_unknown(kind) else kind in (None, "application")
+Check = Callable[[Resource, Mapping[str, Any]], Iterator[Finding]]
 
 
-def _alb_setting(key: str, fix: str, why: str) -> Callable[[Resource, Mapping[str, Any]], Iterator[Finding]]:
+def _albs_only(check: Check) -> Check:
+    """Run `check` on Application Load Balancers (the provider's default type), not NLBs or gateways."""
+
+    def on_albs(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+        kind = resource.props.get("loadBalancerType", "application")
+        if is_unknown(kind):
+            yield Unchecked("loadBalancerType")
+        elif kind in (None, "application"):
+            yield from check(resource, config)
+
+    return on_albs
+
+
+def _alb_setting(key: str, fix: str, why: str) -> Check:
     """A check that the ALB input `key` is true (false and absent mean off, as the provider defaults)."""
 
+    @_albs_only
     def check(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
-        application = _is_application(resource)
-        if application is None:
-            yield Unchecked("loadBalancerType")
-            return
-        if not application:
-            return
         value = resource.props.get(key)
         if is_unknown(value):
             yield Unchecked(key)
@@ -67,13 +73,8 @@ def _alb_setting(key: str, fix: str, why: str) -> Callable[[Resource, Mapping[st
     return check
 
 
+@_albs_only
 def _access_logs(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    application = _is_application(resource)
-    if application is None:
-        yield Unchecked("loadBalancerType")
-        return
-    if not application:
-        return
     logs = resource.props.get("accessLogs")
     if is_unknown(logs):
         yield Unchecked("accessLogs")

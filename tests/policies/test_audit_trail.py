@@ -189,6 +189,11 @@ ENDPOINT_CASES = [
         allow("ecr:PutImage", "arn:aws:ecr:eu-west-1:*:repository/container-platform/*"))),
      "every resource of that kind",
      "AWS data perimeter guidance: another account's repository is an exfiltration path"),
+    (endpoint("every-repository", "ecr.api", policy=policy(
+        allow("ecr:BatchGetImage", "arn:aws:ecr:eu-west-1:123456789012:repository/*"))),
+     "every resource of that kind", ECR_DOCS + ": name the repositories, not every one of the account"),
+    (endpoint("not-json", "logs", policy="{not json"), "not valid JSON",
+     "AWS PrivateLink docs: an endpoint policy is a JSON policy document"),
     (endpoint("not-action", "logs", policy=policy(
         {"Effect": "Allow", "Principal": "*", "NotAction": "logs:DeleteLogGroup", "Resource": "*"})),
      "NotAction", "AWS IAM docs, reference_policies_elements_notaction.html: Allow with NotAction"),
@@ -229,3 +234,20 @@ def test_an_unknown_endpoint_policy_is_unchecked(pack):
         pack, [endpoint("preview", "ecr.api", policy=UNKNOWN)], "vpc-endpoint-policies"
     )
     assert found == [] and unchecked
+
+
+def test_a_live_waiver_waives_a_vpc_without_flow_logs_and_is_reported(pack):
+    waiver = {
+        "resources": [NOT_OK_VPC.name],
+        "reason": "a lab VPC torn down nightly; the security team accepted no flow logs until 2999",
+        "expires": "2999-12-31",
+        "approvedBy": "security team",
+    }
+    pack.configure({"vpc-flow-logs": {"waivers": [waiver]}})
+    analysis = pack.process.analyze_stack_resources([NOT_OK_VPC])
+    found = {d.policy_name: d for d in analysis.diagnostics}
+    assert "vpc-flow-logs" not in found
+    assert (
+        found["stack-waivers-used"].urn == NOT_OK_VPC.urn
+        and "vpc-flow-logs" in found["stack-waivers-used"].message
+    )

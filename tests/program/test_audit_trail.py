@@ -137,6 +137,14 @@ def test_the_alb_logs_to_the_audit_bucket_drops_invalid_headers_and_is_protected
     assert not recording.of_type(WAF_ASSOCIATION)
 
 
+def test_flow_logs_alone_in_the_bucket_give_elb_no_write():
+    recording = evaluated(
+        "dev", network={"flowLogs": {"destination": "s3"}}, loadBalancer={"accessLogs": False}
+    )
+    policy = statements(recording.of_type(BUCKET_POLICY)[0])
+    assert set(policy) == {"DenyInsecureTransport", "LogDeliveryWritesFlowLogs", "LogDeliveryChecksBucket"}
+
+
 def test_without_access_logs_or_deletion_protection_there_is_no_bucket_and_no_protection():
     recording = evaluated("dev", loadBalancer={"accessLogs": False, "deletionProtection": False})
     (alb,) = recording.of_type(ALB)
