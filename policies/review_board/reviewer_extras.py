@@ -16,7 +16,6 @@ REPOSITORY = "aws:ecr/repository:Repository"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 SERVICE = "aws:ecs/service:Service"
-ROOT_USERS = ("root", "0")
 
 
 def _scan_on_push(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -52,57 +51,6 @@ def _encrypted(resource: Resource, config: Mapping[str, Any]) -> Iterator[Findin
         yield Violation(
             f"{resource.label} is encrypted with {kinds[0]!r}, not a KMS key. "
             "Fix: set encryption_configurations=[{'encryption_type': 'KMS', 'kms_key': <key ARN>}]."
-        )
-
-
-@for_each(containers)
-def _not_privileged(
-    resource: Resource, container: dict[str, Any], _config: Mapping[str, Any]
-) -> Iterator[Finding]:
-    name = container.get("name", "?")
-    if is_unknown(container.get("privileged")):
-        yield Unchecked(f"privileged of container {name!r}")
-    elif container.get("privileged") is True:
-        yield Violation(
-            f"{resource.label} container {name!r} is privileged. Fix: remove 'privileged' or set false."
-        )
-    linux = container.get("linuxParameters") or {}
-    added = (linux.get("capabilities") or {}).get("add") or []
-    if added:
-        yield Violation(
-            f"{resource.label} container {name!r} adds Linux capabilities {added}. "
-            "Fix: remove linuxParameters.capabilities.add (and drop ALL)."
-        )
-    if linux.get("devices"):
-        yield Violation(
-            f"{resource.label} container {name!r} maps host devices {linux['devices']}. "
-            "Fix: remove linuxParameters.devices; containers get no device access."
-        )
-
-
-@for_each(containers)
-def _not_root(resource: Resource, container: dict[str, Any], _config: Mapping[str, Any]) -> Iterator[Finding]:
-    user = container.get("user")
-    if is_unknown(user):
-        yield Unchecked(f"user of container {container.get('name', '?')!r}")
-    elif not user or str(user).split(":")[0] in ROOT_USERS:
-        yield Violation(
-            f"{resource.label} container {container.get('name', '?')!r} runs as user {user!r} (root). "
-            "Fix: set 'user' to a non-root UID:GID, e.g. '10001:10001', created in the image."
-        )
-
-
-@for_each(containers)
-def _read_only_root(
-    resource: Resource, container: dict[str, Any], _config: Mapping[str, Any]
-) -> Iterator[Finding]:
-    if is_unknown(container.get("readonlyRootFilesystem")):
-        yield Unchecked(f"readonlyRootFilesystem of container {container.get('name', '?')!r}")
-    elif container.get("readonlyRootFilesystem") is not True:
-        yield Violation(
-            f"{resource.label} container {container.get('name', '?')!r} has readonlyRootFilesystem="
-            f"{container.get('readonlyRootFilesystem')!r}. Fix: set readonlyRootFilesystem true and "
-            "mount a volume for any path the app writes."
         )
 
 
@@ -218,27 +166,6 @@ POLICIES = [
         types=[REPOSITORY],
         check=_encrypted,
         config={"requireKms": {"type": "boolean", "default": True}},
-    ),
-    resource_policy(
-        name="container-not-privileged",
-        question="extras",
-        description="Containers are not privileged, add no Linux capabilities and map no devices",
-        types=[TASK_DEFINITION],
-        check=_not_privileged,
-    ),
-    resource_policy(
-        name="container-not-root",
-        question="extras",
-        description="Containers run as a non-root user",
-        types=[TASK_DEFINITION],
-        check=_not_root,
-    ),
-    resource_policy(
-        name="container-read-only-root",
-        question="extras",
-        description="Containers have a read-only root filesystem",
-        types=[TASK_DEFINITION],
-        check=_read_only_root,
     ),
     resource_policy(
         name="container-no-plaintext-secrets",
