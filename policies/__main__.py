@@ -3,6 +3,7 @@
 from pulumi_policy import EnforcementLevel, PolicyPack
 from review_board import container_hardening, decode_once, iam, images, ports, reviewer_extras
 from review_board.promotion import prod_images_promoted_policy
+from review_board.resource_types import approved_resource_types_policy
 from review_board.waivers_used import stack_waivers_used_policy, waivers_used_policy
 
 decode_once.install()
@@ -13,11 +14,12 @@ PolicyPack(
     policies=[
         *images.POLICIES,
         prod_images_promoted_policy(),
+        approved_resource_types_policy(),
         *ports.POLICIES,
         *iam.POLICIES,
         *container_hardening.POLICIES,
         *reviewer_extras.POLICIES,
         waivers_used_policy(),  # last: reports the waivers the policies above used for this resource
-        stack_waivers_used_policy(),  # last stack policy: reports the waivers prod-images-promoted used
+        stack_waivers_used_policy(),  # last stack policy: reports the waivers the stack policies used
     ],
 )
