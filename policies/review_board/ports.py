@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from review_board.containers import TASK_DEFINITION, containers
-from review_board.dockerfiles import IMAGE, PROJECT_ROOT, locate, parse
-from review_board.dockerfiles import build_settings as docker_build_settings
+from review_board.dockerfiles import BUILD_READERS, PROJECT_ROOT
 from review_board.framework import (
     Finding,
     Resource,
@@ -24,6 +23,7 @@ from review_board.framework import (
     parent_types,
     resource_policy,
 )
+from review_board.images import dockerfile_of
 from review_board.wire import as_int, as_list, is_unknown, shown
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -238,24 +238,21 @@ def _container_ports(
 
 def _expose(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     allowed = _allowed_ports(config)
-    _, path, args = docker_build_settings(resource.props)
-    if is_unknown(path):
-        yield Unchecked("build.dockerfile")
-        return
-    try:
-        parsed = parse(locate(str(path), config["projectRoot"]), args)
-    except (OSError, ValueError):
-        return  # approved-base-images reports the unreadable Dockerfile
-    for line in parsed.exposes:
-        if line.value is None:
-            yield Unchecked(f"EXPOSE on line {line.line}: build arg {line.unresolved_arg} is not known yet")
+    for parsed in dockerfile_of(resource, config, report=False):
+        if isinstance(parsed, Unchecked | Violation):
+            yield parsed
             continue
-        if _outside_allowed(line.value, allowed):
-            yield Violation(
-                f"{resource.label} {path} line {line.line} ({line.original!r}) exposes {line.value!r}, "
-                f"not in the allowed container ports {sorted(allowed)}. "
-                "Fix: EXPOSE only the port the app serves on."
-            )
+        for line in parsed.exposes:
+            if line.value is None:
+                yield Unchecked(
+                    f"EXPOSE on line {line.line}: build arg {line.unresolved_arg} is not known yet"
+                )
+            elif _outside_allowed(line.value, allowed):
+                yield Violation(
+                    f"{resource.label} {parsed.path} line {line.line} ({line.original!r}) exposes "
+                    f"{line.value!r}, not in the allowed container ports {sorted(allowed)}. "
+                    "Fix: EXPOSE only the port the app serves on."
+                )
 
 
 def _no_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -334,7 +331,7 @@ POLICIES = [
         name="dockerfile-expose-allowed",
         question="2",
         description="Dockerfiles EXPOSE only allowed ports",
-        types=[IMAGE],
+        types=BUILD_READERS,
         check=_expose,
         config={
             **CONTAINER_PORTS,

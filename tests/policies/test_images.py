@@ -181,15 +181,32 @@ def test_dockerfile_paths_are_relative_to_the_project_root(pack):
 @pytest.mark.parametrize(
     ("context", "image_name", "expected"),
     [
-        pytest.param("images/app", f"{REGISTRY}/container-platform/app:1", None, id="compliant: same name"),
+        pytest.param(
+            "images/app",
+            f"{REGISTRY}/container-platform/hello-world:1",
+            None,
+            id="compliant: approved repository",
+        ),
+        pytest.param(
+            "images/hello-world-v2",
+            f"{REGISTRY}/container-platform/hello-world:1",
+            None,
+            id="compliant: the build folder is named differently from its repository (issue 12)",
+        ),
         pytest.param(
             "images/app",
             f"{REGISTRY}/container-platform/other:1",
-            "pushes it to repository 'container-platform/other'",
-            id="violating: pushed under another name",
+            "repository 'container-platform/other' is not approved",
+            id="violating: pushed to a repository the board did not approve",
+        ),
+        pytest.param(
+            "images/hello-world",
+            "docker.io/someone/hello-world:1",
+            "registry 'docker.io' is not approved",
+            id="violating: pushed outside the approved registry",
         ),
     ],
 )
-def test_images_are_pushed_to_the_repository_named_after_them(pack, tmp_path, context, image_name, expected):
+def test_images_are_pushed_only_to_approved_repositories(pack, tmp_path, context, image_name, expected):
     image = docker_image(tmp_path, f"FROM {UPSTREAM}\n", context=context, image_name=image_name)
     assert_verdict(pack, image, "image-repository-matches-name", expected)
