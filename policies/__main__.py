@@ -1,7 +1,15 @@
 """The container-platform policy pack: builds the PolicyPack from the rule families, nothing else."""
 
 from pulumi_policy import EnforcementLevel, PolicyPack
-from review_board import container_hardening, decode_once, iam, images, ports, reviewer_extras
+from review_board import (
+    container_hardening,
+    decode_once,
+    iam,
+    images,
+    network_exposure,
+    ports,
+    reviewer_extras,
+)
 from review_board.promotion import prod_images_promoted_policy
 from review_board.resource_types import approved_resource_types_policy
 from review_board.waivers_used import stack_waivers_used_policy, waivers_used_policy
@@ -16,6 +24,7 @@ PolicyPack(
         prod_images_promoted_policy(),
         approved_resource_types_policy(),
         *ports.POLICIES,
+        *network_exposure.POLICIES,
         *iam.POLICIES,
         *container_hardening.POLICIES,
         *reviewer_extras.POLICIES,

@@ -24,6 +24,7 @@ from review_board.framework import (
     resource_policy,
 )
 from review_board.images import dockerfile_of
+from review_board.network_exposure import CLASSIC_ELB, classic_listeners
 from review_board.wire import as_int, as_list, is_unknown, shown
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -31,6 +32,7 @@ SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 SERVICE = "aws:ecs/service:Service"
+TASK_SET = "aws:ecs/taskSet:TaskSet"
 ALL_PROTOCOLS = ("-1", "all")
 PORTLESS_PROTOCOLS = ("icmp", "icmpv6", "1", "58")
 MAX_PORT = 65535
@@ -149,6 +151,9 @@ def _ingress_open(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fin
 
 
 def _listener(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource.type == CLASSIC_ELB:
+        yield from classic_listeners(resource, config)
+        return
     protocol, port = resource.props.get("protocol"), resource.props.get("port")
     if is_unknown(protocol) or is_unknown(port):
         yield Unchecked("protocol and port")
@@ -301,7 +306,7 @@ POLICIES = [
         name="listener-https-only",
         question="2",
         description="Load balancer listeners serve HTTPS with a modern TLS policy; HTTP only redirects",
-        types=LISTENERS,
+        types=[*LISTENERS, CLASSIC_ELB],
         check=_listener,
         config={
             "publicPorts": PUBLIC_PORTS,
@@ -341,8 +346,8 @@ POLICIES = [
     resource_policy(
         name="service-no-public-ip",
         question="2",
-        description="ECS services assign no public IPs",
-        types=[SERVICE],
+        description="ECS services and task sets assign no public IPs",
+        types=[SERVICE, TASK_SET],
         check=_no_public_ip,
     ),
 ]

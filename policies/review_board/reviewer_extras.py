@@ -10,11 +10,11 @@ from pulumi_policy import Severity
 
 from review_board.containers import TASK_DEFINITION, containers
 from review_board.framework import Finding, Resource, Unchecked, Violation, for_each, resource_policy
+from review_board.network_exposure import INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE
 from review_board.wire import as_int, as_list, is_unknown, shown
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 SERVICE = "aws:ecs/service:Service"
 
 
@@ -210,8 +210,8 @@ POLICIES = [
     resource_policy(
         name="launch-template-imdsv2",
         question="extras",
-        description="Launch templates require IMDSv2, hop limit 1: tasks cannot reach instance credentials",
-        types=[LAUNCH_TEMPLATE],
+        description="Instances and templates require IMDSv2, hop limit 1: tasks cannot reach credentials",
+        types=[LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE],
         check=_imdsv2,
     ),
     resource_policy(
