@@ -7,6 +7,7 @@ from review_board import (
     iam,
     images,
     network_exposure,
+    plaintext_secrets,
     ports,
     reviewer_extras,
 )
@@ -27,6 +28,7 @@ PolicyPack(
         *network_exposure.POLICIES,
         *iam.POLICIES,
         *container_hardening.POLICIES,
+        *plaintext_secrets.POLICIES,
         *reviewer_extras.POLICIES,
         waivers_used_policy(),  # last: reports the waivers the policies above used for this resource
         stack_waivers_used_policy(),  # last stack policy: reports the waivers the stack policies used

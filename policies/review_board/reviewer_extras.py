@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from fnmatch import fnmatch
 from typing import Any
 
 from pulumi_policy import Severity
 
-from review_board.containers import TASK_DEFINITION, containers
-from review_board.framework import Finding, Resource, Unchecked, Violation, for_each, resource_policy
+from review_board.containers import TASK_DEFINITION
+from review_board.framework import Finding, Resource, Unchecked, Violation, resource_policy
 from review_board.network_exposure import INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE
 from review_board.wire import as_int, as_list, is_unknown, shown
 
@@ -52,24 +51,6 @@ def _encrypted(resource: Resource, config: Mapping[str, Any]) -> Iterator[Findin
             f"{resource.label} is encrypted with {kinds[0]!r}, not a KMS key. "
             "Fix: set encryption_configurations=[{'encryption_type': 'KMS', 'kms_key': <key ARN>}]."
         )
-
-
-@for_each(containers)
-def _no_plaintext_secrets(
-    resource: Resource, container: dict[str, Any], config: Mapping[str, Any]
-) -> Iterator[Finding]:
-    patterns = [p.upper() for p in config["secretNamePatterns"]]
-    for variable in container.get("environment") or []:
-        if is_unknown(variable.get("name")):
-            yield Unchecked(f"an environment variable name of container {container.get('name', '?')!r}")
-            continue
-        name = str(variable.get("name", ""))
-        if any(fnmatch(name.upper(), pattern) for pattern in patterns):
-            yield Violation(
-                f"{resource.label} container {container.get('name', '?')!r} sets {name!r} in plaintext "
-                "'environment'. Fix: move it to 'secrets' with valueFrom an SSM parameter or Secrets "
-                "Manager ARN."
-            )
 
 
 def _roles_distinct(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -166,30 +147,6 @@ POLICIES = [
         types=[REPOSITORY],
         check=_encrypted,
         config={"requireKms": {"type": "boolean", "default": True}},
-    ),
-    resource_policy(
-        name="container-no-plaintext-secrets",
-        question="extras",
-        description="Secrets reach containers through 'secrets' (SSM / Secrets Manager), never plaintext env",
-        types=[TASK_DEFINITION],
-        check=_no_plaintext_secrets,
-        config={
-            "secretNamePatterns": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [
-                    "*PASSWORD*",
-                    "*PASSWD*",
-                    "*SECRET*",
-                    "*TOKEN*",
-                    "*API_KEY*",
-                    "*APIKEY*",
-                    "*PRIVATE_KEY*",
-                    "*CREDENTIAL*",
-                    "*ACCESS_KEY*",
-                ],
-            }
-        },
     ),
     resource_policy(
         name="task-roles-distinct",
