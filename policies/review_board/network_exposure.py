@@ -124,6 +124,14 @@ def _admin_violation(resource: Resource, port: int, where: str) -> Violation:
     )
 
 
+def public_port_problem(resource: Resource, port: Any, public_ports: list[int]) -> Iterator[Violation]:
+    """A listener (ALB or classic) listens only on the public ports."""
+    if as_int(port) not in public_ports:
+        yield Violation(
+            f"{resource.label} listens on port {shown(port)!r}, outside {public_ports}. Fix: use 443 (HTTPS)."
+        )
+
+
 def classic_listeners(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     listeners = resource.props.get("listeners")
     if is_unknown(listeners):
@@ -135,11 +143,7 @@ def classic_listeners(resource: Resource, config: Mapping[str, Any]) -> Iterator
         if is_unknown(port) or is_unknown(protocol):
             yield Unchecked("lbPort and lbProtocol of a listener")
             continue
-        if as_int(port) not in public_ports:
-            yield Violation(
-                f"{resource.label} listens on port {shown(port)!r}, outside {public_ports}. "
-                "Fix: use 443 (HTTPS)."
-            )
+        yield from public_port_problem(resource, port, public_ports)
         kind = str(protocol).upper()
         if kind in ("HTTPS", "SSL") or (kind == "HTTP" and config["allowPlainHttp"]):
             continue

@@ -24,7 +24,7 @@ from review_board.framework import (
     resource_policy,
 )
 from review_board.images import dockerfile_of
-from review_board.network_exposure import CLASSIC_ELB, classic_listeners
+from review_board.network_exposure import CLASSIC_ELB, classic_listeners, public_port_problem
 from review_board.wire import as_int, as_list, is_unknown, shown
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -158,11 +158,7 @@ def _listener(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding
     if is_unknown(protocol) or is_unknown(port):
         yield Unchecked("protocol and port")
         return
-    public_ports = [int(p) for p in config["publicPorts"]]
-    if as_int(port) not in public_ports:
-        yield Violation(
-            f"{resource.label} listens on port {shown(port)!r}, outside {public_ports}. Fix: use 443 (HTTPS)."
-        )
+    yield from public_port_problem(resource, port, [int(p) for p in config["publicPorts"]])
     if protocol == "HTTPS":
         policy = resource.props.get("sslPolicy")
         if is_unknown(policy):
