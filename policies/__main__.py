@@ -11,6 +11,7 @@ from review_board import (
     ports,
     reviewer_extras,
 )
+from review_board.own_repository import image_pushed_to_own_repository_policy
 from review_board.promotion import prod_images_promoted_policy
 from review_board.resource_types import approved_resource_types_policy
 from review_board.waivers_used import stack_waivers_used_policy, waivers_used_policy
@@ -24,6 +25,7 @@ PolicyPack(
         *images.POLICIES,
         prod_images_promoted_policy(),
         approved_resource_types_policy(),
+        image_pushed_to_own_repository_policy(),
         *ports.POLICIES,
         *network_exposure.POLICIES,
         *iam.POLICIES,

@@ -48,7 +48,7 @@ def _internal_problem(reference: Reference, config: Mapping[str, Any]) -> str | 
     return None
 
 
-def _parse(text: str) -> Reference | str:
+def parse_reference(text: str) -> Reference | str:
     try:
         return parse_image_reference(text)
     except ImageReferenceError as error:
@@ -63,7 +63,7 @@ def _task_images(
     if is_unknown(image):
         yield Unchecked(f"image of container {name!r}")
         return
-    reference = _parse(str(image))
+    reference = parse_reference(str(image))
     subject = f"{resource.label} container {name!r} runs image {image!r}"
     if isinstance(reference, str):
         yield Violation(f"{subject}: {reference}. Fix: use <registry>/<repo>@sha256:<digest>.")
@@ -84,7 +84,7 @@ def _task_images(
 
 def _upstream_approved(reference: Reference, approved: list[str]) -> bool:
     for entry in approved:
-        allowed = _parse(entry)
+        allowed = parse_reference(entry)
         if (
             isinstance(allowed, Reference)
             and allowed["name"] == reference["name"]
@@ -181,7 +181,7 @@ def _line_problem(
 
 def _base_problem(where: str, image: str, source: str, config: Mapping[str, Any]) -> Iterator[Finding]:
     """`where` names the resource, Dockerfile and line; violations start with it."""
-    reference = _parse(image)
+    reference = parse_reference(image)
     if isinstance(reference, str):
         yield Violation(f"{where}: {source} {image!r} is {reference}. Fix: use an approved image, by digest.")
         return
@@ -218,7 +218,7 @@ def _no_remote_add(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fi
                 )
 
 
-def _pushed_names(resource: Resource) -> list[tuple[str, Any]]:
+def pushed_names(resource: Resource) -> list[tuple[str, Any]]:
     """(input, reference) of every name a build resource pushes or tags: imageName, tags, targetImage."""
     props = resource.props
     if resource.type == TAG:
@@ -232,13 +232,13 @@ def _pushed_names(resource: Resource) -> list[tuple[str, Any]]:
 
 
 def _pushed_to_approved_repository(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    for key, image_name in _pushed_names(resource):
+    for key, image_name in pushed_names(resource):
         if is_unknown(image_name):
             yield Unchecked(key)
             continue
         if image_name is None:
             continue  # a required input: the provider rejects the resource itself
-        reference = _parse(str(image_name))
+        reference = parse_reference(str(image_name))
         subject = f"{resource.label} pushes {image_name!r} ({key})"
         if isinstance(reference, str):
             yield Violation(f"{subject}, {reference}. Fix: use <registry>/<repository>:<tag>.")
