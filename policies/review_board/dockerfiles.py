@@ -197,20 +197,19 @@ def parse(path: Path, build_args: Mapping[str, Any]) -> Dockerfile:
     """Raises OSError when the file cannot be read, ValueError when Go's parser rejects it."""
     try:
         commands, text = _commands(path, path.stat().st_mtime_ns)
+        return _read(path, commands, text, build_args)  # ONBUILD triggers are parsed on their own
     except dockerfile.GoIOError as error:
         raise OSError(str(error)) from error
     except dockerfile.GoParseError as error:
         raise ValueError(str(error)) from error
-    return _read(path, commands, text, build_args)
 
 
 def parse_inline(text: str, build_args: Mapping[str, Any]) -> Dockerfile:
     """An inline Dockerfile (docker-build's dockerfile.inline); ValueError when Go's parser rejects it."""
     try:
-        commands = _inline_commands(text)
+        return _read("dockerfile.inline", _inline_commands(text), text, build_args)
     except dockerfile.GoParseError as error:
         raise ValueError(str(error)) from error
-    return _read("dockerfile.inline", commands, text, build_args)
 
 
 def _instructions(commands: tuple[dockerfile.Command, ...]) -> list[tuple[str, dockerfile.Command]]:
@@ -222,7 +221,8 @@ def _instructions(commands: tuple[dockerfile.Command, ...]) -> list[tuple[str, d
             # The parser keeps no flags of the inner instruction; parse it on its own to see them.
             inner = command.original.split(None, 1)[1]
             for trigger in dockerfile.parse_string(inner):
-                found.append((trigger.cmd.upper(), _at_onbuild_line(trigger, command)))
+                if trigger.cmd.upper() not in ("FROM", "ONBUILD", "MAINTAINER"):  # Docker rejects these
+                    found.append((trigger.cmd.upper(), _at_onbuild_line(trigger, command)))
     return found
 
 

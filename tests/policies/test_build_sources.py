@@ -230,3 +230,9 @@ def test_unknown_build_inputs_are_unchecked(pack):
     assert pack.unchecked(preview, "approved-base-images")
     assert pack.violations(preview, "image-repository-matches-name") == []
     assert pack.unchecked(preview, "image-repository-matches-name")
+
+
+def test_a_dockerfile_docker_rejects_is_a_violation_not_a_crash(pack, tmp_path):
+    """An unterminated heredoc in an ONBUILD trigger: Docker's parser rejects the file, so nothing passes."""
+    broken = docker_image(tmp_path, f"FROM {RUNTIME}\nONBUILD RUN <<EOF\n", name="broken")
+    assert_verdict(pack, broken, "approved-base-images", "does not parse")
