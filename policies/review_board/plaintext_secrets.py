@@ -117,8 +117,13 @@ def _no_plaintext_secrets(
             problems.append(f"environment variable {name!r} (its name)")
         problems.extend(f"environment variable {name!r}: {p}" for p in _url_problems(value, patterns))
         places.append((f"environment variable {name!r}", f"{name}={value}"))
-    for key in ("command", "entryPoint"):
-        arguments = container.get(key)
+    health = container.get("healthCheck")
+    commands = {
+        "command": container.get("command"),
+        "entryPoint": container.get("entryPoint"),
+        "healthCheck.command": health if is_unknown(health) else (health or {}).get("command"),
+    }
+    for key, arguments in commands.items():
         if is_unknown(arguments) or any(is_unknown(a) for a in as_list(arguments)):
             yield Unchecked(f"{key} of container {container_name(container)!r}")
             continue
