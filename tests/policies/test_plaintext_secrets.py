@@ -86,6 +86,11 @@ CASES = [
         "'--password'",
     ),
     (
+        "a health check that passes a token flag",
+        task_definition(container(healthCheck={"command": ["CMD", "probe", "--token", "abc123def456"]})),
+        "healthCheck.command",
+    ),
+    (
         "a command with no secret",
         task_definition(container(command=["java", "-jar", "/opt/app/app.jar", "--server.port=8080"])),
         None,
