@@ -1,4 +1,4 @@
-"""What a security reviewer also expects: hardened ECR repositories, containers, roles, logs, instances."""
+"""What a security reviewer also expects: hardened ECR repositories, distinct roles, logs, IMDSv2."""
 
 from __future__ import annotations
 
