@@ -3,8 +3,21 @@
 import gc
 
 from pulumi_policy import EnforcementLevel, PolicyPack
-from review_board import audit_trail, decode_once, iam, images, ports, reviewer_extras, service_runtime
+from review_board import (
+    audit_trail,
+    container_hardening,
+    decode_once,
+    iam,
+    images,
+    network_exposure,
+    plaintext_secrets,
+    ports,
+    reviewer_extras,
+    service_runtime,
+)
+from review_board.own_repository import image_pushed_to_own_repository_policy
 from review_board.promotion import prod_images_promoted_policy
+from review_board.resource_types import approved_resource_types_policy
 from review_board.waivers_used import stack_waivers_used_policy, waivers_used_policy
 
 decode_once.install()
@@ -18,13 +31,18 @@ PolicyPack(
     policies=[
         *images.POLICIES,
         prod_images_promoted_policy(),
+        approved_resource_types_policy(),
+        image_pushed_to_own_repository_policy(),
         *ports.POLICIES,
+        *network_exposure.POLICIES,
         *iam.POLICIES,
+        *container_hardening.POLICIES,
+        *plaintext_secrets.POLICIES,
         *reviewer_extras.POLICIES,
         *service_runtime.POLICIES,
         *audit_trail.POLICIES,
         *audit_trail.STACK_POLICIES,
         waivers_used_policy(),  # last: reports the waivers the policies above used for this resource
-        stack_waivers_used_policy(),  # last stack policy: reports the waivers prod-images-promoted used
+        stack_waivers_used_policy(),  # last stack policy: reports the waivers the stack policies used
     ],
 )

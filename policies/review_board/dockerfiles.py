@@ -7,9 +7,10 @@ know yet (a parent image's digest, say) leaves the lines that use it unresolved,
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ import dockerfile
 
 from review_board.wire import UNKNOWN, is_unknown
 
-IMAGE = "docker:index/image:Image"
 _VARIABLE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+])?(?P<word>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
 )
@@ -49,13 +49,18 @@ class Line:
     value: str | None
     unresolved_arg: str | None = None
     stage: str | None = None
+    source: str = ""  # which instruction pulls it: "FROM", "COPY from", "# syntax", ...
 
 
 @dataclass(frozen=True)
 class Dockerfile:
-    path: Path
+    path: Path | str
     froms: tuple[Line, ...]
     exposes: tuple[Line, ...]
+    # Every other image the build pulls content from: `COPY --from`, `RUN --mount=from=`, the frontend.
+    pulls: tuple[Line, ...] = ()
+    # `ADD` sources that are URLs (HTTP, Git): content no review board has seen.
+    remote_adds: tuple[Line, ...] = ()
 
 
 def substitute(text: str, variables: Mapping[str, Any]) -> str:
@@ -118,54 +123,256 @@ def _set_env(variables: dict[str, Any], pairs: tuple[str, ...]) -> None:
 
 
 @lru_cache(maxsize=256)
-def _commands(path: Path, _mtime_ns: int) -> tuple[dockerfile.Command, ...]:
-    return dockerfile.parse_file(str(path))
+def _commands(path: Path, _mtime_ns: int) -> tuple[tuple[dockerfile.Command, ...], str]:
+    return dockerfile.parse_file(str(path)), path.read_text(errors="replace")
+
+
+@lru_cache(maxsize=64)
+def _inline_commands(text: str) -> tuple[dockerfile.Command, ...]:
+    return dockerfile.parse_string(text)
+
+
+# BuildKit's parser directives: `# key=value` comment lines at the top, the key case-insensitive.
+_DIRECTIVE = re.compile(r"^\s*#\s*(?P<key>[A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?P<value>.*?)\s*$")
+REMOTE_LOCATION = re.compile(
+    r"^[A-Za-z][A-Za-z0-9+.-]*://|^[^/@:\s]+@[^/:\s]+:"
+)  # scheme://, or git's user@host:path
+SYNTAX_BUILD_ARG = "BUILDKIT_SYNTAX"
+
+
+def _frontends(text: str, build_args: Mapping[str, Any]) -> list[Line]:
+    """The `# syntax=` frontend image (and the BUILDKIT_SYNTAX build arg that overrides it)."""
+    found = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        if not raw.lstrip().startswith("#"):
+            break  # the first instruction ends the directives
+        match = _DIRECTIVE.match(raw)
+        if match and match["key"].lower() == "syntax":
+            found.append(Line(number, raw.strip(), match["value"], source="# syntax"))
+    if SYNTAX_BUILD_ARG in build_args:
+        value = build_args[SYNTAX_BUILD_ARG]
+        unresolved = SYNTAX_BUILD_ARG if is_unknown(value) else None
+        found.append(
+            Line(
+                0,
+                f"build arg {SYNTAX_BUILD_ARG}",
+                None if unresolved else str(value),
+                unresolved,
+                None,
+                source=f"build arg {SYNTAX_BUILD_ARG}",
+            )
+        )
+    return found
+
+
+def _flag_values(flags: tuple[str, ...], name: str) -> list[str]:
+    """Values of `--name=value` flags, the name matched case-insensitively."""
+    values = []
+    for flag in flags:
+        key, _, value = flag.partition("=")
+        if key.lstrip("-").lower() == name:
+            values.append(value)
+    return values
+
+
+def _mount_sources(flags: tuple[str, ...]) -> list[str]:
+    """`from=` of each `RUN --mount=...` (BuildKit reads the mount's CSV fields, keys case-insensitive)."""
+    sources = []
+    for mount in _flag_values(flags, "mount"):
+        for option in next(csv.reader([mount])):
+            key, _, value = option.partition("=")
+            if key.strip().lower() == "from":
+                sources.append(value.strip())
+    return sources
+
+
+def _stage_reference(text: str, stages: list[str]) -> bool:
+    """`--from` and `FROM` name an earlier stage by its name (any case) or its index."""
+    return text.lower() in stages or (text.isdigit() and int(text) < len(stages))
 
 
 def parse(path: Path, build_args: Mapping[str, Any]) -> Dockerfile:
     """Raises OSError when the file cannot be read, ValueError when Go's parser rejects it."""
     try:
-        commands = _commands(path, path.stat().st_mtime_ns)
+        commands, text = _commands(path, path.stat().st_mtime_ns)
+        return _read(path, commands, text, build_args)  # ONBUILD triggers are parsed on their own
     except dockerfile.GoIOError as error:
         raise OSError(str(error)) from error
     except dockerfile.GoParseError as error:
         raise ValueError(str(error)) from error
+
+
+def parse_inline(text: str, build_args: Mapping[str, Any]) -> Dockerfile:
+    """An inline Dockerfile (docker-build's dockerfile.inline); ValueError when Go's parser rejects it."""
+    try:
+        return _read("dockerfile.inline", _inline_commands(text), text, build_args)
+    except dockerfile.GoParseError as error:
+        raise ValueError(str(error)) from error
+
+
+def _instructions(commands: tuple[dockerfile.Command, ...]) -> list[tuple[str, dockerfile.Command]]:
+    """(upper-case instruction, command): Docker reads instructions in any case; ONBUILD's inner one too."""
+    found = []
+    for command in commands:
+        found.append((command.cmd.upper(), command))
+        if command.cmd.upper() == "ONBUILD" and command.sub_cmd:
+            # The parser keeps no flags of the inner instruction; parse it on its own to see them.
+            inner = command.original.split(None, 1)[1]
+            for trigger in dockerfile.parse_string(inner):
+                if trigger.cmd.upper() not in ("FROM", "ONBUILD", "MAINTAINER"):  # Docker rejects these
+                    found.append((trigger.cmd.upper(), _at_onbuild_line(trigger, command)))
+    return found
+
+
+def _at_onbuild_line(trigger: dockerfile.Command, onbuild: dockerfile.Command) -> dockerfile.Command:
+    return trigger._replace(start_line=onbuild.start_line, original=onbuild.original)
+
+
+def _read(
+    path: Path | str, commands: tuple[dockerfile.Command, ...], text: str, build_args: Mapping[str, Any]
+) -> Dockerfile:
     # Docker's scoping: ARGs before the first FROM serve the FROM lines only; a stage sees its own ARGs
     # (re-declared globals included) and ENVs, never an undeclared global.
     global_args: dict[str, Any] = {}
     stage_vars: dict[str, Any] = {}
     froms: list[Line] = []
     exposes: list[Line] = []
-    for command in commands:
-        if command.cmd == "ARG":
+    pulls: list[Line] = _frontends(text, build_args)
+    remote_adds: list[Line] = []
+    stages: list[str] = []
+    for instruction, command in _instructions(commands):
+        if instruction == "ARG":
             for declaration in command.value:
                 _declare(stage_vars if froms else global_args, declaration, build_args, global_args)
-        elif command.cmd == "ENV" and froms:
+        elif instruction == "ENV" and froms:
             _set_env(stage_vars, command.value)
-        elif command.cmd == "FROM":
+        elif instruction == "FROM":
             stage = command.value[2].lower() if len(command.value) == 3 else None
-            froms.append(replace(_resolved(command, command.value[0], global_args), stage=stage))
+            line = _resolved(command, command.value[0], global_args)
+            froms.append(replace(line, stage=stage, source="FROM"))
+            stages.append(stage or f"#{len(stages)}")
             stage_vars = {}
-        elif command.cmd == "EXPOSE":
+        elif instruction == "EXPOSE":
             exposes.extend(_resolved(command, port, stage_vars) for port in command.value)
-    return Dockerfile(path, tuple(froms), tuple(exposes))
+        elif instruction in ("COPY", "ADD", "RUN"):
+            sources = _flag_values(command.flags, "from") if instruction != "RUN" else []
+            sources += _mount_sources(command.flags) if instruction == "RUN" else []
+            for source in sources:
+                line = replace(_resolved(command, source, stage_vars), source=f"{instruction} from")
+                if line.value is None or not _stage_reference(line.value, stages[:-1]):
+                    pulls.append(line)
+            if instruction == "ADD":
+                for source in command.value[:-1]:
+                    line = _resolved(command, source, stage_vars)
+                    if line.value is None or REMOTE_LOCATION.match(line.value):
+                        remote_adds.append(replace(line, source="ADD"))
+    return Dockerfile(path, tuple(froms), tuple(exposes), tuple(pulls), tuple(remote_adds))
 
 
-def build_settings(props: Mapping[str, Any]) -> tuple[Any, Any, Mapping[str, Any]]:
-    """(context, dockerfile path, build args) of a docker Image's inputs; UNKNOWN where preview lacks them."""
+@dataclass(frozen=True)
+class Build:
+    """What a build resource builds from, whatever its provider calls the inputs; UNKNOWN where unknown."""
+
+    context: Any
+    dockerfile: Any  # a path relative to the project, or UNKNOWN
+    inline: Any = None  # the Dockerfile's text when given inline
+    args: Mapping[str, Any] = field(default_factory=dict)
+    extra_contexts: tuple[tuple[str, Any], ...] = ()  # (name, location): docker-image://, URLs, paths
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _default_dockerfile(context: Any, name: str = "Dockerfile") -> Any:
+    return UNKNOWN if is_unknown(context) else f"{context}/{name}"
+
+
+def _docker_image(props: Mapping[str, Any]) -> Build | None:
     build = props.get("build")
     if is_unknown(build):
-        return UNKNOWN, UNKNOWN, {}
-    build = build or {}
+        return Build(UNKNOWN, UNKNOWN)
+    build = _mapping(build)
     context = build.get("context", ".")
     dockerfile_path = build.get("dockerfile")
-    if dockerfile_path is None:
-        dockerfile_path = UNKNOWN if is_unknown(context) else f"{context}/Dockerfile"
-    args = build.get("args") or {}
-    return context, dockerfile_path, args if isinstance(args, Mapping) else {}
+    return Build(
+        context,
+        _default_dockerfile(context) if dockerfile_path is None else dockerfile_path,
+        args=_mapping(build.get("args")),
+    )
+
+
+def _docker_build_image(props: Mapping[str, Any]) -> Build | None:
+    context, dockerfile_inputs = props.get("context"), props.get("dockerfile")
+    if is_unknown(context) or is_unknown(dockerfile_inputs):
+        return Build(UNKNOWN, UNKNOWN)
+    context, dockerfile_inputs = _mapping(context), _mapping(dockerfile_inputs)
+    location = context.get("location", ".")
+    named = context.get("named")
+    extra = (
+        (("named contexts", UNKNOWN),)
+        if is_unknown(named)
+        else tuple(
+            (name, UNKNOWN if is_unknown(n) else _mapping(n).get("location"))
+            for name, n in _mapping(named).items()
+        )
+    )
+    inline = dockerfile_inputs.get("inline")
+    path = dockerfile_inputs.get("location")
+    return Build(
+        location,
+        _default_dockerfile(location) if path is None else path,
+        inline=inline,
+        args=_mapping(props.get("buildArgs")),
+        extra_contexts=(("context", location), *extra),
+    )
+
+
+def _remote_image(props: Mapping[str, Any]) -> Build | None:
+    build = props.get("build")
+    if is_unknown(build):
+        return Build(UNKNOWN, UNKNOWN)
+    if not build:
+        return None  # a pull, not a build: approved-base-images judges the image itself
+    build = _mapping(build)
+    context = build.get("context", ".")
+    name = build.get("dockerfile", "Dockerfile")  # relative to the context, as the provider reads it
+    additional = build.get("additionalContexts") or []
+    extra = tuple(
+        ("additionalContexts", UNKNOWN) if is_unknown(entry) else tuple(str(entry).partition("=")[::2])
+        for entry in (additional if isinstance(additional, list) else [UNKNOWN])
+    )
+    remote = build.get("remoteContext")
+    return Build(
+        context,
+        UNKNOWN if is_unknown(name) else _default_dockerfile(context, str(name)),
+        args=_mapping(build.get("buildArgs")),
+        extra_contexts=(*extra, *((("remoteContext", remote),) if remote else ())),
+    )
+
+
+IMAGE = "docker:index/image:Image"
+DOCKER_BUILD_IMAGE = "docker-build:index:Image"
+REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
+TAG = "docker:index/tag:Tag"
+BUILD_READERS = {IMAGE: _docker_image, DOCKER_BUILD_IMAGE: _docker_build_image, REMOTE_IMAGE: _remote_image}
+
+
+def build_settings(resource_type: str, props: Mapping[str, Any]) -> Build | None:
+    """The build of a build resource (BUILD_READERS), or None when it builds nothing."""
+    return BUILD_READERS[resource_type](props)
 
 
 def locate(dockerfile_path: str, project_root: str) -> Path:
     """Dockerfile paths are relative to the Pulumi project; the analyzer runs in the pack directory."""
     path = Path(dockerfile_path)
     return path if path.is_absolute() else Path(project_root) / path
+
+
+def read_dockerfile(build: Build, project_root: str) -> Dockerfile:
+    """The build's Dockerfile, inline or from disk; OSError / ValueError as parse() raises them."""
+    if isinstance(build.inline, str):
+        return parse_inline(build.inline, build.args)
+    return parse(locate(str(build.dockerfile), project_root), build.args)

@@ -9,14 +9,25 @@ an approved internal image, and an image is pushed to the repository named after
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from pathlib import PurePosixPath
 from typing import Any
 
 from image_references.reference_grammar import ImageReferenceError, Reference, parse_image_reference
 from review_board.containers import TASK_DEFINITION, containers
-from review_board.dockerfiles import IMAGE, PROJECT_ROOT, build_settings, locate, parse
+from review_board.dockerfiles import (
+    BUILD_READERS,
+    DOCKER_BUILD_IMAGE,
+    IMAGE,
+    PROJECT_ROOT,
+    REMOTE_IMAGE,
+    REMOTE_LOCATION,
+    TAG,
+    Dockerfile,
+    Line,
+    build_settings,
+    read_dockerfile,
+)
 from review_board.framework import Finding, Resource, Unchecked, Violation, for_each, resource_policy
-from review_board.wire import is_unknown
+from review_board.wire import as_list, is_unknown
 
 STRING_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string"}, "default": []}
 APPROVED_INTERNAL: dict[str, Mapping[str, Any]] = {
@@ -37,7 +48,7 @@ def _internal_problem(reference: Reference, config: Mapping[str, Any]) -> str | 
     return None
 
 
-def _parse(text: str) -> Reference | str:
+def parse_reference(text: str) -> Reference | str:
     try:
         return parse_image_reference(text)
     except ImageReferenceError as error:
@@ -52,7 +63,7 @@ def _task_images(
     if is_unknown(image):
         yield Unchecked(f"image of container {name!r}")
         return
-    reference = _parse(str(image))
+    reference = parse_reference(str(image))
     subject = f"{resource.label} container {name!r} runs image {image!r}"
     if isinstance(reference, str):
         yield Violation(f"{subject}: {reference}. Fix: use <registry>/<repo>@sha256:<digest>.")
@@ -73,7 +84,7 @@ def _task_images(
 
 def _upstream_approved(reference: Reference, approved: list[str]) -> bool:
     for entry in approved:
-        allowed = _parse(entry)
+        allowed = parse_reference(entry)
         if (
             isinstance(allowed, Reference)
             and allowed["name"] == reference["name"]
@@ -84,87 +95,160 @@ def _upstream_approved(reference: Reference, approved: list[str]) -> bool:
     return False
 
 
-def _dockerfile(resource: Resource, config: Mapping[str, Any]) -> Iterator[Any]:
-    """The parsed Dockerfile of a docker Image, or the Finding that stops the check."""
-    _, path, args = build_settings(resource.props)
-    if is_unknown(path):
-        yield Unchecked("build.dockerfile")
+def dockerfile_of(resource: Resource, config: Mapping[str, Any], *, report: bool) -> Iterator[Any]:
+    """The parsed Dockerfile of a build resource, or the Finding that stops the check.
+
+    `report`: whether an unreadable Dockerfile is this rule's violation (approved-base-images reports it
+    once; the other Dockerfile rules then stay silent on it).
+    """
+    build = build_settings(resource.type, resource.props)
+    if build is None:
         return
-    location = locate(str(path), config["projectRoot"])
+    if is_unknown(build.inline) or (build.inline is None and is_unknown(build.dockerfile)):
+        yield Unchecked("the Dockerfile's location or text")
+        return
     try:
-        yield parse(location, args)
+        yield read_dockerfile(build, config["projectRoot"])
     except OSError as error:
-        yield Violation(
-            f"{resource.label}: cannot read its Dockerfile {str(path)!r} at {location} ({error}), so its "
-            "base images cannot be verified. Fix: point build.dockerfile at it (relative to the project) "
-            "or set this policy's projectRoot."
-        )
+        if report:
+            yield Violation(
+                f"{resource.label}: cannot read its Dockerfile {str(build.dockerfile)!r} ({error}), so the "
+                "images it builds from cannot be verified. Fix: point the dockerfile input at it (relative "
+                "to the project) or set this policy's projectRoot."
+            )
     except ValueError as error:
-        yield Violation(f"{resource.label}: Dockerfile {str(path)!r} does not parse ({error}). Fix the file.")
+        if report:
+            yield Violation(f"{resource.label}: its Dockerfile does not parse ({error}). Fix the file.")
+
+
+def _context_problems(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    """Build contexts other than local folders: `docker-image://` images must be approved, URLs are not."""
+    build = build_settings(resource.type, resource.props)
+    for name, location in build.extra_contexts if build else ():
+        if is_unknown(location):
+            yield Unchecked(f"build context {name}")
+        elif location is None:
+            continue
+        elif str(location).startswith("docker-image://"):
+            image = str(location).removeprefix("docker-image://")
+            yield from _base_problem(f"{resource.label} build context {name!r}", image, "context", config)
+        elif REMOTE_LOCATION.match(str(location)):
+            yield Violation(
+                f"{resource.label} builds from the remote context {name!r} = {location!r}, content no review "
+                "has seen. Fix: build from a folder of this repository."
+            )
 
 
 def _base_images(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    _, path, _ = build_settings(resource.props)
-    for parsed in _dockerfile(resource, config):
+    if resource.type == TAG:
+        yield from _pulled(resource, "sourceImage", config)
+        return
+    if resource.type == REMOTE_IMAGE and not resource.props.get("build"):
+        yield from _pulled(resource, "name", config)
+        return
+    yield from _context_problems(resource, config)
+    for parsed in dockerfile_of(resource, config, report=True):
         if isinstance(parsed, Violation | Unchecked):
             yield parsed
             continue
         stages: set[str] = set()
         for line in parsed.froms:
-            where = f"{path} line {line.line} ({line.original!r})"
-            if line.value is None:
-                yield Unchecked(f"{where}: build arg {line.unresolved_arg} is not known yet")
-            elif line.value.lower() in stages or line.value == "scratch":
-                pass
-            else:
-                yield from _base_problem(f"{resource.label} {where}", line.value, config)
+            if line.value is None or (line.value.lower() not in stages and line.value != "scratch"):
+                yield from _line_problem(resource, parsed, line, config)
             if line.stage:
                 stages.add(line.stage)
+        for line in parsed.pulls:
+            yield from _line_problem(resource, parsed, line, config)
 
 
-def _base_problem(where: str, image: str, config: Mapping[str, Any]) -> Iterator[Finding]:
+def _pulled(resource: Resource, key: str, config: Mapping[str, Any]) -> Iterator[Finding]:
+    image = resource.props.get(key)
+    if is_unknown(image):
+        yield Unchecked(key)
+    elif image is not None:
+        yield from _base_problem(f"{resource.label} {key}", str(image), "pulls", config)
+
+
+def _line_problem(
+    resource: Resource, parsed: Dockerfile, line: Line, config: Mapping[str, Any]
+) -> Iterator[Finding]:
+    where = f"{parsed.path} line {line.line} ({line.original!r})"
+    if line.value is None:
+        yield Unchecked(f"{where}: build arg {line.unresolved_arg} is not known yet")
+    else:
+        yield from _base_problem(f"{resource.label} {where}", line.value, line.source, config)
+
+
+def _base_problem(where: str, image: str, source: str, config: Mapping[str, Any]) -> Iterator[Finding]:
     """`where` names the resource, Dockerfile and line; violations start with it."""
-    reference = _parse(image)
+    reference = parse_reference(image)
     if isinstance(reference, str):
-        yield Violation(f"{where}: FROM {image!r} is {reference}. Fix: FROM an approved image, by digest.")
+        yield Violation(f"{where}: {source} {image!r} is {reference}. Fix: use an approved image, by digest.")
         return
     if _upstream_approved(reference, config["approvedUpstreams"]):
         return
     problem = _internal_problem(reference, config)
     if problem:
         yield Violation(
-            f"{where}: FROM {image!r} is neither an approved upstream pinned by digest "
+            f"{where}: {source} {image!r} is neither an approved upstream pinned by digest "
             f"(approved: {config['approvedUpstreams']}) nor an approved internal image ({problem}). "
-            "Fix: build FROM the platform's base or runtime image by digest, or have the upstream approved."
+            "Fix: build from the platform's base or runtime image by digest, or have the upstream approved."
         )
     elif not reference["digest"]:
         yield Violation(
-            f"{where}: FROM {image!r} is not pinned by digest. "
+            f"{where}: {source} {image!r} is not pinned by digest. "
             "Fix: pass the parent's repo digest as the build arg."
         )
 
 
-def _pushed_to_own_repository(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    context, _, _ = build_settings(resource.props)
-    image_name = resource.props.get("imageName")
-    if is_unknown(image_name) or is_unknown(context):
-        yield Unchecked("imageName and build.context")
-        return
-    if image_name is None:
-        return  # a required input: the provider rejects the resource itself
-    reference = _parse(str(image_name))
-    if isinstance(reference, str):
-        yield Violation(
-            f"{resource.label} pushes {image_name!r}, {reference}. Fix: use <registry>/<repo>:<tag>."
-        )
-        return
-    _, repository = reference.split_hostname()
-    expected = PurePosixPath(str(context)).name
-    if repository.rsplit("/", 1)[-1] != expected:
-        yield Violation(
-            f"{resource.label} builds {context!r} but pushes it to repository {repository!r}; the repository "
-            f"name must match the image name {expected!r}. Fix: push to <repositoryPrefix>/{expected}."
-        )
+def _no_remote_add(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    for parsed in dockerfile_of(resource, config, report=False):
+        if isinstance(parsed, Violation | Unchecked):
+            yield parsed
+            continue
+        for line in parsed.remote_adds:
+            where = f"{parsed.path} line {line.line} ({line.original!r})"
+            if line.value is None:
+                yield Unchecked(f"{where}: build arg {line.unresolved_arg} is not known yet")
+            else:
+                yield Violation(
+                    f"{resource.label} {where} ADDs {line.value!r} from the network: content that no review "
+                    "approved and that can change after review. Fix: put the file in the build context (or "
+                    "an approved image) and COPY it."
+                )
+
+
+def pushed_names(resource: Resource) -> list[tuple[str, Any]]:
+    """(input, reference) of every name a build resource pushes or tags: imageName, tags, targetImage."""
+    props = resource.props
+    if resource.type == TAG:
+        return [("targetImage", props.get("targetImage"))]
+    if resource.type == DOCKER_BUILD_IMAGE:
+        tags = props.get("tags")
+        return [("tags", tags)] if is_unknown(tags) else [("tags", tag) for tag in as_list(tags)]
+    if resource.type == IMAGE:
+        return [("imageName", props.get("imageName"))]
+    return []
+
+
+def _pushed_to_approved_repository(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    for key, image_name in pushed_names(resource):
+        if is_unknown(image_name):
+            yield Unchecked(key)
+            continue
+        if image_name is None:
+            continue  # a required input: the provider rejects the resource itself
+        reference = parse_reference(str(image_name))
+        subject = f"{resource.label} pushes {image_name!r} ({key})"
+        if isinstance(reference, str):
+            yield Violation(f"{subject}, {reference}. Fix: use <registry>/<repository>:<tag>.")
+            continue
+        problem = _internal_problem(reference, config)
+        if problem:
+            yield Violation(
+                f"{subject}: {problem}. Fix: push to the ECR repository the image's component created "
+                "(<repositoryPrefix>/<image name>), which the board approved by name."
+            )
 
 
 POLICIES = [
@@ -179,8 +263,8 @@ POLICIES = [
     resource_policy(
         name="approved-base-images",
         question="1",
-        description="Each FROM of each Dockerfile stage is an approved upstream by digest or approved image",
-        types=[IMAGE],
+        description="Every image a build pulls (FROM, COPY --from, RUN --mount, # syntax) is approved",
+        types=[*BUILD_READERS, TAG],
         check=_base_images,
         config={
             **APPROVED_INTERNAL,
@@ -194,8 +278,17 @@ POLICIES = [
     resource_policy(
         name="image-repository-matches-name",
         question="1",
-        description="An image is pushed to the repository named after it",
-        types=[IMAGE],
-        check=_pushed_to_own_repository,
+        description="An image is pushed only to an approved repository, the one named after it",
+        types=[IMAGE, DOCKER_BUILD_IMAGE, TAG],
+        check=_pushed_to_approved_repository,
+        config=APPROVED_INTERNAL,
+    ),
+    resource_policy(
+        name="dockerfile-no-remote-add",
+        question="1",
+        description="No Dockerfile ADDs content from a URL",
+        types=BUILD_READERS,
+        check=_no_remote_add,
+        config=PROJECT_ROOT,
     ),
 ]

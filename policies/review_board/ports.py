@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from review_board.containers import TASK_DEFINITION, containers
-from review_board.dockerfiles import IMAGE, PROJECT_ROOT, locate, parse
-from review_board.dockerfiles import build_settings as docker_build_settings
+from review_board.dockerfiles import BUILD_READERS, PROJECT_ROOT
 from review_board.framework import (
     Finding,
     Resource,
@@ -24,6 +23,8 @@ from review_board.framework import (
     parent_types,
     resource_policy,
 )
+from review_board.images import dockerfile_of
+from review_board.network_exposure import CLASSIC_ELB, classic_listeners, public_port_problem
 from review_board.wire import as_int, as_list, is_unknown, shown
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -31,6 +32,7 @@ SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 SERVICE = "aws:ecs/service:Service"
+TASK_SET = "aws:ecs/taskSet:TaskSet"
 ALL_PROTOCOLS = ("-1", "all")
 PORTLESS_PROTOCOLS = ("icmp", "icmpv6", "1", "58")
 MAX_PORT = 65535
@@ -149,15 +151,14 @@ def _ingress_open(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fin
 
 
 def _listener(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource.type == CLASSIC_ELB:
+        yield from classic_listeners(resource, config)
+        return
     protocol, port = resource.props.get("protocol"), resource.props.get("port")
     if is_unknown(protocol) or is_unknown(port):
         yield Unchecked("protocol and port")
         return
-    public_ports = [int(p) for p in config["publicPorts"]]
-    if as_int(port) not in public_ports:
-        yield Violation(
-            f"{resource.label} listens on port {shown(port)!r}, outside {public_ports}. Fix: use 443 (HTTPS)."
-        )
+    yield from public_port_problem(resource, port, [int(p) for p in config["publicPorts"]])
     if protocol == "HTTPS":
         policy = resource.props.get("sslPolicy")
         if is_unknown(policy):
@@ -238,24 +239,21 @@ def _container_ports(
 
 def _expose(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     allowed = _allowed_ports(config)
-    _, path, args = docker_build_settings(resource.props)
-    if is_unknown(path):
-        yield Unchecked("build.dockerfile")
-        return
-    try:
-        parsed = parse(locate(str(path), config["projectRoot"]), args)
-    except (OSError, ValueError):
-        return  # approved-base-images reports the unreadable Dockerfile
-    for line in parsed.exposes:
-        if line.value is None:
-            yield Unchecked(f"EXPOSE on line {line.line}: build arg {line.unresolved_arg} is not known yet")
+    for parsed in dockerfile_of(resource, config, report=False):
+        if isinstance(parsed, Unchecked | Violation):
+            yield parsed
             continue
-        if _outside_allowed(line.value, allowed):
-            yield Violation(
-                f"{resource.label} {path} line {line.line} ({line.original!r}) exposes {line.value!r}, "
-                f"not in the allowed container ports {sorted(allowed)}. "
-                "Fix: EXPOSE only the port the app serves on."
-            )
+        for line in parsed.exposes:
+            if line.value is None:
+                yield Unchecked(
+                    f"EXPOSE on line {line.line}: build arg {line.unresolved_arg} is not known yet"
+                )
+            elif _outside_allowed(line.value, allowed):
+                yield Violation(
+                    f"{resource.label} {parsed.path} line {line.line} ({line.original!r}) exposes "
+                    f"{line.value!r}, not in the allowed container ports {sorted(allowed)}. "
+                    "Fix: EXPOSE only the port the app serves on."
+                )
 
 
 def _no_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -304,7 +302,7 @@ POLICIES = [
         name="listener-https-only",
         question="2",
         description="Load balancer listeners serve HTTPS with a modern TLS policy; HTTP only redirects",
-        types=LISTENERS,
+        types=[*LISTENERS, CLASSIC_ELB],
         check=_listener,
         config={
             "publicPorts": PUBLIC_PORTS,
@@ -334,7 +332,7 @@ POLICIES = [
         name="dockerfile-expose-allowed",
         question="2",
         description="Dockerfiles EXPOSE only allowed ports",
-        types=[IMAGE],
+        types=BUILD_READERS,
         check=_expose,
         config={
             **CONTAINER_PORTS,
@@ -344,8 +342,8 @@ POLICIES = [
     resource_policy(
         name="service-no-public-ip",
         question="2",
-        description="ECS services assign no public IPs",
-        types=[SERVICE],
+        description="ECS services and task sets assign no public IPs",
+        types=[SERVICE, TASK_SET],
         check=_no_public_ip,
     ),
 ]

@@ -15,7 +15,7 @@ from pulumi_policy import (
 )
 
 from review_board.containers import TASK_DEFINITION, containers
-from review_board.dockerfiles import IMAGE
+from review_board.dockerfiles import BUILD_READERS
 from review_board.framework import QUESTIONS, Resource, Unchecked, Violation
 from review_board.waivers import LEDGER, WAIVERS_SCHEMA, unwaived
 from review_board.wire import is_unknown, plain
@@ -44,7 +44,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
 
     for policy_resource in args.resources:
         resource = Resource(policy_resource.resource_type, policy_resource.name, policy_resource.urn, {})
-        if resource.type == IMAGE:
+        if resource.type in BUILD_READERS:
             violation(
                 resource,
                 f"{resource.label} builds an image inside a promoted stack, which must deploy only images "

@@ -1,22 +1,20 @@
-"""What a security reviewer also expects: hardened ECR repositories, containers, roles, logs, instances."""
+"""What a security reviewer also expects: hardened ECR repositories, distinct roles, logs, IMDSv2."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from fnmatch import fnmatch
 from typing import Any
 
 from pulumi_policy import Severity
 
-from review_board.containers import TASK_DEFINITION, containers
-from review_board.framework import Finding, Resource, Unchecked, Violation, for_each, resource_policy
+from review_board.containers import TASK_DEFINITION
+from review_board.framework import Finding, Resource, Unchecked, Violation, resource_policy
+from review_board.network_exposure import INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE
 from review_board.wire import as_int, as_list, is_unknown, shown
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 SERVICE = "aws:ecs/service:Service"
-ROOT_USERS = ("root", "0")
 
 
 def _scan_on_push(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -53,75 +51,6 @@ def _encrypted(resource: Resource, config: Mapping[str, Any]) -> Iterator[Findin
             f"{resource.label} is encrypted with {kinds[0]!r}, not a KMS key. "
             "Fix: set encryption_configurations=[{'encryption_type': 'KMS', 'kms_key': <key ARN>}]."
         )
-
-
-@for_each(containers)
-def _not_privileged(
-    resource: Resource, container: dict[str, Any], _config: Mapping[str, Any]
-) -> Iterator[Finding]:
-    name = container.get("name", "?")
-    if is_unknown(container.get("privileged")):
-        yield Unchecked(f"privileged of container {name!r}")
-    elif container.get("privileged") is True:
-        yield Violation(
-            f"{resource.label} container {name!r} is privileged. Fix: remove 'privileged' or set false."
-        )
-    linux = container.get("linuxParameters") or {}
-    added = (linux.get("capabilities") or {}).get("add") or []
-    if added:
-        yield Violation(
-            f"{resource.label} container {name!r} adds Linux capabilities {added}. "
-            "Fix: remove linuxParameters.capabilities.add (and drop ALL)."
-        )
-    if linux.get("devices"):
-        yield Violation(
-            f"{resource.label} container {name!r} maps host devices {linux['devices']}. "
-            "Fix: remove linuxParameters.devices; containers get no device access."
-        )
-
-
-@for_each(containers)
-def _not_root(resource: Resource, container: dict[str, Any], _config: Mapping[str, Any]) -> Iterator[Finding]:
-    user = container.get("user")
-    if is_unknown(user):
-        yield Unchecked(f"user of container {container.get('name', '?')!r}")
-    elif not user or str(user).split(":")[0] in ROOT_USERS:
-        yield Violation(
-            f"{resource.label} container {container.get('name', '?')!r} runs as user {user!r} (root). "
-            "Fix: set 'user' to a non-root UID:GID, e.g. '10001:10001', created in the image."
-        )
-
-
-@for_each(containers)
-def _read_only_root(
-    resource: Resource, container: dict[str, Any], _config: Mapping[str, Any]
-) -> Iterator[Finding]:
-    if is_unknown(container.get("readonlyRootFilesystem")):
-        yield Unchecked(f"readonlyRootFilesystem of container {container.get('name', '?')!r}")
-    elif container.get("readonlyRootFilesystem") is not True:
-        yield Violation(
-            f"{resource.label} container {container.get('name', '?')!r} has readonlyRootFilesystem="
-            f"{container.get('readonlyRootFilesystem')!r}. Fix: set readonlyRootFilesystem true and "
-            "mount a volume for any path the app writes."
-        )
-
-
-@for_each(containers)
-def _no_plaintext_secrets(
-    resource: Resource, container: dict[str, Any], config: Mapping[str, Any]
-) -> Iterator[Finding]:
-    patterns = [p.upper() for p in config["secretNamePatterns"]]
-    for variable in container.get("environment") or []:
-        if is_unknown(variable.get("name")):
-            yield Unchecked(f"an environment variable name of container {container.get('name', '?')!r}")
-            continue
-        name = str(variable.get("name", ""))
-        if any(fnmatch(name.upper(), pattern) for pattern in patterns):
-            yield Violation(
-                f"{resource.label} container {container.get('name', '?')!r} sets {name!r} in plaintext "
-                "'environment'. Fix: move it to 'secrets' with valueFrom an SSM parameter or Secrets "
-                "Manager ARN."
-            )
 
 
 def _roles_distinct(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -220,51 +149,6 @@ POLICIES = [
         config={"requireKms": {"type": "boolean", "default": True}},
     ),
     resource_policy(
-        name="container-not-privileged",
-        question="extras",
-        description="Containers are not privileged, add no Linux capabilities and map no devices",
-        types=[TASK_DEFINITION],
-        check=_not_privileged,
-    ),
-    resource_policy(
-        name="container-not-root",
-        question="extras",
-        description="Containers run as a non-root user",
-        types=[TASK_DEFINITION],
-        check=_not_root,
-    ),
-    resource_policy(
-        name="container-read-only-root",
-        question="extras",
-        description="Containers have a read-only root filesystem",
-        types=[TASK_DEFINITION],
-        check=_read_only_root,
-    ),
-    resource_policy(
-        name="container-no-plaintext-secrets",
-        question="extras",
-        description="Secrets reach containers through 'secrets' (SSM / Secrets Manager), never plaintext env",
-        types=[TASK_DEFINITION],
-        check=_no_plaintext_secrets,
-        config={
-            "secretNamePatterns": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [
-                    "*PASSWORD*",
-                    "*PASSWD*",
-                    "*SECRET*",
-                    "*TOKEN*",
-                    "*API_KEY*",
-                    "*APIKEY*",
-                    "*PRIVATE_KEY*",
-                    "*CREDENTIAL*",
-                    "*ACCESS_KEY*",
-                ],
-            }
-        },
-    ),
-    resource_policy(
         name="task-roles-distinct",
         question="extras",
         description="A task's execution role and task role are different roles",
@@ -283,8 +167,8 @@ POLICIES = [
     resource_policy(
         name="launch-template-imdsv2",
         question="extras",
-        description="Launch templates require IMDSv2, hop limit 1: tasks cannot reach instance credentials",
-        types=[LAUNCH_TEMPLATE],
+        description="Instances and templates require IMDSv2, hop limit 1: tasks cannot reach credentials",
+        types=[LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE],
         check=_imdsv2,
     ),
     resource_policy(

@@ -31,6 +31,7 @@ TEST_CONFIG: dict[str, Any] = {
     "stack-waivers-used": "advisory",
     "approved-container-images": APPROVALS,
     "approved-base-images": {**APPROVALS, "approvedUpstreams": [UPSTREAM]},
+    "image-repository-matches-name": APPROVALS,
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.policies.helpers import (
@@ -181,15 +183,90 @@ def test_dockerfile_paths_are_relative_to_the_project_root(pack):
 @pytest.mark.parametrize(
     ("context", "image_name", "expected"),
     [
-        pytest.param("images/app", f"{REGISTRY}/container-platform/app:1", None, id="compliant: same name"),
+        pytest.param(
+            "images/app",
+            f"{REGISTRY}/container-platform/hello-world:1",
+            None,
+            id="compliant: approved repository",
+        ),
+        pytest.param(
+            "images/hello-world-v2",
+            f"{REGISTRY}/container-platform/hello-world:1",
+            None,
+            id="compliant: the build folder is named differently from its repository (issue 12)",
+        ),
         pytest.param(
             "images/app",
             f"{REGISTRY}/container-platform/other:1",
-            "pushes it to repository 'container-platform/other'",
-            id="violating: pushed under another name",
+            "repository 'container-platform/other' is not approved",
+            id="violating: pushed to a repository the board did not approve",
+        ),
+        pytest.param(
+            "images/hello-world",
+            "docker.io/someone/hello-world:1",
+            "registry 'docker.io' is not approved",
+            id="violating: pushed outside the approved registry",
         ),
     ],
 )
-def test_images_are_pushed_to_the_repository_named_after_them(pack, tmp_path, context, image_name, expected):
+def test_images_are_pushed_only_to_approved_repositories(pack, tmp_path, context, image_name, expected):
     image = docker_image(tmp_path, f"FROM {UPSTREAM}\n", context=context, image_name=image_name)
     assert_verdict(pack, image, "image-repository-matches-name", expected)
+
+
+OWN_REPOSITORY = "image-pushed-to-own-repository"
+CHAIN = "container-platform:index:ImageChain"
+
+
+def _stack_resource(type_token, name, properties, parent=None):
+    res = resource(type_token, name, properties)
+    return replace(res, parent=parent.urn if parent else None)
+
+
+def _chain_stack(pushed_to: str):
+    """An image chain component, its repository component and ECR repository, and one image it pushes."""
+    chain = _stack_resource(CHAIN, "images", {})
+    other = _stack_resource(CHAIN, "other-team", {})
+    own_component = _stack_resource("container-platform:index:EcrRepository", "hello-world", {}, chain)
+    other_component = _stack_resource("container-platform:index:EcrRepository", "billing", {}, other)
+    own = _stack_resource(
+        "aws:ecr/repository:Repository",
+        "hello-world",
+        {"repositoryUrl": f"{REGISTRY}/container-platform/hello-world"},
+        own_component,
+    )
+    theirs = _stack_resource(
+        "aws:ecr/repository:Repository",
+        "billing",
+        {"repositoryUrl": f"{REGISTRY}/container-platform/billing"},
+        other_component,
+    )
+    image = _stack_resource(IMAGE, "hello-world-image", {"imageName": f"{REGISTRY}/{pushed_to}:1"}, chain)
+    return [chain, other, own_component, other_component, own, theirs, image]
+
+
+@pytest.mark.parametrize(
+    ("pushed_to", "expected"),
+    [
+        pytest.param(
+            "container-platform/hello-world", None, id="compliant: the repository its component made"
+        ),
+        pytest.param(
+            "container-platform/billing",
+            "which another component created",
+            id="violating: another's repository",
+        ),
+        pytest.param(
+            "container-platform/nowhere", "no ECR repository of this stack", id="violating: not this stack's"
+        ),
+    ],
+)
+def test_an_image_is_pushed_to_the_repository_its_component_created(pack, pushed_to, expected):
+    """The brief: pushes go through the automation so that nobody overwrites an image."""
+    found = [
+        d for d in pack.process.analyze_stack(_chain_stack(pushed_to)) if d.policy_name == OWN_REPOSITORY
+    ]
+    if expected is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and expected in found[0].message and "Fix" in found[0].message

@@ -73,7 +73,7 @@ PREVIEW_CASES = [
     (
         "container-no-plaintext-secrets",
         task_definition(container(environment=[{"name": UNKNOWN, "value": "x"}])),
-        "an environment variable name of container 'app'",
+        "an environment variable of container 'app'",
     ),
     (
         "task-roles-distinct",

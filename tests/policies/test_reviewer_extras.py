@@ -86,7 +86,7 @@ CASES = [
     (
         "container-no-plaintext-secrets",
         task_definition(container(environment=[{"name": "DB_PASSWORD", "value": "hunter2"}])),
-        "sets 'DB_PASSWORD' in plaintext",
+        "environment variable 'DB_PASSWORD' (its name)",
     ),
     (
         "container-no-plaintext-secrets",

@@ -1,0 +1,238 @@
+"""Every image a build pulls content from is approved, for every build resource type.
+
+Docker reads instructions in any case ("The instruction is not case-sensitive", Dockerfile reference), takes
+content from other images by `COPY --from`, `RUN --mount=from=` and the `# syntax=` frontend (BuildKit's
+Dockerfile frontend docs), and downloads `ADD <url>` (hadolint DL3020 prefers COPY; the board forbids the
+URL outright). Each case cites its source.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.policies.helpers import DIGEST, REGISTRY, UNKNOWN, UPSTREAM, assert_verdict, resource
+
+IMAGE = "docker:index/image:Image"
+DOCKER_BUILD = "docker-build:index:Image"
+REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
+TAG = "docker:index/tag:Tag"
+RUNTIME = f"{REGISTRY}/container-platform/java-runtime@{DIGEST}"
+APP = f"{REGISTRY}/container-platform/hello-world:1"
+DOCKER_REFERENCE = "Dockerfile reference (docs.docker.com/reference/dockerfile)"
+
+
+def docker_image(tmp_path, dockerfile: str, name: str = "app", **build) -> object:
+    path = tmp_path / "Dockerfile"
+    path.write_text(dockerfile)
+    return resource(
+        IMAGE, name, {"build": {"context": "images/app", "dockerfile": str(path), **build}, "imageName": APP}
+    )
+
+
+def docker_build_image(tmp_path, dockerfile: str, name: str = "buildx", **props) -> object:
+    path = tmp_path / "Dockerfile"
+    path.write_text(dockerfile)
+    return resource(
+        DOCKER_BUILD,
+        name,
+        {
+            "context": {"location": str(tmp_path)},
+            "dockerfile": {"location": str(path)},
+            "tags": [APP],
+            **props,
+        },
+    )
+
+
+BASE_CASES = [
+    (
+        DOCKER_REFERENCE + ": FROM in lower case",
+        f"from {RUNTIME}\nFROM nginx:latest\n",
+        "FROM 'nginx:latest'",
+    ),
+    (DOCKER_REFERENCE + ": instructions in any case", f"FROM {RUNTIME}\nfrom nginx\n", "FROM 'nginx'"),
+    (
+        "hadolint DL3022: COPY --from names an image when no stage has that name",
+        f"FROM {RUNTIME}\nCOPY --from=busybox:1.36 /bin/sh /sh\n",
+        "COPY from 'busybox:1.36'",
+    ),
+    (
+        DOCKER_REFERENCE + ": COPY --from an earlier stage by name, any case",
+        f"FROM {RUNTIME} AS Build\nFROM {RUNTIME}\nCOPY --from=build /app /app\n",
+        None,
+    ),
+    (
+        DOCKER_REFERENCE + ": COPY --from an earlier stage by index",
+        f"FROM {RUNTIME}\nFROM {RUNTIME}\nCOPY --from=0 /app /app\n",
+        None,
+    ),
+    (
+        DOCKER_REFERENCE + ": flags spelled in capitals",
+        f"FROM {RUNTIME}\nCOPY --FROM=alpine /x /x\n",
+        "COPY from 'alpine'",
+    ),
+    (
+        "BuildKit RUN --mount: from= names the image a bind mount reads",
+        f"FROM {RUNTIME}\nRUN --mount=type=bind,from=evil/tools:1,target=/t /t/install\n",
+        "RUN from 'evil/tools:1'",
+    ),
+    (
+        "BuildKit RUN --mount: option keys in any case",
+        f"FROM {RUNTIME}\nRUN --mount=type=cache,FROM=evil/cache,target=/c true\n",
+        "RUN from 'evil/cache'",
+    ),
+    (
+        "BuildKit RUN --mount: a cache mount without from",
+        f"FROM {RUNTIME}\nRUN --mount=type=cache,target=/root/.m2 true\n",
+        None,
+    ),
+    (
+        "BuildKit Dockerfile frontend: # syntax= picks the image that parses the file",
+        f"# syntax=docker/dockerfile:1.7\nFROM {RUNTIME}\n",
+        "# syntax 'docker/dockerfile:1.7'",
+    ),
+    (
+        "BuildKit parser directives: key case-insensitive, spaces allowed",
+        f"#  SYNTAX = docker/dockerfile:1\nFROM {RUNTIME}\n",
+        "'docker/dockerfile:1'",
+    ),
+    (
+        "BuildKit parser directives: an approved frontend by digest",
+        f"# syntax={UPSTREAM}\nFROM {RUNTIME}\n",
+        None,
+    ),
+    (
+        DOCKER_REFERENCE + ": ONBUILD runs its instruction in every child build",
+        f"FROM {RUNTIME}\nONBUILD COPY --from=evil/payload:1 / /\n",
+        "COPY from 'evil/payload:1'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "dockerfile", "expected"), BASE_CASES, ids=[c[0] for c in BASE_CASES])
+def test_every_image_a_build_pulls_is_approved(pack, tmp_path, source, dockerfile, expected):
+    assert_verdict(pack, docker_image(tmp_path, dockerfile), "approved-base-images", expected)
+
+
+def test_the_buildkit_syntax_build_arg_is_a_frontend_too(pack, tmp_path):
+    """BuildKit: the BUILDKIT_SYNTAX build arg overrides the # syntax directive."""
+    image = docker_image(tmp_path, f"FROM {RUNTIME}\n", args={"BUILDKIT_SYNTAX": "evil/frontend:1"})
+    assert_verdict(pack, image, "approved-base-images", "'evil/frontend:1'")
+
+
+ADD_CASES = [
+    (
+        "hadolint DL3020",
+        f"FROM {RUNTIME}\nADD https://example.com/app.jar /app.jar\n",
+        "ADDs 'https://example.com/app.jar'",
+    ),
+    (
+        DOCKER_REFERENCE + ": add in lower case, with --checksum",
+        f"FROM {RUNTIME}\nadd --checksum=sha256:{'a' * 64} http://example.com/x /x\n",
+        "http://example.com/x",
+    ),
+    (
+        DOCKER_REFERENCE + ": ADD of a Git repository",
+        f"FROM {RUNTIME}\nADD git@github.com:someone/tools.git /tools\n",
+        "git@github.com",
+    ),
+    (
+        "hadolint DL3020: ADD of a local archive is allowed here",
+        f"FROM {RUNTIME}\nADD app.tar.gz /opt/\n",
+        None,
+    ),
+    ("hadolint DL3020 good case: COPY", f"FROM {RUNTIME}\nCOPY app.jar /app.jar\n", None),
+]
+
+
+@pytest.mark.parametrize(("source", "dockerfile", "expected"), ADD_CASES, ids=[c[0] for c in ADD_CASES])
+def test_no_add_from_the_network(pack, tmp_path, source, dockerfile, expected):
+    assert_verdict(pack, docker_image(tmp_path, dockerfile), "dockerfile-no-remote-add", expected)
+
+
+def test_docker_build_image_is_read_like_docker_image(pack, tmp_path):
+    """pulumi docker-build Image: context.location, dockerfile.location, tags (registry docs)."""
+    good = docker_build_image(tmp_path, f"FROM {RUNTIME}\nEXPOSE 8080\n")
+    for policy in (
+        "approved-base-images",
+        "dockerfile-no-remote-add",
+        "dockerfile-expose-allowed",
+        "image-repository-matches-name",
+    ):
+        assert_verdict(pack, good, policy, None)
+    bad = docker_build_image(
+        tmp_path, "FROM nginx\nEXPOSE 22\nADD https://x.example/a /a\n", name="bad", tags=["docker.io/x/y:1"]
+    )
+    assert_verdict(pack, bad, "approved-base-images", "FROM 'nginx'")
+    assert_verdict(pack, bad, "dockerfile-expose-allowed", "exposes '22'")
+    assert_verdict(pack, bad, "dockerfile-no-remote-add", "https://x.example/a")
+    assert_verdict(pack, bad, "image-repository-matches-name", "registry 'docker.io'")
+
+
+def test_docker_build_inline_dockerfile_and_named_contexts(pack, tmp_path):
+    """docker-build: dockerfile.inline; a named 'docker-image://' context replaces a FROM (BuildKit)."""
+    inline = resource(
+        DOCKER_BUILD,
+        "inline",
+        {"context": {"location": "."}, "dockerfile": {"inline": "FROM alpine\n"}, "tags": [APP]},
+    )
+    assert_verdict(pack, inline, "approved-base-images", "FROM 'alpine'")
+    named = docker_build_image(
+        tmp_path,
+        f"FROM {RUNTIME}\n",
+        name="named",
+        context={
+            "location": str(tmp_path),
+            "named": {RUNTIME: {"location": "docker-image://evil/runtime:1"}},
+        },
+    )
+    assert_verdict(pack, named, "approved-base-images", "'evil/runtime:1'")
+    remote = docker_build_image(
+        tmp_path,
+        f"FROM {RUNTIME}\n",
+        name="remote",
+        context={"location": "https://github.com/someone/repo.git"},
+    )
+    assert_verdict(pack, remote, "approved-base-images", "remote context")
+
+
+def test_remote_image_pull_and_build(pack, tmp_path):
+    """pulumi-docker RemoteImage: `name` is pulled; `build` builds from context/dockerfile (registry docs)."""
+    pulled = resource(REMOTE_IMAGE, "pulled", {"name": "nginx:latest"})
+    assert_verdict(pack, pulled, "approved-base-images", "pulls 'nginx:latest'")
+    assert_verdict(pack, resource(REMOTE_IMAGE, "approved", {"name": UPSTREAM}), "approved-base-images", None)
+    (tmp_path / "Dockerfile").write_text("FROM alpine\n")
+    built = resource(
+        REMOTE_IMAGE, "built", {"name": APP, "build": {"context": str(tmp_path), "dockerfile": "Dockerfile"}}
+    )
+    assert_verdict(pack, built, "approved-base-images", "FROM 'alpine'")
+
+
+def test_tag_copies_only_approved_images_to_approved_repositories(pack):
+    """pulumi-docker Tag: sourceImage is tagged as targetImage (registry docs)."""
+    good = resource(TAG, "promote", {"sourceImage": RUNTIME, "targetImage": APP})
+    assert_verdict(pack, good, "approved-base-images", None)
+    assert_verdict(pack, good, "image-repository-matches-name", None)
+    bad = resource(
+        TAG, "retag", {"sourceImage": "nginx:latest", "targetImage": f"{REGISTRY}/elsewhere/app:1"}
+    )
+    assert_verdict(pack, bad, "approved-base-images", "sourceImage: pulls 'nginx:latest'")
+    assert_verdict(pack, bad, "image-repository-matches-name", "repository 'elsewhere/app' is not approved")
+
+
+def test_unknown_build_inputs_are_unchecked(pack):
+    preview = resource(
+        DOCKER_BUILD,
+        "later",
+        {"context": {"location": "."}, "dockerfile": {"location": UNKNOWN}, "tags": [UNKNOWN]},
+    )
+    assert pack.violations(preview, "approved-base-images") == []
+    assert pack.unchecked(preview, "approved-base-images")
+    assert pack.violations(preview, "image-repository-matches-name") == []
+    assert pack.unchecked(preview, "image-repository-matches-name")
+
+
+def test_a_dockerfile_docker_rejects_is_a_violation_not_a_crash(pack, tmp_path):
+    """An unterminated heredoc in an ONBUILD trigger: Docker's parser rejects the file, so nothing passes."""
+    broken = docker_image(tmp_path, f"FROM {RUNTIME}\nONBUILD RUN <<EOF\n", name="broken")
+    assert_verdict(pack, broken, "approved-base-images", "does not parse")
