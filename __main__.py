@@ -14,6 +14,7 @@ from components.network import Network, NetworkArgs, available_zones
 from components.settings import load_settings
 from components.tagging import resource_tags
 from components.web_service import WebService, WebServiceArgs
+from image_references.lineage import LINEAGE_OUTPUT
 
 settings = load_settings()
 zones = available_zones(settings.network)
@@ -86,6 +87,7 @@ services = [
 ]
 
 pulumi.export(DIGESTS_OUTPUT, images.digests)
+pulumi.export(LINEAGE_OUTPUT, images.lineage)
 pulumi.export("url", alb.url)
 pulumi.export("clusterName", cluster.name)
 pulumi.export(

@@ -2,6 +2,7 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 from review_board import decode_once, iam, images, ports, reviewer_extras
+from review_board.lineage import promoted_lineage_policy
 from review_board.promotion import prod_images_promoted_policy
 from review_board.waivers_used import stack_waivers_used_policy, waivers_used_policy
 
@@ -13,6 +14,7 @@ PolicyPack(
     policies=[
         *images.POLICIES,
         prod_images_promoted_policy(),
+        promoted_lineage_policy(),
         *ports.POLICIES,
         *iam.POLICIES,
         *reviewer_extras.POLICIES,

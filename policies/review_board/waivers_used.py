@@ -16,10 +16,11 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from review_board.lineage import NAME as PROMOTED_LINEAGE
 from review_board.promotion import NAME as PROD_IMAGES_PROMOTED
 from review_board.waivers import LEDGER, WaiverUse
 
-STACK_POLICIES = {PROD_IMAGES_PROMOTED}  # the stack policies that take waivers
+STACK_POLICIES = {PROD_IMAGES_PROMOTED, PROMOTED_LINEAGE}  # the stack policies that take waivers
 
 NAME = "waivers-used"
 STACK_NAME = "stack-waivers-used"
