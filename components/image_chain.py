@@ -22,6 +22,8 @@ from components.image_specs import (
     BASE,
     JAVA_RUNTIME,
     LINEAGE_BUILD_ARGS,
+    REVISION_LABEL,
+    UPSTREAM_LABEL,
     ImageSpec,
     application_image,
     lineage_build_args,
@@ -129,8 +131,14 @@ class ImageChain(pulumi.ComponentResource):
                 ":",
                 parent.apply(lambda reference, spec=spec, r=revision: release_tag(spec, reference, r)),
             )
+            # The upstream and the revision are known at preview; only the parent's name and digest wait.
+            known = {
+                LINEAGE_BUILD_ARGS[UPSTREAM_LABEL]: upstream,
+                LINEAGE_BUILD_ARGS[REVISION_LABEL]: revision,
+            }
             build_args: dict[str, pulumi.Input[str]] = {
-                arg: parent.apply(
+                arg: known.get(arg)
+                or parent.apply(
                     lambda reference, spec=spec, arg=arg, r=revision: lineage_build_args(
                         spec, reference, upstream, r
                     )[arg]

@@ -119,6 +119,14 @@ def test_the_lineage_output_records_each_images_parent_digest_and_the_upstream(d
         }
 
 
+def test_preview_knows_each_images_upstream_and_revision_before_any_digest(dev_preview: StackRecording):
+    upstream = stack_config("dev")["container-platform:images"]["upstream"]
+    for image in dev_preview.of_type(DOCKER_IMAGE):
+        args = image.inputs["build"]["args"]
+        assert plain(args["CHAIN_UPSTREAM"]) == upstream
+        assert plain(args["REVISION"]) == source_revision(SPECS[image.name].context_path())
+
+
 def test_builds_use_the_spec_contexts_for_linux_amd64(dev: StackRecording):
     for image in dev.of_type(DOCKER_IMAGE):
         build = inputs(image)["build"]
