@@ -168,7 +168,7 @@ def promote(
         for name, reference in images.items()
         if old_pinned.get(name) != str(reference)
         or str(reference) not in previously_promoted
-        or stack_file.lineage().get(name) != recorded[name]
+        or policy_config.recorded_lineage().get(name) != recorded[name]
     )
     if not changes:
         return None

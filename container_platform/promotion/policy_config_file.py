@@ -62,6 +62,11 @@ class PolicyConfigFile:
             )
         return [str(reference) for reference in promoted]
 
+    def recorded_lineage(self) -> Mapping[str, Any]:
+        """The lineage the last promotion wrote for the `promoted-lineage` policy (image name -> entry)."""
+        lineage = self.policy_settings(LINEAGE_POLICY).get(RECORDED_LINEAGE, {})
+        return lineage if isinstance(lineage, Mapping) else {}
+
     def with_promoted_images(
         self, references: Sequence[str], lineage: Mapping[str, Mapping[str, str]] | None = None
     ) -> str:

@@ -96,17 +96,6 @@ class StackFile:
             )
         return {str(name): str(reference) for name, reference in pinned.items()}
 
-    def lineage(self) -> dict[str, dict[str, str]]:
-        """The lineage the file records for its pinned images, as written (the program validates it)."""
-        lineage = self.images().get("lineage") or {}
-        if not isinstance(lineage, Mapping):
-            return {}
-        return {
-            str(name): {str(k): str(v) for k, v in entry.items()}
-            for name, entry in lineage.items()
-            if isinstance(entry, Mapping)
-        }
-
     def stack_reference(self) -> str | None:
         reference = self.images().get("stackReference")
         return None if reference is None else str(reference)

@@ -142,7 +142,11 @@ def test_a_stack_reading_the_source_stack_keeps_its_stack_reference(project):
     images = YAML(typ="safe").load(stack.read_text())["config"]["container-platform:images"]
     assert images["source"] == "stackReference"
     assert images["pinned"] == DEV_DIGESTS
+    assert "lineage" not in images, "the program reads the source stack's own imageLineage"
     assert promoted_images(project) == list(DEV_DIGESTS.values())
+    before = snapshot(project)
+    assert promote(project, "--outputs", str(write_outputs(project, DEV_DIGESTS))) == 0
+    assert snapshot(project) == before, "the same digests and lineage again change nothing"
 
 
 def test_a_chain_published_without_the_app_the_target_runs_is_refused(project, capsys):
