@@ -22,6 +22,7 @@ from components.image_specs import (
     UPSTREAM_LABEL,
     spec_named,
 )
+from container_platform.promotion.policy_config_file import LINEAGE_POLICY, RECORDED_LINEAGE
 from container_platform.promotion.record import PromotionRecord, read_log
 from container_platform.review.facts import _images_config
 from container_platform.review.offline_runtime import UNKNOWN, StackRecording, plain
@@ -73,7 +74,10 @@ def _promotion_evidence(records: list[PromotionRecord], image: str, reference: s
 class _Recorded:
     """The lineage facts one stack recording holds, image by image."""
 
-    def __init__(self, recording: StackRecording, project_dir: Path, stack: str) -> None:
+    def __init__(
+        self, recording: StackRecording, project_dir: Path, stack: str, judged: Mapping[str, Any]
+    ) -> None:
+        self.judged = judged
         self.built = {r.name: r for r in recording.of_type(IMAGE_TYPE)}
         self.images_config = _images_config(recording)
         published = _known(recording.outputs.get(LINEAGE_OUTPUT))
@@ -113,6 +117,11 @@ class _Recorded:
             evidence = _promotion_evidence(self.records, image, str(entry.get(REFERENCE))) or (
                 f"written in {self.stack_file}; no promotion record names this digest"
             )
+        if self.judged and self.judged.get(image) != dict(entry):
+            evidence += (
+                f"; DISAGREES with the lineage the {LINEAGE_POLICY} policy judges "
+                f"({self.judged.get(image)!r}): one of the two files was edited by hand"
+            )
         return (
             LineageLink(
                 image,
@@ -143,10 +152,26 @@ def _chain(recorded: _Recorded, workload: str, container_image: str, image: str)
     return ChainLineage(workload, container_image, tuple(links), upstream, upstream_evidence)
 
 
-def chain_lineage(recording: StackRecording, project_dir: Path, stack: str) -> list[ChainLineage]:
+def judged_lineage(policy_config_file: Path | None) -> Mapping[str, Any]:
+    """The lineage the stack's `promoted-lineage` policy judges (empty where that policy has none)."""
+    if policy_config_file is None or not policy_config_file.is_file():
+        return {}
+    try:
+        settings = json.loads(policy_config_file.read_text()).get(LINEAGE_POLICY)
+    except (json.JSONDecodeError, AttributeError):
+        return {}
+    lineage = settings.get(RECORDED_LINEAGE) if isinstance(settings, Mapping) else None
+    return lineage if isinstance(lineage, Mapping) else {}
+
+
+def chain_lineage(
+    recording: StackRecording, project_dir: Path, stack: str, policy_config_file: Path | None = None
+) -> list[ChainLineage]:
     """For every container of every task definition, its chain as recorded, root last; then the chain of
-    every application image no known container runs yet (in preview the task definitions are unknown)."""
-    recorded = _Recorded(recording, project_dir, stack)
+    every application image no known container runs yet (in preview the task definitions are unknown).
+    A promoted image's lineage is also compared with the copy in the policy config that prod's policy
+    judges, so a hand edit of one file shows."""
+    recorded = _Recorded(recording, project_dir, stack, judged_lineage(policy_config_file))
     chains: list[ChainLineage] = []
     chained: set[str] = set()
     for task in recording.of_type(TASK_DEFINITION_TYPE):

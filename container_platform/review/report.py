@@ -109,7 +109,10 @@ def review_document(review: StackReview, facts: BoardFacts, project_dir: Path) -
             {"policy": n.policy_name, "urn": n.urn, "reason": n.reason} for n in review.not_applicable
         ],
         "board": asdict(facts),
-        "lineage": [asdict(chain) for chain in chain_lineage(recording, project_dir, review.stack)],
+        "lineage": [
+            asdict(chain)
+            for chain in chain_lineage(recording, project_dir, review.stack, review.policy_config_file)
+        ],
         "promotions": [record.to_json() for record in records],
         "timings": {step: round(seconds, 4) for step, seconds in review.timings.items()},
     }
@@ -184,7 +187,7 @@ def render_markdown(review: StackReview, facts: BoardFacts, project_dir: Path) -
         "## 1. Base images: what every container runs, down to the upstream",
         "",
     ]
-    lines += lineage_markdown(chain_lineage(recording, project_dir, review.stack))
+    lines += lineage_markdown(chain_lineage(recording, project_dir, review.stack, review.policy_config_file))
 
     lines += ["## 2. Exposed ports and who can reach them", ""]
     lines += _table(

@@ -211,3 +211,22 @@ def test_prods_report_names_the_promotion_that_recorded_the_lineage(prod_project
         "not verified in ECR"
     )
     assert {link.evidence for link in chain.links} == {expected}
+
+
+@pytest.mark.slow
+def test_prods_report_shows_where_the_stack_file_and_the_judged_lineage_disagree(prod_project, dev_outputs):
+    """The policy judges the policy config's copy; the page shows the stack file's and flags a hand edit."""
+    assert run_promote(prod_project, "--outputs", str(dev_outputs)) == 0
+    stack_file = prod_project / "Pulumi.prod.yaml"
+    revision = json.loads(dev_outputs.read_text())["imageLineage"]["base"]["sourceRevision"]
+    text = stack_file.read_text()
+    assert text.count(f"sourceRevision: {revision}") >= 1
+    stack_file.write_text(text.replace(f"sourceRevision: {revision}", "sourceRevision: edited-by-hand", 1))
+
+    review = review_prod(prod_project)
+    chains = chain_lineage(
+        review.recording, prod_project, "prod", prod_project / "policies" / "config" / "prod.json"
+    )
+
+    disagreeing = [link.image for link in chains[0].links if "DISAGREES" in link.evidence]
+    assert len(disagreeing) == 1, [link.evidence for link in chains[0].links]
