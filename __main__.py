@@ -22,6 +22,7 @@ from components.settings import RegistryStackSettings, Settings, load_settings
 from components.tagging import resource_tags
 from components.vpc_endpoints import VpcEndpoints, VpcEndpointsArgs, check_endpoint_services
 from components.web_service import WebService, WebServiceArgs, log_group_name
+from image_references.lineage import LINEAGE_OUTPUT
 
 
 def account_and_key(
@@ -222,6 +223,7 @@ def environment_stack(settings: Settings) -> None:
     ]
 
     pulumi.export(DIGESTS_OUTPUT, images.digests)
+    pulumi.export(LINEAGE_OUTPUT, images.lineage)
     pulumi.export("url", alb.url)
     pulumi.export("clusterName", cluster.name)
     pulumi.export(

@@ -26,7 +26,12 @@ import docker
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from components.image_specs import IMAGES_DIR, PROJECT_ROOT
-from container_platform.local_images.chain_build import BuiltImage, build_chain, resolve_upstream
+from container_platform.local_images.chain_build import (
+    BuiltImage,
+    build_chain,
+    pin_upstream,
+    resolve_upstream,
+)
 from container_platform.local_images.engine import private_docker_engine, repository_cache_dir
 from container_platform.local_images.registry import LocalRegistry, free_loopback_port, local_registry
 
@@ -131,7 +136,7 @@ def main() -> None:
         private_docker_engine(Path(data_root)) as client,
         local_registry() as registry,
     ):
-        upstream = resolve_upstream(client, repository_cache_dir())
+        upstream = pin_upstream(client, registry, resolve_upstream(client, repository_cache_dir()))
         cold = build_chain(client, registry, upstream)
         stored_before_rebuild = registry.stored_bytes()
         rebuilt, rebuild_seconds = rebuild_after_app_change(client, registry, upstream)

@@ -28,6 +28,7 @@ from pydantic.alias_generators import to_camel, to_snake
 
 from components.image_specs import PLATFORM_IMAGES, application_image
 from image_references.digest_reference import EXPECTED_FORM, DigestReferenceError, parse_digest_reference
+from image_references.lineage import LineageError, ancestry, parse_lineage
 
 NAMESPACE = "container-platform"
 DEFAULT_REPOSITORY_PREFIX = "container-platform"
@@ -251,6 +252,8 @@ class ImagesSettings(_Settings):
     repository_prefix: str = Field(DEFAULT_REPOSITORY_PREFIX, pattern=_REPOSITORY_PREFIX)
     upstream: str | None = Field(None, pattern=_UPSTREAM)
     pinned: dict[str, str] = Field(default_factory=dict)
+    # What each pinned image was built FROM, as promotion recorded it (image_references/lineage.py).
+    lineage: dict[str, Any] = Field(default_factory=dict)
     stack_reference: str | None = Field(None, pattern=_STACK_REFERENCE)
     registry_account: AccountId | None = None
 
@@ -270,7 +273,32 @@ class ImagesSettings(_Settings):
         if self.source == "pinned":
             for name, reference in self.pinned.items():
                 self._check_pinned(name, reference)
+        if self.lineage:
+            self._check_lineage()
         return self
+
+    def _check_lineage(self) -> None:
+        """Recorded lineage is evidence only when it describes exactly the pinned images, as one chain."""
+        if self.source != "pinned":
+            raise InvalidSetting(
+                "lineage",
+                self.lineage,
+                f"source {self.source!r} records no lineage here (a build records its own; a stack reference "
+                "reads the source's imageLineage output); remove images.lineage or use source 'pinned'",
+            )
+        try:
+            lineage = parse_lineage(self.lineage, where="lineage")
+            for name in lineage:
+                ancestry(name, lineage, where="lineage")
+        except LineageError as error:
+            raise InvalidSetting("lineage", self.lineage, "; ".join(error.reasons)) from None
+
+    def lineage_of_pins(self) -> dict[str, dict[str, str]]:
+        """The recorded lineage of each pinned image; an entry describing another digest than the pin (the
+        pin edited by hand) is no evidence for it, so the image has none and prod's review says so."""
+        lineage = parse_lineage(self.lineage, where="lineage")  # validated with the settings
+        pins = {name: str(parse_digest_reference(pin)) for name, pin in self.pinned.items()}
+        return {name: e.to_json() for name, e in lineage.items() if pins.get(name) == e.reference.identity}
 
     def _check_pinned(self, name: str, reference: str) -> None:
         setting = f"{NAMESPACE}:images.pinned.{name}"

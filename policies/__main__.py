@@ -15,6 +15,7 @@ from review_board import (
     reviewer_extras,
     service_runtime,
 )
+from review_board.lineage import promoted_lineage_policy
 from review_board.own_repository import image_pushed_to_own_repository_policy
 from review_board.promotion import prod_images_promoted_policy
 from review_board.resource_types import approved_resource_types_policy
@@ -33,6 +34,7 @@ PolicyPack(
         prod_images_promoted_policy(),
         approved_resource_types_policy(),
         image_pushed_to_own_repository_policy(),
+        promoted_lineage_policy(),
         *ports.POLICIES,
         *network_exposure.POLICIES,
         *iam.POLICIES,

@@ -1,7 +1,8 @@
 """Build the image chain with a local Docker engine and push it, each link FROM its parent's pushed digest.
 
-It reads the contexts and build args from `components.image_specs`, the definition the Pulumi ImageChain
-component hands to pulumi-docker, so what the tests and the benchmark build is what `pulumi up` builds.
+It reads the contexts, build args and lineage labels from `components.image_specs`, the definition the
+Pulumi ImageChain component hands to pulumi-docker, so what the tests and the benchmark build is what
+`pulumi up` builds, lineage included.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from components.image_specs import (
     PROJECT_ROOT,
     ImageSpec,
     application_image,
+    lineage_build_args,
     release_tag,
 )
+from components.source_revision import source_revision
 from container_platform.local_images.registry import LocalRegistry
 from container_platform.local_images.standin_upstream import standin_upstream
+from image_references.lineage import ImageLineage, LineageError, parse_pinned
 
 DEFAULT_CHAIN = (BASE, JAVA_RUNTIME, application_image("hello-world"))
 DEFAULT_REPOSITORY_PREFIX = "container-platform"
@@ -49,6 +53,8 @@ class BuiltImage:
     reference: str
     pushed_tag: str
     parent_reference: str
+    upstream: str
+    source_revision: str
     build_seconds: float
     steps_run: int
     steps_cached: int
@@ -57,6 +63,17 @@ class BuiltImage:
     @property
     def digest(self) -> str:
         return self.reference.rsplit("@", 1)[1]
+
+    @property
+    def lineage(self) -> ImageLineage:
+        """What this build records, in the shape the program's `imageLineage` output publishes."""
+        return ImageLineage(
+            image=self.spec.name,
+            reference=parse_pinned(self.reference, setting=f"{self.spec.name} reference"),
+            parent=parse_pinned(self.parent_reference, setting=f"{self.spec.name} parent"),
+            upstream=parse_pinned(self.upstream, setting=f"{self.spec.name} upstream"),
+            source_revision=self.source_revision,
+        )
 
 
 def pinned_upstream(root: Path = PROJECT_ROOT) -> str:
@@ -89,6 +106,27 @@ def resolve_upstream(client: docker.DockerClient, cache_dir: Path, choice: str |
                 f"{UPSTREAM_SETTING} to build on the Debian stand-in instead"
             ) from error
     return reference
+
+
+def pin_upstream(client: docker.DockerClient, registry: LocalRegistry, reference: str) -> str:
+    """`reference` pinned by digest, as the program requires of images.upstream: as given when it names a
+    digest, by the digest it was pulled with when it has one, else pushed to `registry` (the stand-in, which
+    exists only in the local engine) and named by the digest the registry gave it."""
+    try:
+        return str(parse_pinned(reference, setting="upstream"))
+    except LineageError:
+        pass
+    image = client.images.get(reference)
+    name = reference.rsplit(":", 1)[0] if ":" in reference.rsplit("/", 1)[-1] else reference
+    for repo_digest in image.attrs.get("RepoDigests") or []:
+        if repo_digest.split("@", 1)[0] == name:
+            return str(repo_digest)
+    repository = registry.repository(name)
+    tag = reference.rsplit(":", 1)[-1] if name != reference else "latest"
+    image.tag(repository, tag)
+    client.login(username=registry.username, password=registry.password, registry=registry.host)
+    digest, _ = _push(client, registry, repository, tag)
+    return f"{repository}@{digest}"
 
 
 def _build_step_counts(log: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
@@ -135,14 +173,17 @@ def build_link(
     registry: LocalRegistry,
     spec: ImageSpec,
     parent_reference: str,
+    upstream: str,
     *,
     root: Path = PROJECT_ROOT,
     repository_prefix: str = DEFAULT_REPOSITORY_PREFIX,
 ) -> BuiltImage:
-    """Build one link FROM `parent_reference` (through the spec's build arg), push it, return its digest."""
+    """Build one link FROM `parent_reference` (through the spec's build arg) with its lineage labels, push
+    it, return its digest."""
     repository_name = f"{repository_prefix}/{spec.name}"
     repository = registry.repository(repository_name)
-    tag = release_tag(spec, parent_reference, root)
+    revision = source_revision(spec.context_path(root))
+    tag = release_tag(spec, parent_reference, revision, root)
     started = time.monotonic()
     try:
         image, log = client.images.build(
@@ -150,7 +191,7 @@ def build_link(
             dockerfile="Dockerfile",
             # A name independent of the registry's port keeps the image, and so the build cache, across runs.
             tag=f"{repository_name}:{tag}",
-            buildargs={spec.parent_arg: parent_reference},
+            buildargs=lineage_build_args(spec, parent_reference, upstream, revision),
             network_mode="host",  # the private engine has no bridge; RUN steps reach the package mirror
             rm=True,
             forcerm=True,
@@ -170,6 +211,8 @@ def build_link(
         reference=f"{repository}@{digest}",
         pushed_tag=f"{repository}:{tag}",
         parent_reference=parent_reference,
+        upstream=upstream,
+        source_revision=revision,
         build_seconds=build_seconds,
         steps_run=steps_run,
         steps_cached=steps_cached,
@@ -185,7 +228,14 @@ def build_chain(
     *,
     root: Path = PROJECT_ROOT,
 ) -> dict[str, BuiltImage]:
-    """Build and push `chain` in order; each parent is an earlier link, or `upstream` for the base."""
+    """Build and push `chain` in order; each parent is an earlier link, or `upstream` for the base.
+
+    `upstream` must be pinned by digest (pin_upstream), as the program requires: the lineage names digests.
+    """
+    try:
+        parse_pinned(upstream, setting="upstream")
+    except LineageError as error:
+        raise ChainBuildError(f"{error}; pin it with pin_upstream() first") from None
     client.login(username=registry.username, password=registry.password, registry=registry.host)
     built: dict[str, BuiltImage] = {}
     for spec in chain:
@@ -197,7 +247,7 @@ def build_chain(
             raise ChainBuildError(
                 f"{spec.name} builds FROM {spec.parent}, which comes later in the chain or not at all"
             )
-        built[spec.name] = build_link(client, registry, spec, parent_reference, root=root)
+        built[spec.name] = build_link(client, registry, spec, parent_reference, upstream, root=root)
     return built
 
 

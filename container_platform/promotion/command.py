@@ -1,26 +1,30 @@
 """`python -m container_platform promote --from dev --to prod`: move built digests to the next stack.
 
 What was tested in the source stack is what the target deploys: the command takes the source stack's
-`imageDigests`, refuses anything that is not an approved repository pinned by digest (and, with
---verify-ecr, anything ECR does not hold or whose scan is too severe), with --tag-ecr tags each image
-`promoted-<to>-<12 hex>` in its ECR repository so the source stack's lifecycle never expires it, then
-rewrites the target's `Pulumi.<to>.yaml` pins and the `promotedImages` of its policy config, shows the diff
-and records who did it. No file is written until every check and every tag has succeeded.
+`imageDigests` and `imageLineage`, refuses anything that is not an approved repository pinned by digest or
+whose lineage is missing, inconsistent or rooted in an upstream the target does not approve (and, with
+--verify-ecr, anything ECR does not hold, whose scan is too severe, or whose labels contradict its
+lineage), with --tag-ecr tags each image `promoted-<to>-<12 hex>` in its ECR repository so the source
+stack's lifecycle never expires it, then rewrites the target's `Pulumi.<to>.yaml` pins and lineage and the
+`promotedImages` and `promoted-lineage` of its policy config, shows the diff and records who did it. No
+file is written until every check and every tag has succeeded.
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from components.image_specs import PLATFORM_IMAGES
 from container_platform.promotion.approved_images import ApprovalError, approved_references
+from container_platform.promotion.ecr_clients import EcrClients
 from container_platform.promotion.ecr_tagging import tag_in_ecr
 from container_platform.promotion.ecr_verification import DEFAULT_BLOCKING_SEVERITY, SEVERITIES, verify_in_ecr
+from container_platform.promotion.lineage import checked_lineage, label_refusals
 from container_platform.promotion.policy_config_file import PolicyConfigError, PolicyConfigFile
 from container_platform.promotion.record import (
     ImageChange,
@@ -28,8 +32,11 @@ from container_platform.promotion.record import (
     append_to_log,
     current_user,
 )
+from container_platform.promotion.registry_labels import RegistryAccess, ecr_access
 from container_platform.promotion.stack_config_file import StackFile, StackFileError
-from container_platform.promotion.stack_outputs import StackOutputsError, read_image_digests
+from container_platform.promotion.stack_outputs import StackOutputsError, read_source_outputs
+from image_references.digest_reference import DigestReference
+from image_references.lineage import LineageError
 
 
 class PromotionRefused(Exception):
@@ -94,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             block_severity=args.block_severity,
             dry_run=args.dry_run,
         )
-    except (PromotionRefused, ApprovalError) as refusal:
+    except (PromotionRefused, ApprovalError, LineageError) as refusal:
         print(f"promote: refused to promote {args.from_stack} -> {args.to_stack}:")
         for reason in refusal.reasons:
             print(f"  - {reason}")
@@ -121,8 +128,12 @@ def promote(
     tag_ecr: bool = False,
     block_severity: str = DEFAULT_BLOCKING_SEVERITY,
     dry_run: bool = False,
+    registry_access: Callable[[DigestReference], RegistryAccess] | None = None,
 ) -> PromotionRecord | None:
     """Promote and return the record, or None when the target already pins and lists exactly these digests.
+
+    `registry_access` says where --verify-ecr reads each image's labels (the /v2/ API of the ECR registry
+    holding it, by default).
 
     With `tag_ecr`, every published image is tagged even when the target already pins it, so running
     promote again protects images promoted before tagging existed.
@@ -132,10 +143,14 @@ def promote(
     stack_file = StackFile.load(project_dir, to_stack)
     policy_config = PolicyConfigFile.load(project_dir, to_stack)
     _check_stack_reference(stack_file, from_stack)
-    published = _needed_by(stack_file, read_image_digests(from_stack, project_dir, outputs_file), from_stack)
+    source = read_source_outputs(from_stack, project_dir, outputs_file)
+    published = _needed_by(stack_file, source.digests, from_stack)
     images = approved_references(published, stack_file=stack_file, policy_config=policy_config)
+    lineage = checked_lineage(source.outputs, images, to_stack=to_stack, policy_config=policy_config)
     if verify_ecr:
         refusals = verify_in_ecr(images, block_at=block_severity)
+        if not refusals:
+            refusals = label_refusals(images, lineage, registry_access or _ecr_registry_access())
         if refusals:
             raise PromotionRefused(refusals)
     if tag_ecr:
@@ -147,10 +162,13 @@ def promote(
 
     old_pinned = stack_file.pinned()
     previously_promoted = policy_config.promoted_images()
+    recorded = {name: entry.to_json() for name, entry in lineage.items()}
     changes = tuple(
         ImageChange(name, old_pinned.get(name), str(reference))
         for name, reference in images.items()
-        if old_pinned.get(name) != str(reference) or str(reference) not in previously_promoted
+        if old_pinned.get(name) != str(reference)
+        or str(reference) not in previously_promoted
+        or policy_config.recorded_lineage().get(name) != recorded[name]
     )
     if not changes:
         return None
@@ -162,11 +180,12 @@ def promote(
         changes=changes,
         verified_with_ecr=verify_ecr,
         tagged_in_ecr=tag_ecr,
+        lineage=recorded,
     )
     new_pinned = {name: str(reference) for name, reference in images.items()}
-    new_stack_text = stack_file.with_pinned(new_pinned, record.comment_block())
+    new_stack_text = stack_file.with_pinned(new_pinned, record.comment_block(), recorded)
     promoted = _still_promoted(old_pinned | new_pinned, previously_promoted, new_pinned)
-    new_policy_text = policy_config.with_promoted_images(promoted)
+    new_policy_text = policy_config.with_promoted_images(promoted, recorded)
 
     for path, old_text, new_text in (
         (stack_file.path, stack_file.text, new_stack_text),
@@ -179,6 +198,12 @@ def promote(
         log = append_to_log(project_dir, record)
         print(f"promote: appended the record to {log.relative_to(project_dir)}")
     return record
+
+
+def _ecr_registry_access() -> Callable[[DigestReference], RegistryAccess]:
+    """The /v2/ API of the ECR registry holding each image, with an ECR authorization token."""
+    clients = EcrClients()
+    return lambda reference: ecr_access(clients.for_reference(reference), str(reference.ecr_account))
 
 
 _WHY = {True: "part of the image chain every stack records", False: "one of its services runs it"}

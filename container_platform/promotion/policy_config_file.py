@@ -15,6 +15,9 @@ from typing import Any
 POLICY_CONFIG_DIR = Path("policies") / "config"
 PROMOTED_POLICY = "prod-images-promoted"
 PROMOTED_IMAGES = "promotedImages"
+# The stack policy judging the recorded upstream of every promoted image (policies/review_board/lineage.py).
+LINEAGE_POLICY = "promoted-lineage"
+RECORDED_LINEAGE = "lineage"
 
 
 class PolicyConfigError(Exception):
@@ -59,41 +62,58 @@ class PolicyConfigFile:
             )
         return [str(reference) for reference in promoted]
 
-    def with_promoted_images(self, references: Sequence[str]) -> str:
-        """The file's new text: only the list changes when it exists; otherwise the file is re-dumped."""
+    def recorded_lineage(self) -> Mapping[str, Any]:
+        """The lineage the last promotion wrote for the `promoted-lineage` policy (image name -> entry)."""
+        lineage = self.policy_settings(LINEAGE_POLICY).get(RECORDED_LINEAGE, {})
+        return lineage if isinstance(lineage, Mapping) else {}
+
+    def with_promoted_images(
+        self, references: Sequence[str], lineage: Mapping[str, Mapping[str, str]] | None = None
+    ) -> str:
+        """The file's new text: the promoted digests, and with `lineage` the recorded lineage of each (the
+        `promoted-lineage` policy's). Only those values change when they exist; otherwise the file is
+        re-dumped."""
         document = json.loads(self.text)
-        settings = document.get(PROMOTED_POLICY)
-        if not isinstance(settings, dict):
-            settings = {} if settings is None else {"enforcementLevel": settings}
-            document[PROMOTED_POLICY] = settings
-        settings[PROMOTED_IMAGES] = list(references)
-        spliced = _splice_list(self.text, list(references))
+        values: list[tuple[str, str, object]] = [(PROMOTED_POLICY, PROMOTED_IMAGES, list(references))]
+        if lineage is not None:
+            values.append((LINEAGE_POLICY, RECORDED_LINEAGE, {k: dict(v) for k, v in lineage.items()}))
+        spliced: str | None = self.text
+        for policy, key, value in values:
+            settings = document.get(policy)
+            if not isinstance(settings, dict):
+                settings = {} if settings is None else {"enforcementLevel": settings}
+                document[policy] = settings
+            settings[key] = value
+            spliced = None if spliced is None else _splice_value(spliced, policy, key, value)
         if spliced is not None and json.loads(spliced) == document:
             return spliced
         return json.dumps(document, indent=_indent_of(self.text), ensure_ascii=False) + "\n"
 
 
-def _splice_list(text: str, references: list[str]) -> str | None:
-    """`text` with the existing `promotedImages` array replaced in place, or None when there is none.
+def _splice_value(text: str, policy: str, key: str, value: object) -> str | None:
+    """`text` with the existing value of `policy.key` replaced in place, or None when there is none.
 
     The JSON module keeps no layout, and the policy config is hand-written (short lists on one line), so
     re-dumping it would put unrelated lines in the promotion's diff.
     """
-    policy = text.find(f'"{PROMOTED_POLICY}"')
-    key = text.find(f'"{PROMOTED_IMAGES}"', policy) if policy >= 0 else -1
-    start = text.find("[", key) if key >= 0 else -1
+    policy_at = text.find(f'"{policy}"')
+    key_at = text.find(f'"{key}"', policy_at) if policy_at >= 0 else -1
+    colon = text.find(":", key_at) if key_at >= 0 else -1
+    start = colon + 1 + (len(text[colon + 1 :]) - len(text[colon + 1 :].lstrip())) if colon >= 0 else -1
     if start < 0:
         return None
     try:
         _, end = json.JSONDecoder().raw_decode(text, start)
     except json.JSONDecodeError:
         return None
-    line_start = text.rfind("\n", 0, key) + 1
-    indent = " " * (key - line_start)
-    step = " " * _indent_of(text)
-    items = ",\n".join(f"{indent}{step}{json.dumps(reference)}" for reference in references)
-    array = f"[\n{items}\n{indent}]" if references else "[]"
-    return text[:start] + array + text[end:]
+    line_start = text.rfind("\n", 0, key_at) + 1
+    indent = " " * (key_at - line_start)
+    step = _indent_of(text)
+    if not value:
+        dumped = json.dumps(value)
+    else:
+        dumped = json.dumps(value, indent=step, ensure_ascii=False).replace("\n", "\n" + indent)
+    return text[:start] + dumped + text[end:]
 
 
 def _indent_of(text: str) -> int:

@@ -11,7 +11,8 @@ import getpass
 import json
 import shutil
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ class PromotionRecord:
     changes: tuple[ImageChange, ...]
     verified_with_ecr: bool
     tagged_in_ecr: bool = False  # records written before --tag-ecr existed have no such key
+    # Image name -> {reference, parent, upstream, sourceRevision} (image_references/lineage.py) of every
+    # promoted image; records written before lineage existed have none.
+    lineage: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def ecr_checks(self) -> str:
@@ -60,6 +64,7 @@ class PromotionRecord:
             "verifiedWithEcr": self.verified_with_ecr,
             "taggedInEcr": self.tagged_in_ecr,
             "images": {change.image: {"old": change.old, "new": change.new} for change in self.changes},
+            "lineage": {image: dict(entry) for image, entry in self.lineage.items()},
         }
 
     @classmethod
@@ -73,6 +78,7 @@ class PromotionRecord:
             changes=tuple(ImageChange(image, pair["old"], pair["new"]) for image, pair in images.items()),
             verified_with_ecr=bool(data["verifiedWithEcr"]),
             tagged_in_ecr=bool(data.get("taggedInEcr", False)),
+            lineage=data.get("lineage", {}),
         )
 
     def comment_block(self) -> str:

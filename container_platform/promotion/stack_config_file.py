@@ -126,8 +126,14 @@ class StackFile:
     def repository_prefix(self) -> str:
         return str(self.images().get("repositoryPrefix", DEFAULT_REPOSITORY_PREFIX))
 
-    def with_pinned(self, pinned: Mapping[str, str], comment_block: str) -> str:
-        """The file's new text: `pinned` merged in, `source: pinned` unless it reads a stack reference."""
+    def with_pinned(
+        self,
+        pinned: Mapping[str, str],
+        comment_block: str,
+        lineage: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> str:
+        """The file's new text: `pinned` merged in, `source: pinned` unless it reads a stack reference, and
+        each pinned image's `lineage` beside the pins (a stack reference reads the source's own)."""
         document = _round_trip().load(strip_comment_block(self.text))
         config = document["config"]
         if not isinstance(config.get(IMAGES_KEY), CommentedMap):
@@ -142,6 +148,11 @@ class StackFile:
             images["pinned"] = CommentedMap()
         for name, reference in pinned.items():
             images["pinned"][name] = reference
+        if lineage and images.get("source") == "pinned":
+            if not isinstance(images.get("lineage"), CommentedMap):
+                images["lineage"] = CommentedMap()
+            for name, entry in lineage.items():
+                images["lineage"][name] = CommentedMap(entry)
         return comment_block + self._dump(document)
 
     def _dump(self, document: CommentedMap) -> str:

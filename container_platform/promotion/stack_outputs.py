@@ -1,4 +1,5 @@
-"""The source stack's published digests: `imageDigests` from `pulumi stack output --json`, or a saved copy.
+"""The source stack's outputs: `imageDigests` (and `imageLineage`, which lineage.py reads) from
+`pulumi stack output --json`, or a saved copy.
 
 An explicit `--outputs` file wins (CI saves the outputs of the build job; reviewers can read it); otherwise
 the Pulumi CLI is asked when it is on PATH.
@@ -9,7 +10,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 IMAGE_DIGESTS_OUTPUT = "imageDigests"
 
@@ -18,8 +21,17 @@ class StackOutputsError(Exception):
     """The source stack's outputs cannot be read; the message says where to get them."""
 
 
-def read_image_digests(from_stack: str, project_dir: Path, outputs_file: Path | None) -> dict[str, object]:
-    """Image name -> reference as the source stack published it (validated later, all at once)."""
+@dataclass(frozen=True)
+class SourceOutputs:
+    """Image name -> reference as the source stack published it (validated later, all at once), and the
+    whole outputs document the other published facts are read from."""
+
+    digests: dict[str, object]
+    outputs: dict[str, Any]
+
+
+def read_source_outputs(from_stack: str, project_dir: Path, outputs_file: Path | None) -> SourceOutputs:
+    """The source stack's outputs, refused unless they publish `imageDigests`."""
     if outputs_file is not None:
         source = str(outputs_file)
         outputs = _load_outputs_file(outputs_file)
@@ -44,7 +56,7 @@ def read_image_digests(from_stack: str, project_dir: Path, outputs_file: Path | 
             f"{source}: `{IMAGE_DIGESTS_OUTPUT}` is {digests!r}; it must be a non-empty map of image name -> "
             "digest reference"
         )
-    return {str(name): reference for name, reference in digests.items()}
+    return SourceOutputs({str(name): reference for name, reference in digests.items()}, outputs)
 
 
 def _load_outputs_file(path: Path) -> object:

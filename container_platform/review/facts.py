@@ -258,9 +258,8 @@ def image_chains(inventory: Inventory, project_dir: Path, dockerfiles: ModuleTyp
             # Not built here: the parent is what the parent link deploys (promoted together, by digest).
             parent = link(spec.parent).reference if spec.parent else images_config.get("upstream")
             known_parent = parent not in (None, NOT_KNOWN)
+            # Never the Dockerfile's own ARG default: it names the next build's upstream, not this image's.
             build_args = {spec.parent_arg: parent if known_parent else dockerfiles.UNKNOWN}
-            if spec.parent is None and not known_parent:
-                build_args = {}  # the Dockerfile's own ARG default names the upstream
         path = project_dir / spec.dockerfile
         froms: tuple[str, ...] = ()
         if path.is_file():
@@ -277,7 +276,7 @@ def image_chains(inventory: Inventory, project_dir: Path, dockerfiles: ModuleTyp
         while current is not None:
             links.append(link(current))
             current = _spec(current).parent
-        upstream = images_config.get("upstream") or (links[-1].froms[0] if links[-1].froms else NOT_KNOWN)
+        upstream = images_config.get("upstream") or NOT_KNOWN  # recorded lineage: lineage_facts.py
         return tuple(links), str(upstream)
 
     facts: list[ImageChainFact] = []

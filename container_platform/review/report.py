@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from container_platform.promotion.record import COMMENT_FOOTER, COMMENT_HEADER, PromotionRecord, read_log
 from container_platform.review.analyzer_client import Diagnostic
 from container_platform.review.facts import BoardFacts, short_type
+from container_platform.review.lineage_facts import chain_lineage, lineage_markdown
 from container_platform.review.offline_runtime import SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
 from container_platform.review.run import StackReview
 from container_platform.review.urns import resource_type as urn_type
@@ -108,6 +109,10 @@ def review_document(review: StackReview, facts: BoardFacts, project_dir: Path) -
             {"policy": n.policy_name, "urn": n.urn, "reason": n.reason} for n in review.not_applicable
         ],
         "board": asdict(facts),
+        "lineage": [
+            asdict(chain)
+            for chain in chain_lineage(recording, project_dir, review.stack, review.policy_config_file)
+        ],
         "promotions": [record.to_json() for record in records],
         "timings": {step: round(seconds, 4) for step, seconds in review.timings.items()},
     }
@@ -182,24 +187,7 @@ def render_markdown(review: StackReview, facts: BoardFacts, project_dir: Path) -
         "## 1. Base images: what every container runs, down to the upstream",
         "",
     ]
-    for chain in facts.image_chains:
-        lines += [f"### {chain.workload}", "", f"Container image: `{chain.image}`", ""]
-        lines += _table(
-            ["image", "digest reference", "origin", "Dockerfile", "built FROM"],
-            [
-                [
-                    f"`{link.name}`",
-                    f"`{link.reference}`",
-                    link.origin,
-                    f"`{link.dockerfile}`",
-                    ", ".join(f"`{f}`" for f in dict.fromkeys(link.froms)),
-                ]
-                for link in chain.links
-            ],
-        )
-        lines += [f"Upstream base: `{chain.upstream}`", ""]
-    if not facts.image_chains:
-        lines += ["No container images in this stack.", ""]
+    lines += lineage_markdown(chain_lineage(recording, project_dir, review.stack, review.policy_config_file))
 
     lines += ["## 2. Exposed ports and who can reach them", ""]
     lines += _table(

@@ -14,11 +14,10 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from review_board.containers import TASK_DEFINITION, containers
 from review_board.dockerfiles import BUILD_READERS
-from review_board.framework import QUESTIONS, Resource, Unchecked, Violation
-from review_board.waivers import LEDGER, WAIVERS_SCHEMA, unwaived
-from review_board.wire import is_unknown, plain
+from review_board.framework import QUESTIONS, Resource
+from review_board.stack_findings import StackFindings
+from review_board.waivers import WAIVERS_SCHEMA
 
 NAME = "prod-images-promoted"
 CONFIG = {
@@ -35,47 +34,25 @@ CONFIG = {
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     config = args.get_config()
     promoted = set(config.get("promotedImages", []))
-    LEDGER.take_policies({NAME})  # uses left by an earlier AnalyzeStack are not this run's
-    found: dict[str, tuple[Resource, list[str]]] = {}
-    unchecked: list[str] = []
-
-    def violation(resource: Resource, message: str) -> None:
-        found.setdefault(resource.urn, (resource, []))[1].append(message)
-
+    findings = StackFindings(NAME)
     for policy_resource in args.resources:
-        resource = Resource(policy_resource.resource_type, policy_resource.name, policy_resource.urn, {})
-        if resource.type in BUILD_READERS:
-            violation(
+        if policy_resource.resource_type in BUILD_READERS:
+            resource = Resource(policy_resource.resource_type, policy_resource.name, policy_resource.urn, {})
+            findings.violation(
                 resource,
                 f"{resource.label} builds an image inside a promoted stack, which must deploy only images "
                 "promoted by digest. Fix: set images.source to 'pinned' or 'stackReference' "
                 "in the stack config.",
             )
-        if resource.type != TASK_DEFINITION:
-            continue
-        resource = Resource(resource.type, resource.name, resource.urn, plain(policy_resource.props))
-        for container in containers(resource):
-            if isinstance(container, Unchecked):
-                unchecked.append(f"{resource.label} {container.what}")
-                continue
-            if isinstance(container, Violation):
-                violation(resource, container.message)
-                continue
-            image = container.get("image")
-            if is_unknown(image):
-                unchecked.append(f"{resource.label} image of container {container.get('name', '?')!r}")
-            elif image not in promoted:
-                violation(
-                    resource,
-                    f"{resource.label} container {container.get('name', '?')!r} runs {image!r}, which was "
-                    f"not promoted to this stack (promotedImages: {sorted(promoted) or 'none'}). "
-                    "Fix: promote it (python -m container_platform promote) or deploy one that was.",
-                )
-    for urn, (resource, messages) in found.items():
-        for message in unwaived(NAME, resource.name, urn, messages, config.get("waivers", [])):
-            report_violation(message, urn)
-    if unchecked:
-        args.not_applicable(f"not checked until the value is known: {'; '.join(unchecked)}")
+    for resource, name, image in findings.task_images(args):
+        if image not in promoted:
+            findings.violation(
+                resource,
+                f"{resource.label} container {name!r} runs {image!r}, which was "
+                f"not promoted to this stack (promotedImages: {sorted(promoted) or 'none'}). "
+                "Fix: promote it (python -m container_platform promote) or deploy one that was.",
+            )
+    findings.report(config, args, report_violation)
 
 
 def prod_images_promoted_policy() -> StackValidationPolicy:

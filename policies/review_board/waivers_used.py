@@ -17,6 +17,7 @@ from pulumi_policy import (
 )
 
 from review_board.audit_trail import STACK_POLICY_NAMES as AUDIT_TRAIL_STACK_POLICIES
+from review_board.lineage import NAME as PROMOTED_LINEAGE
 from review_board.own_repository import NAME as IMAGE_PUSHED_TO_OWN_REPOSITORY
 from review_board.promotion import NAME as PROD_IMAGES_PROMOTED
 from review_board.resource_types import NAME as APPROVED_RESOURCE_TYPES
@@ -26,6 +27,7 @@ STACK_POLICIES = {
     PROD_IMAGES_PROMOTED,
     APPROVED_RESOURCE_TYPES,
     IMAGE_PUSHED_TO_OWN_REPOSITORY,
+    PROMOTED_LINEAGE,
     *AUDIT_TRAIL_STACK_POLICIES,
 }  # the stack policies that take waivers
 

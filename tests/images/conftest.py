@@ -19,6 +19,7 @@ from container_platform.local_images.chain_build import (
     BuiltImage,
     build_chain,
     forget_pushed,
+    pin_upstream,
     resolve_upstream,
 )
 from container_platform.local_images.engine import DockerUnavailableError, docker_engine, repository_cache_dir
@@ -37,7 +38,7 @@ def chain_environment() -> Iterator[tuple[docker.DockerClient, LocalRegistry, st
         try:
             client = stack.enter_context(docker_engine())
             registry = stack.enter_context(local_registry())
-            upstream = resolve_upstream(client, repository_cache_dir())
+            upstream = pin_upstream(client, registry, resolve_upstream(client, repository_cache_dir()))
         except DockerUnavailableError as error:
             reason = str(error)
         else:

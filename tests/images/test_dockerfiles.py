@@ -11,7 +11,7 @@ from pathlib import Path
 import dockerfile
 import pytest
 
-from components.image_specs import BASE, JAVA_RUNTIME, PROJECT_ROOT, ImageSpec
+from components.image_specs import BASE, JAVA_RUNTIME, LINEAGE_BUILD_ARGS, PROJECT_ROOT, ImageSpec
 from container_platform.local_images.chain_build import DEFAULT_CHAIN, pinned_upstream
 
 HELLO_WORLD = DEFAULT_CHAIN[-1]
@@ -71,6 +71,21 @@ def test_final_stage_runs_as_uid_10001(spec: ImageSpec) -> None:
 def test_image_carries_oci_source_revision_version_and_base_labels(spec: ImageSpec) -> None:
     labels = {key for item in _instructions(spec) if item.cmd == "LABEL" for key in item.value[::2]}
     assert set(OCI_LABELS) <= labels
+
+
+@pytest.mark.parametrize("spec", DEFAULT_CHAIN, ids=lambda spec: spec.name)
+def test_final_stage_writes_each_lineage_label_from_its_build_arg_after_every_step(spec: ImageSpec) -> None:
+    instructions = _instructions(spec)
+    final = instructions[max(i for i, item in enumerate(instructions) if item.cmd == "FROM") :]
+    label_at = max(i for i, item in enumerate(final) if item.cmd == "LABEL")
+    pairs = dict(zip(final[label_at].value[::2], final[label_at].value[1::2], strict=True))
+    for label, arg in LINEAGE_BUILD_ARGS.items():
+        assert pairs[label].strip('"') == f"${{{arg}}}"
+    declared = {item.value[0].split("=", 1)[0] for item in final if item.cmd == "ARG"}
+    assert set(LINEAGE_BUILD_ARGS.values()) <= declared
+    assert not [item.cmd for item in final[label_at:] if item.cmd in ("RUN", "COPY", "ADD")], (
+        "the lineage labels come after every layer, so a new revision rebuilds nothing"
+    )
 
 
 def test_java_runtime_sets_container_aware_jvm_options() -> None:

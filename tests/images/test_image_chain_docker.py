@@ -12,14 +12,20 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 
 import docker
 import docker.models.containers
 import pytest
 
-from container_platform.local_images.chain_build import BuiltImage
+from components.source_revision import source_revision
+from container_platform.local_images.chain_build import BuiltImage, pinned_upstream
 from container_platform.local_images.registry import LocalRegistry, free_loopback_port
 from container_platform.local_images.standin_upstream import REPOSITORY as STANDIN_REPOSITORY
+from container_platform.promotion.lineage import label_refusals
+from container_platform.promotion.registry_labels import RegistryAccess, image_labels
+from image_references.digest_reference import parse_digest_reference
+from image_references.lineage import parse_pinned
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -27,6 +33,11 @@ HEALTHY_WITHIN_SECONDS = 40.0  # the image's HEALTHCHECK runs every 10 s; health
 MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json"
 )
+
+
+def _on_the_standin(upstream: str) -> bool:
+    """Whether the chain was built on the Debian stand-in (pushed to the local registry to pin it)."""
+    return parse_pinned(upstream, setting="upstream").repository == STANDIN_REPOSITORY
 
 
 def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
@@ -88,7 +99,7 @@ def _wait_for_health_endpoint(container: docker.models.containers.Container, por
         assert container.status == "running", container.logs().decode()
         try:
             status, _ = _get(f"http://127.0.0.1:{port}/health", timeout=0.5)
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):  # a JVM still starting, or a busy host
             time.sleep(0.05)
             continue
         if status == 200:
@@ -97,14 +108,48 @@ def _wait_for_health_endpoint(container: docker.models.containers.Container, por
 
 
 def test_each_link_is_built_from_its_parents_pushed_digest(
-    docker_client: docker.DockerClient, chain: dict[str, BuiltImage], upstream: str
+    chain: dict[str, BuiltImage], upstream: str
 ) -> None:
+    assert "@sha256:" in upstream, "the upstream is pinned by digest, as the program requires"
     assert chain["base"].parent_reference == upstream
     assert chain["java-runtime"].parent_reference == chain["base"].reference
     assert chain["hello-world"].parent_reference == chain["java-runtime"].reference
+
+
+def test_the_registry_serves_each_digest_with_its_lineage_labels(
+    registry: LocalRegistry, chain: dict[str, BuiltImage], upstream: str
+) -> None:
+    """By digest, from the registry's config blob (the bytes --verify-ecr reads), not the engine's copy."""
+    access = RegistryAccess(f"http://{registry.host}", registry.username, registry.password)
     for built in chain.values():
-        labels = docker_client.images.get(built.reference).labels
-        assert labels["org.opencontainers.image.base.name"] == built.parent_reference
+        repository = built.reference.split("/", 1)[1].split("@")[0]
+        [labels] = image_labels(access, repository, built.digest)
+        parent_name, parent_digest = built.parent_reference.rsplit("@", 1)
+        assert labels["org.opencontainers.image.base.name"] == parent_name
+        assert labels["org.opencontainers.image.base.digest"] == parent_digest
+        assert labels["com.github.container-platform.chain.upstream"] == upstream
+        assert labels["org.opencontainers.image.revision"] == source_revision(built.spec.context_path())
+        assert labels["org.opencontainers.image.title"] == built.spec.name
+
+
+def test_verification_accepts_the_built_lineage_and_refuses_a_claimed_one(
+    registry: LocalRegistry, chain: dict[str, BuiltImage]
+) -> None:
+    """The check --verify-ecr makes, against the real chain: the lineage the build recorded agrees with the
+    labels; outputs that claim another upstream (the approved one) for the same digests do not."""
+    access = RegistryAccess(f"http://{registry.host}", registry.username, registry.password)
+    images = {name: parse_digest_reference(built.reference) for name, built in chain.items()}
+    lineage = {name: built.lineage for name, built in chain.items()}
+    assert label_refusals(images, lineage, lambda reference: access) == []
+
+    claimed = parse_pinned(pinned_upstream(), setting="claimed upstream")
+    lineage["base"] = replace(lineage["base"], parent=claimed, upstream=claimed)
+    refusals = label_refusals(images, lineage, lambda reference: access)
+    assert any(
+        r.startswith("base: label org.opencontainers.image.base.digest") and "imageLineage.base.parent" in r
+        for r in refusals
+    ), refusals
+    assert any("com.github.container-platform.chain.upstream" in r for r in refusals), refusals
 
 
 def test_registry_refuses_anonymous_pulls_and_serves_the_pipeline_by_digest(
@@ -202,7 +247,7 @@ def test_app_refuses_a_bad_port_setting_with_a_message_naming_it(
 def test_on_the_debian_standin_the_apt_get_branch_installed_the_jre(
     docker_client: docker.DockerClient, chain: dict[str, BuiltImage], upstream: str
 ) -> None:
-    if not upstream.startswith(STANDIN_REPOSITORY):
+    if not _on_the_standin(upstream):
         pytest.skip(f"built on {upstream}, not the Debian stand-in: the dnf test below covers this upstream")
     status = "dpkg-query -W -f '${Status}' openjdk-17-jre-headless"
     assert _run(docker_client, chain["java-runtime"].reference, status) == "install ok installed"
@@ -211,7 +256,7 @@ def test_on_the_debian_standin_the_apt_get_branch_installed_the_jre(
 def test_on_centos_stream_the_dnf_branch_installed_the_jre(
     docker_client: docker.DockerClient, chain: dict[str, BuiltImage], upstream: str
 ) -> None:
-    if upstream.startswith(STANDIN_REPOSITORY):
+    if _on_the_standin(upstream):
         pytest.skip(
             "the dnf branches run only on the real CentOS Stream upstream, which cannot be pulled here; "
             "on a machine that can, run with CONTAINER_PLATFORM_UPSTREAM=pinned"

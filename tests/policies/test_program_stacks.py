@@ -57,10 +57,12 @@ def test_program_stack_passes_its_own_policy_config(stack, preview):
     assert findings(review(stack, preview, stack)) == set()
 
 
-def prod_config_promoting(tmp_path: Path, promoted: list[str]) -> Path:
-    """Prod's policy config as it is, but with `promoted` as the promotion record's digests."""
+def prod_config_promoting(tmp_path: Path, promoted: list[str], lineage: dict | None = None) -> Path:
+    """Prod's policy config as it is, but with `promoted` as the promotion record's digests and `lineage`
+    as their recorded lineage."""
     config = json.loads((CONFIG_DIR / "prod.json").read_text())
     config["prod-images-promoted"]["promotedImages"] = promoted
+    config["promoted-lineage"]["lineage"] = lineage or {}
     path = tmp_path / "prod.json"
     path.write_text(json.dumps(config))
     return path
@@ -68,10 +70,12 @@ def prod_config_promoting(tmp_path: Path, promoted: list[str]) -> Path:
 
 @pytest.mark.parametrize("dev_digests_promoted", [False, True], ids=["nothing-promoted", "dev-promoted"])
 def test_dev_stack_under_prod_config_shows_exactly_the_prod_only_rules(tmp_path, dev_digests_promoted):
-    """Prod builds nothing and serves HTTP only as a redirect; dev's task runs a promoted digest only once
-    dev's digests were promoted."""
-    dev_digests = recording("dev", False).outputs["imageDigests"]
+    """Prod builds nothing and serves HTTP only as a redirect; dev's task runs a promoted digest, rooted in
+    an approved upstream as recorded, only once dev's digests and their lineage were promoted."""
+    dev_outputs = recording("dev", False).outputs
+    dev_digests = dev_outputs["imageDigests"]
     promoted = sorted(dev_digests.values()) if dev_digests_promoted else []
+    lineage = dev_outputs["imageLineage"] if dev_digests_promoted else {}
     expected = {
         ("mandatory", "listener-https-only", "dev-http"),
         ("mandatory", "prod-images-promoted", "base"),
@@ -80,4 +84,5 @@ def test_dev_stack_under_prod_config_shows_exactly_the_prod_only_rules(tmp_path,
     }
     if not dev_digests_promoted:
         expected.add(("mandatory", "prod-images-promoted", "hello-world-task"))
-    assert findings(review("dev", False, prod_config_promoting(tmp_path, promoted))) == expected
+        expected.add(("mandatory", "promoted-lineage", "hello-world-task"))
+    assert findings(review("dev", False, prod_config_promoting(tmp_path, promoted, lineage))) == expected

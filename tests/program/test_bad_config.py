@@ -89,6 +89,22 @@ def subnet_sets(*blocks: list[str]) -> Callable[[Config], None]:
     return change
 
 
+
+PROD_HELLO_WORLD = (  # Pulumi.prod.yaml's pin, whose lineage leads back to base
+    f"{ECR}/container-platform/hello-world@sha256:4b8cf279aeecb0cf2c8db2a3fff05814677059f67734c45ae894a2417af50cd2"
+)
+
+
+def lineage(name: str, field: str, value: object) -> Callable[[Config], None]:
+    def change(config: Config) -> None:
+        config[IMAGES]["lineage"][name][field] = value
+
+    return change
+
+
+def lineage_on_a_build(config: Config) -> None:
+    config[IMAGES]["lineage"] = {"base": {}}
+
 # (stack the config starts from, the change, fragments the one-line message must contain)
 MALFORMED = {
     "port out of range": (
@@ -152,6 +168,26 @@ MALFORMED = {
         "prod",
         pinned("java-runtime", None),
         ["container-platform:images.pinned.java-runtime", "needs a digest reference"],
+    ),
+    "lineage upstream by tag": (
+        "prod",
+        lineage("base", "upstream", "quay.io/centos/centos:stream9"),
+        ["container-platform:images.lineage", "lineage.base.upstream", "is given by the tag 'stream9'"],
+    ),
+    "lineage of the wrong shape": (
+        "prod",
+        lineage("java-runtime", "parent", 7),
+        ["container-platform:images.lineage", "lineage.java-runtime.parent: expected a reference"],
+    ),
+    "lineage cycle": (
+        "prod",
+        lineage("base", "parent", PROD_HELLO_WORLD),
+        ["container-platform:images.lineage", "parent", "leads back to", "is a cycle"],
+    ),
+    "lineage on a stack that builds": (
+        "dev",
+        lineage_on_a_build,
+        ["container-platform:images.lineage", "source 'build' records no lineage here"],
     ),
     "https without certificate": (
         "prod",

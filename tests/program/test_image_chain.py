@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 
-from components.image_specs import BASE, JAVA_RUNTIME, application_image, context_digest
+from components.image_specs import (
+    BASE,
+    JAVA_RUNTIME,
+    application_image,
+    context_digest,
+    lineage_build_args,
+)
 from components.promoted_tag import PROMOTED_TAG_PREFIX, promoted_tag
+from components.source_revision import source_revision
 from container_platform.review.mock_cloud import CloudIdentity
 from container_platform.review.mock_invokes import ecr_authorization_token
 from container_platform.review.offline_runtime import ProgramError, StackRecording, evaluate_stack, plain
@@ -83,13 +91,40 @@ def test_lifecycle_never_expires_an_image_promote_tagged(dev: StackRecording):
 def test_each_image_is_built_from_its_parents_repo_digest(dev: StackRecording):
     images = {r.name: r for r in dev.of_type(DOCKER_IMAGE)}
     upstream = stack_config("dev")["container-platform:images"]["upstream"]
-    assert inputs(images["base"])["build"]["args"] == {"UPSTREAM": upstream}
+    base_args = inputs(images["base"])["build"]["args"]
+    assert base_args == lineage_build_args(SPECS["base"], upstream, upstream, base_args["REVISION"])
     for name in ("java-runtime", "hello-world"):
         spec = SPECS[name]
         parent_digest = outputs_of(dev, images[spec.parent].urn)["repoDigest"]
-        assert inputs(images[name])["build"]["args"] == {spec.parent_arg: parent_digest}
+        args = inputs(images[name])["build"]["args"]
+        assert args == lineage_build_args(spec, parent_digest, upstream, args["REVISION"])
+        assert args["REVISION"] == source_revision(spec.context_path())
         assert "@sha256:" in parent_digest
         assert images[spec.parent].urn in images[name].dependencies
+
+
+def test_the_lineage_output_records_each_images_parent_digest_and_the_upstream(dev: StackRecording):
+    images = {r.name: r for r in dev.of_type(DOCKER_IMAGE)}
+    upstream = stack_config("dev")["container-platform:images"]["upstream"]
+    lineage = dev.outputs["imageLineage"]
+    assert set(lineage) == set(images)
+    for name, image in images.items():
+        spec = SPECS[name]
+        parent = upstream if spec.parent is None else outputs_of(dev, images[spec.parent].urn)["repoDigest"]
+        assert lineage[name] == {
+            "reference": outputs_of(dev, image.urn)["repoDigest"],
+            "parent": parent,
+            "upstream": upstream,
+            "sourceRevision": inputs(image)["build"]["args"]["REVISION"],
+        }
+
+
+def test_preview_knows_each_images_upstream_and_revision_before_any_digest(dev_preview: StackRecording):
+    upstream = stack_config("dev")["container-platform:images"]["upstream"]
+    for image in dev_preview.of_type(DOCKER_IMAGE):
+        args = image.inputs["build"]["args"]
+        assert plain(args["CHAIN_UPSTREAM"]) == upstream
+        assert plain(args["REVISION"]) == source_revision(SPECS[image.name].context_path())
 
 
 def test_builds_use_the_spec_contexts_for_linux_amd64(dev: StackRecording):
@@ -108,8 +143,10 @@ def test_tags_change_with_the_context_and_the_parent_digest(dev: StackRecording)
     for name, image in images.items():
         spec = SPECS[name]
         parent = inputs(image)["build"]["args"][spec.parent_arg]
+        revision = inputs(image)["build"]["args"]["REVISION"]
         tag = inputs(image)["imageName"].rsplit(":", 1)[1]
-        assert tag == f"{context_digest(spec)[:16]}-{parent.rsplit(':', 1)[1][:16]}"
+        inputs_digest = hashlib.sha256(f"{context_digest(spec)}\0{revision}".encode()).hexdigest()
+        assert tag == f"{inputs_digest[:16]}-{parent.rsplit(':', 1)[1][:16]}"
 
 
 def test_registry_credentials_come_from_the_ecr_token_as_a_secret(dev: StackRecording):

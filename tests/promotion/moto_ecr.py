@@ -30,9 +30,11 @@ def moto_api(endpoint: str, path: str, body: bytes = b"", content_type: str = "t
     urllib.request.urlopen(request).close()
 
 
-def push_image(ecr: Any, image: str, content: str, *, scanned: bool = True) -> str:
-    """Create the repository (as the program does) and an image in it tagged `content`; return its
-    digest reference."""
+def push_image(
+    ecr: Any, image: str, content: str, *, scanned: bool = True, manifest: str | None = None
+) -> str:
+    """Create the repository (as the program does) and an image in it tagged `content` (of `manifest`, when
+    given: the one a real registry holds); return its digest reference."""
     repository = f"{PREFIX}/{image}"
     with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
         ecr.create_repository(
@@ -42,13 +44,19 @@ def push_image(ecr: Any, image: str, content: str, *, scanned: bool = True) -> s
         )
         ecr.put_lifecycle_policy(repositoryName=repository, lifecyclePolicyText=lifecycle_policy(7, 30))
     blob = {"size": len(content), "digest": "sha256:" + hashlib.sha256(content.encode()).hexdigest()}
-    manifest = json.dumps({
+    # A manifest a real registry holds is put with its own digest (PutImage's imageDigest), as ECR has it.
+    known_digest = {}
+    if manifest is not None:
+        known_digest = {"imageDigest": "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()}
+    manifest = manifest or json.dumps({
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
         "config": {"mediaType": "application/vnd.docker.container.image.v1+json", **blob},
         "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", **blob}],
     })
-    pushed = ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=content)
+    pushed = ecr.put_image(
+        repositoryName=repository, imageManifest=manifest, imageTag=content, **known_digest
+    )
     digest = pushed["image"]["imageId"]["imageDigest"]
     if scanned:
         ecr.start_image_scan(repositoryName=repository, imageId={"imageDigest": digest})

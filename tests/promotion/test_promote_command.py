@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from promotion_helpers import DEV_DIGESTS, REGISTRY, reference, write_outputs
+from promotion_helpers import DEV_DIGESTS, REGISTRY, chain_lineage, reference, write_outputs
 from promotion_helpers import run_promote as promote
 from ruamel.yaml import YAML
 
@@ -58,9 +59,14 @@ def test_promotion_changes_only_the_pins_and_keeps_comments_and_order(project):
     header, body = after.split("# End of promotion record.\n")
     assert header.startswith(COMMENT_HEADER)
     assert "from stack dev, not verified in ECR" in header
-    lines = zip(before.splitlines(), body.splitlines(), strict=True)
-    changed = [new.split(":", 1)[0].strip() for old, new in lines if old != new]
-    assert changed == ["base", "java-runtime", "hello-world"]
+    diff = [line for line in difflib.ndiff(before.splitlines(), body.splitlines()) if line[:1] in "+-"]
+    removed = [line[2:].split(":", 1)[0].strip() for line in diff if line.startswith("-")]
+    assert removed == ["base", "java-runtime", "hello-world"]
+    added = [line[2:] for line in diff if line.startswith("+")]
+    assert [line.split(":", 1)[0].strip() for line in added[:3]] == ["base", "java-runtime", "hello-world"]
+    assert added[3] == "    lineage:" and all(line.startswith("      ") for line in added[4:])
+    images = YAML(typ="safe").load(body)["config"]["container-platform:images"]
+    assert images["lineage"] == chain_lineage(DEV_DIGESTS), "the lineage is written beside the pins"
     assert "# Prod takes its images from these pins; `promote` rewrites them." in body
     assert "protocol: HTTPS # prod serves HTTPS only" in body
 
@@ -105,6 +111,8 @@ def test_dry_run_shows_the_diff_and_writes_nothing(project, capsys):
 def test_promoting_digests_the_target_already_pins_changes_nothing(project, capsys):
     current = pinned(project)
     outputs = write_outputs(project, current)
+    assert promote(project, "--outputs", str(outputs)) == 0, "records the lineage the fixture lacks"
+    capsys.readouterr()
     before = snapshot(project)
 
     assert promote(project, "--outputs", str(outputs)) == 0
@@ -134,7 +142,11 @@ def test_a_stack_reading_the_source_stack_keeps_its_stack_reference(project):
     images = YAML(typ="safe").load(stack.read_text())["config"]["container-platform:images"]
     assert images["source"] == "stackReference"
     assert images["pinned"] == DEV_DIGESTS
+    assert "lineage" not in images, "the program reads the source stack's own imageLineage"
     assert promoted_images(project) == list(DEV_DIGESTS.values())
+    before = snapshot(project)
+    assert promote(project, "--outputs", str(write_outputs(project, DEV_DIGESTS))) == 0
+    assert snapshot(project) == before, "the same digests and lineage again change nothing"
 
 
 def test_a_chain_published_without_the_app_the_target_runs_is_refused(project, capsys):
@@ -377,6 +389,5 @@ def test_promoting_digests_pinned_by_hand_records_them_as_promoted(project):
 
     assert DEV_DIGESTS["hello-world"] in promoted_images(project)
     [record] = read_log(project, "prod")
-    assert [(c.image, c.old, c.new) for c in record.changes] == [
-        ("hello-world", DEV_DIGESTS["hello-world"], DEV_DIGESTS["hello-world"])
-    ]
+    changes = {c.image: (c.old, c.new) for c in record.changes}
+    assert changes["hello-world"] == (DEV_DIGESTS["hello-world"], DEV_DIGESTS["hello-world"])

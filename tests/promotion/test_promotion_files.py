@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from promotion_helpers import DEV_DIGESTS, run_promote, write_outputs
+from promotion_helpers import APPROVED_UPSTREAM, DEV_DIGESTS, chain_lineage, run_promote, write_outputs
 from ruamel.yaml import YAML
 
 from container_platform.promotion.policy_config_file import PolicyConfigError, PolicyConfigFile
@@ -15,7 +15,8 @@ APPROVAL = {
     "approved-container-images": {
         "approvedRegistries": ["123456789012.dkr.ecr.eu-west-1.amazonaws.com"],
         "approvedRepositories": [f"container-platform/{image}" for image in DEV_DIGESTS],
-    }
+    },
+    "promoted-lineage": {"approvedUpstreams": [APPROVED_UPSTREAM]},
 }
 
 
@@ -32,7 +33,11 @@ def test_a_stack_file_without_images_settings_gets_pinned_images(project):
 
     assert run_promote(project, "--outputs", str(write_outputs(project, DEV_DIGESTS))) == 0
 
-    assert images_of(project) == {"source": "pinned", "pinned": DEV_DIGESTS}
+    assert images_of(project) == {
+        "source": "pinned",
+        "pinned": DEV_DIGESTS,
+        "lineage": chain_lineage(DEV_DIGESTS),
+    }
 
 
 def test_a_stack_file_without_services_is_refused_naming_the_setting(project, capsys):

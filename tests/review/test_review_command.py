@@ -116,7 +116,7 @@ def test_the_report_answers_the_boards_three_questions_for_prod(reviewed):
     pinned = stack_document("prod")["config"]["container-platform:images"]["pinned"]
     images = report[report.index("## 1.") : report.index("## 2.")]
     assert all(f"`{digest}`" in images for digest in pinned.values())
-    assert f"Upstream base: `{UPSTREAM}`" in images
+    assert f"Upstream at the root: `{UPSTREAM}`" in images
     ports = report[report.index("## 2.") : report.index("## 3.")]
     assert "| listener | Listener prod-https | 443 | HTTPS | on LoadBalancer prod |" in ports
     assert "redirect to HTTPS:443" in ports
@@ -155,7 +155,8 @@ def test_preview_leaves_digests_and_computed_documents_unknown_where_update_know
     assert "some documents unknown until deployed" not in update_report
     # Settings known before deployment read the same in both modes.
     assert (
-        f"Upstream base: `{UPSTREAM}`" in preview_report and f"Upstream base: `{UPSTREAM}`" in update_report
+        f"Upstream at the root: `{UPSTREAM}`" in preview_report
+        and f"Upstream at the root: `{UPSTREAM}`" in update_report
     )
 
 
@@ -274,7 +275,7 @@ def test_a_stack_reference_is_answered_with_the_source_stacks_offline_outputs(re
     assert {link["origin"] for link in links.values()} == {"from stack organization/container-platform/dev"}
     # dev's digests were never promoted to prod, so prod's policy config blocks them.
     assert code == 1
-    assert {d["policy"] for d in document["diagnostics"]} == {"prod-images-promoted"}
+    assert {d["policy"] for d in document["diagnostics"]} == {"prod-images-promoted", "promoted-lineage"}
 
 
 def test_a_program_error_is_one_clear_message_and_exit_code_2(tmp_path, capsys):
