@@ -5,7 +5,10 @@ What was tested in the source stack is what the target deploys: the command take
 --verify-ecr, anything ECR does not hold or whose scan is too severe), with --tag-ecr tags each image
 `promoted-<to>-<12 hex>` in its ECR repository so the source stack's lifecycle never expires it, then
 rewrites the target's `Pulumi.<to>.yaml` pins and the `promotedImages` of its policy config, shows the diff
-and records who did it. No file is written until every check and every tag has succeeded.
+and records who did it. No file is written until every check and every tag has succeeded; then the three
+files change together under a lock on the target (promotion/transaction.py), so a crash, a full disk or a
+second operator never leaves them half-promoted. Exit codes: 0 promoted (or nothing to do), 1 refused (the
+message says why), 2 could not promote (the files could not be locked, read or written).
 """
 
 from __future__ import annotations
@@ -24,12 +27,25 @@ from container_platform.promotion.ecr_verification import DEFAULT_BLOCKING_SEVER
 from container_platform.promotion.policy_config_file import PolicyConfigError, PolicyConfigFile
 from container_platform.promotion.record import (
     ImageChange,
+    PromotionLogError,
     PromotionRecord,
-    append_to_log,
     current_user,
+    log_with,
+    read_log,
 )
 from container_platform.promotion.stack_config_file import StackFile, StackFileError
 from container_platform.promotion.stack_outputs import StackOutputsError, read_image_digests
+from container_platform.promotion.transaction import (
+    FileChange,
+    PromotionTransactionError,
+    commit,
+    interrupted_promotion,
+    promotion_lock,
+)
+
+EXIT_PROMOTED = 0
+EXIT_REFUSED = 1
+EXIT_FAILED = 2
 
 
 class PromotionRefused(Exception):
@@ -98,17 +114,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"promote: refused to promote {args.from_stack} -> {args.to_stack}:")
         for reason in refusal.reasons:
             print(f"  - {reason}")
-        return 1
+        return EXIT_REFUSED
     except (StackFileError, PolicyConfigError, StackOutputsError) as error:
         print(f"promote: {error}")
-        return 1
+        return EXIT_REFUSED
+    except (PromotionTransactionError, PromotionLogError) as error:
+        print(f"promote: could not promote {args.from_stack} -> {args.to_stack}: {error}")
+        return EXIT_FAILED
     if record is None:
         print(f"promote: {args.to_stack} already pins every digest {args.from_stack} published; no change")
     elif args.dry_run:
         print("promote: dry run, nothing written")
     else:
         print(f"promote: {args.from_stack} -> {args.to_stack} recorded; review and commit the files above")
-    return 0
+    return EXIT_PROMOTED
 
 
 def promote(
@@ -125,12 +144,49 @@ def promote(
     """Promote and return the record, or None when the target already pins and lists exactly these digests.
 
     With `tag_ecr`, every published image is tagged even when the target already pins it, so running
-    promote again protects images promoted before tagging existed.
+    promote again protects images promoted before tagging existed. Everything from the first read to the
+    last write happens under the target's lock; an interrupted earlier promotion is finished first.
     """
     if from_stack == to_stack:
         raise PromotionRefused([f"--from and --to are both {from_stack!r}; promote to the next stack"])
+    options = dict(
+        from_stack=from_stack,
+        to_stack=to_stack,
+        project_dir=project_dir,
+        outputs_file=outputs_file,
+        verify_ecr=verify_ecr,
+        tag_ecr=tag_ecr,
+        block_severity=block_severity,
+        dry_run=dry_run,
+    )
+    if dry_run:
+        journal = interrupted_promotion(project_dir, to_stack)
+        if journal is not None:
+            raise PromotionTransactionError(
+                f"{journal} records an interrupted promotion into {to_stack!r}; run promote without "
+                "--dry-run to finish it first"
+            )
+        return _promote(**options)
+    with promotion_lock(project_dir, to_stack) as recovered:
+        for line in recovered:
+            print(f"promote: {line}")
+        return _promote(**options)
+
+
+def _promote(
+    *,
+    from_stack: str,
+    to_stack: str,
+    project_dir: Path,
+    outputs_file: Path | None,
+    verify_ecr: bool,
+    tag_ecr: bool,
+    block_severity: str,
+    dry_run: bool,
+) -> PromotionRecord | None:
     stack_file = StackFile.load(project_dir, to_stack)
     policy_config = PolicyConfigFile.load(project_dir, to_stack)
+    read_log(project_dir, to_stack)
     _check_stack_reference(stack_file, from_stack)
     published = _needed_by(stack_file, read_image_digests(from_stack, project_dir, outputs_file), from_stack)
     images = approved_references(published, stack_file=stack_file, policy_config=policy_config)
@@ -168,15 +224,15 @@ def promote(
     promoted = _still_promoted(old_pinned | new_pinned, previously_promoted, new_pinned)
     new_policy_text = policy_config.with_promoted_images(promoted)
 
-    for path, old_text, new_text in (
-        (stack_file.path, stack_file.text, new_stack_text),
-        (policy_config.path, policy_config.text, new_policy_text),
-    ):
-        _print_diff(path, project_dir, old_text, new_text)
+    log, old_log, new_log = log_with(project_dir, record)
+    files = (
+        FileChange(stack_file.path, stack_file.text, new_stack_text),
+        FileChange(policy_config.path, policy_config.text, new_policy_text),
+    )
+    for change in files:
+        _print_diff(change.path, project_dir, change.old_text or "", change.new_text)
     if not dry_run:
-        stack_file.path.write_text(new_stack_text, encoding="utf-8")
-        policy_config.path.write_text(new_policy_text, encoding="utf-8")
-        log = append_to_log(project_dir, record)
+        commit(project_dir, to_stack, (*files, FileChange(log, old_log, new_log)))
         print(f"promote: appended the record to {log.relative_to(project_dir)}")
     return record
 
