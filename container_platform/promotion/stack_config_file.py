@@ -22,6 +22,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 from components.settings import ServiceSettings, image_names_of
 from container_platform.promotion.record import strip_comment_block
 from container_platform.stack_config import stack_file
+from container_platform.stack_file_yaml import StackFileYamlError, load_stack_yaml
 from container_platform.strict_json import short
 
 PROJECT = "container-platform"
@@ -54,7 +55,13 @@ class StackFile:
                 f"`pulumi stack init {stack}` and `pulumi config cp --stack prod --dest {stack}` "
                 f"(or copy Pulumi.prod.yaml to {path.name} and adjust its settings), then promote again"
             )
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+            load_stack_yaml(text, str(path))
+        except UnicodeDecodeError as error:
+            raise StackFileError(f"{path} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+        except StackFileYamlError as error:
+            raise StackFileError(f"{error}; fix it before promoting into the stack") from None
         try:
             document, sequence_indent, sequence_offset = load_yaml_guess_indent(text, yaml=_round_trip())
         except YAMLError as error:
