@@ -60,6 +60,7 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122881, 8192)),
 }
 ROOT_USERS = {"0", "root"}
+_ECHOED_CHARS = 80
 
 _NAME = r"^[a-z][a-z0-9-]*[a-z0-9]$"
 _IMAGE_NAME = r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$"
@@ -79,6 +80,7 @@ _AMI_PARAMETER = r"^/aws/service/ecs/optimized-ami/\S+$"
 _HOST = r"^[A-Za-z0-9*?.-]{1,128}$"
 _PATH = r"^/[A-Za-z0-9_\-.$/~\"'@:+*?&]{0,127}$"
 _REGION = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+_ACCOUNT_ID = r"^\d{12}$"
 # What each pattern means, for error messages a person can act on.
 _PATTERN_HINTS = {
     _NAME: "lowercase letters, digits and hyphens, starting with a letter (e.g. hello-world)",
@@ -97,6 +99,7 @@ _PATTERN_HINTS = {
     _HOST: "a host header pattern (e.g. api.bank.example or *.bank.example)",
     _PATH: "a path pattern starting with / (e.g. /payments/*)",
     _REGION: "an AWS region (e.g. eu-west-1)",
+    _ACCOUNT_ID: "a 12-digit AWS account id in quotes (a YAML number loses its leading zeros)",
 }
 # pydantic's wrong-type messages name Python types and model classes; these say it in YAML's words.
 _TYPE_HINTS = {
@@ -151,6 +154,17 @@ class InvalidSetting(ValueError):
 class _Settings(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True, validate_by_name=False)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_as_numbers(cls, data: Any) -> Any:
+        """pydantic reads true as 1, so `keepReleases: yes` (a YAML 1.1 boolean) would keep one release."""
+        if isinstance(data, Mapping):
+            for name, field in cls.model_fields.items():
+                key = field.alias or name
+                if isinstance(data.get(key), bool) and field.annotation in (int, int | None, float):
+                    raise InvalidSetting(key, data[key], "expected a number, got a boolean")
+        return data
+
 
 def _network(value: str) -> str:
     try:
@@ -161,6 +175,19 @@ def _network(value: str) -> str:
 
 
 Cidr = Annotated[str, AfterValidator(_network)]
+
+
+def _vpc_block(value: str) -> str:
+    """A VPC's primary block is IPv4, /16 to /28 (AWS refuses CreateVpc with any other)."""
+    network = ipaddress.ip_network(value)
+    if network.version != 4:
+        raise ValueError("a VPC's primary CIDR block is IPv4 (AWS assigns IPv6 blocks itself)")
+    if not 16 <= network.prefixlen <= 28:
+        raise ValueError(f"AWS allows a VPC block from /16 to /28, not /{network.prefixlen}")
+    return value
+
+
+VpcCidr = Annotated[str, AfterValidator(_network), AfterValidator(_vpc_block)]
 
 
 class ImagesSettings(_Settings):
@@ -210,7 +237,7 @@ class RepositoriesSettings(_Settings):
 class NetworkSettings(_Settings):
     """A new VPC (cidrBlock, zone count, NAT layout), or the security team's existing VPC and subnets."""
 
-    cidr_block: Cidr = "10.0.0.0/16"
+    cidr_block: VpcCidr = "10.0.0.0/16"
     availability_zones: int = Field(2, ge=2, le=6)
     nat_gateways: Literal["single", "perZone"] = "perZone"
     vpc_id: str | None = Field(None, pattern=_VPC_ID)
@@ -290,6 +317,14 @@ class LoadBalancerSettings(_Settings):
 
     @model_validator(mode="after")
     def _https_has_certificate(self) -> LoadBalancerSettings:
+        networks = [ipaddress.ip_network(cidr) for cidr in self.allowed_cidrs]
+        for index, network in enumerate(networks):
+            if network in networks[:index]:
+                raise InvalidSetting(
+                    f"allowedCidrs[{index}]",
+                    self.allowed_cidrs[index],
+                    "is listed twice; AWS refuses identical security group rules, remove one",
+                )
         if self.protocol == "HTTPS" and self.certificate_arn is None:
             raise InvalidSetting(
                 "certificateArn",
@@ -438,6 +473,9 @@ class Settings(_Settings):
     """Everything one stack (one environment) is configured with."""
 
     region: str = Field(alias="aws:region", pattern=_REGION)
+    allowed_account_ids: tuple[Annotated[str, Field(pattern=_ACCOUNT_ID)], ...] | None = Field(
+        None, alias="aws:allowedAccountIds", min_length=1
+    )
     environment: str = Field(pattern=_NAME, min_length=2, max_length=12)
     images: ImagesSettings
     repositories: RepositoriesSettings = RepositoriesSettings()
@@ -452,9 +490,17 @@ class Settings(_Settings):
     def _services_fit_the_stack(self) -> Settings:
         seen_names: set[str] = set()
         seen_routes: set[tuple[str | None, str | None]] = set()
+        chain = {spec.name for spec in PLATFORM_IMAGES}
         for index, service in enumerate(self.services):
             if service.name in seen_names:
                 raise InvalidSetting(f"services[{index}].name", service.name, "service names must be unique")
+            if service.name in chain:
+                raise InvalidSetting(
+                    f"services[{index}].name",
+                    service.name,
+                    f"is the name of an image of the chain ({', '.join(sorted(chain))}); its resources would "
+                    "share their names (duplicate URNs); name the service after what it does",
+                )
             seen_names.add(service.name)
             if service.route is None:
                 if index > 0:
@@ -477,6 +523,14 @@ class Settings(_Settings):
                     "EC2",
                     "the cluster has no EC2 capacity; add cluster.ec2Capacity or use FARGATE",
                 )
+        certificate = self.load_balancer.certificate_arn
+        if certificate is not None and certificate.split(":")[3] != self.region:
+            raise InvalidSetting(
+                "loadBalancer.certificateArn",
+                certificate,
+                f"is in region {certificate.split(':')[3]}, but the stack deploys to {self.region}; an ALB "
+                "takes only certificates of its own region: request or import one there",
+            )
         if self.images.source == "pinned":
             missing = [name for name in self.image_names if name not in self.images.pinned]
             if missing:
@@ -529,6 +583,8 @@ def _parse_value(raw: str) -> Any:
         return json.loads(raw)
     except ValueError:
         return raw
+    except RecursionError:
+        raise ConfigError(f"a stack setting is nested too deeply to be configuration: {_echo(raw)}") from None
 
 
 def _namespace_config() -> dict[str, Any]:
@@ -549,7 +605,7 @@ def _key(location: Sequence[int | str]) -> str:
     if not parts:
         return f"{NAMESPACE}:"
     head, *rest = parts
-    key = str(head) if head == "aws:region" else f"{NAMESPACE}:{head}"
+    key = str(head) if str(head).startswith("aws:") else f"{NAMESPACE}:{head}"
     for part in rest:
         key += f"[{part}]" if isinstance(part, int) else f".{part}"
     return key
@@ -563,7 +619,7 @@ def _describe(error: Mapping[str, Any]) -> str:
         key = f"{prefix}{'' if prefix.endswith(':') else '.'}{cause.key}"
         if cause.value is None:
             return f"{key}: {cause.message}"
-        return f"{key} = {cause.value!r} is not allowed: {cause.message}"
+        return f"{key} = {_echo(cause.value)} is not allowed: {cause.message}"
     key = _key(location)
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "string_pattern_mismatch":
@@ -572,8 +628,15 @@ def _describe(error: Mapping[str, Any]) -> str:
     if error["type"] == "missing":
         return f"{key} is required but not set"
     if error["type"] == "extra_forbidden":
-        return f"{key} is not a known setting (value {error['input']!r}); docs/configuration.md lists them"
-    return f"{key} = {error['input']!r} is not allowed: {message}"
+        value = _echo(error["input"])
+        return f"{key} is not a known setting (value {value}); docs/configuration.md lists them"
+    return f"{key} = {_echo(error['input'])} is not allowed: {message}"
+
+
+def _echo(value: object) -> str:
+    """The bad value for a message: at most a short prefix, so a 10 MB value is never printed whole."""
+    text = repr(value)
+    return text if len(text) <= _ECHOED_CHARS else f"{text[:_ECHOED_CHARS]}... ({len(text)} characters)"
 
 
 def _is_echo(error: Mapping[str, Any], errors: Sequence[Mapping[str, Any]]) -> bool:
@@ -598,7 +661,16 @@ def parse_settings(raw: Mapping[str, Any]) -> Settings:
 def load_settings() -> Settings:
     """Read this stack's config; the stack name is the environment unless `environment` is set."""
     raw: dict[str, Any] = {"environment": pulumi.get_stack(), **_namespace_config()}
-    region = pulumi.Config("aws").get("region")
-    if region is not None:
-        raw["aws:region"] = region
-    return parse_settings(raw)
+    aws = pulumi.Config("aws")
+    for key in ("region", "allowedAccountIds"):
+        value = aws.get(key)
+        if value is not None:
+            raw[f"aws:{key}"] = _parse_value(value) if key == "allowedAccountIds" else value
+    settings = parse_settings(raw)
+    reference = settings.images.stack_reference
+    if settings.images.source == "stackReference" and str(reference).rsplit("/", 1)[-1] == pulumi.get_stack():
+        raise ConfigError(
+            f"invalid stack configuration:\n  {NAMESPACE}:images.stackReference = {reference!r} is this "
+            "stack itself; take the images from the stack promoted from (e.g. dev), or use source: pinned"
+        )
+    return settings

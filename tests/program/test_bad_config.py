@@ -62,6 +62,9 @@ def pinned(name: str, reference: str | None) -> Callable[[Config], None]:
 
 ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 DIGEST = "sha256:" + "ab" * 32
+OTHER_REGION_CERTIFICATE = (
+    "arn:aws:acm:us-east-1:123456789012:certificate/0f6c7d5e-3b2a-4c1d-9e8f-7a6b5c4d3e2f"
+)
 
 # (stack the config starts from, the change, fragments the one-line message must contain)
 MALFORMED = {
@@ -223,6 +226,55 @@ MALFORMED = {
         service(environment={"PORT": "9090"}),
         ["container-platform:services[0].environment.PORT = '9090'", "set containerPort instead"],
     ),
+    # CreateVpc: "The CIDR block size must be between /16 and /28"; the primary block is IPv4.
+    "vpc block larger than AWS allows": (
+        "dev",
+        nested("container-platform:network", cidrBlock="10.0.0.0/8"),
+        ["container-platform:network.cidrBlock = '10.0.0.0/8'", "from /16 to /28, not /8"],
+    ),
+    "ipv6 vpc block": (
+        "dev",
+        nested("container-platform:network", cidrBlock="2001:db8::/56"),
+        ["container-platform:network.cidrBlock = '2001:db8::/56'", "is IPv4"],
+    ),
+    # `keepReleases: true` (or YAML 1.1's `yes`) would keep one release: a boolean is not a count.
+    "boolean as a number": (
+        "dev",
+        nested("container-platform:repositories", keepReleases=True),
+        ["container-platform:repositories.keepReleases = True", "expected a number, got a boolean"],
+    ),
+    # ELB: "Certificate ARN ... is not valid" for an ACM certificate of another region.
+    "certificate from another region": (
+        "prod",
+        nested(LOAD_BALANCER, certificateArn=OTHER_REGION_CERTIFICATE),
+        ["container-platform:loadBalancer.certificateArn", "is in region us-east-1, but the stack deploys"],
+    ),
+    "service named like a chain image": (
+        "dev",
+        second_service(name="base", route={"path": "/base/*"}),
+        ["container-platform:services[1].name = 'base'", "duplicate URNs"],
+    ),
+    # EC2: InvalidPermission.Duplicate, "the specified rule ... already exists".
+    "identical security group rules": (
+        "prod",
+        nested(LOAD_BALANCER, allowedCidrs=["10.20.0.0/16", "10.20.0.0/16"]),
+        ["container-platform:loadBalancer.allowedCidrs[1] = '10.20.0.0/16'", "identical security group"],
+    ),
+    "account id as a number": (
+        "dev",
+        setting("aws:allowedAccountIds", [12345678901]),
+        ["aws:allowedAccountIds[0] = 12345678901", "valid string"],
+    ),
+    "stack reference to itself": (
+        "prod",
+        setting(IMAGES, {"source": "stackReference", "stackReference": "bank/container-platform/prod"}),
+        ["container-platform:images.stackReference = 'bank/container-platform/prod' is this stack itself"],
+    ),
+    "a huge value is echoed as a prefix": (
+        "dev",
+        setting("container-platform:environment", "X" * 1_000_000),
+        ["container-platform:environment = 'XXXX", "... (1000002 characters) is not allowed"],
+    ),
 }
 
 
@@ -247,4 +299,5 @@ def test_malformed_config_fails_with_its_own_message_and_registers_nothing(
     for fragment in expected:
         assert fragment in message
     assert "Traceback" not in message and "pydantic" not in message
+    assert len(message) < 2000
     assert constructed == ["pulumi:pulumi:Stack"]
