@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACKS := dev prod
 
-.PHONY: venv review test lint bench promote clean
+.PHONY: venv review test fuzz lint bench promote clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ review: venv
 
 test: venv lint
 	$(PY) -m pytest
+
+# make fuzz: the seeded fuzz suite (tests/fuzz) with thousands of cases per test instead of make test's
+# few hundred over the suite; bench/RESULTS.md records how long it takes.
+fuzz: venv
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -p no:cacheprovider tests/fuzz
 
 # make promote FROM=dev TO=prod [OUTPUTS=dev-outputs.json] [VERIFY_ECR=1] [TAG_ECR=1] [DRY_RUN=1];
 # see docs/promotion.md.
