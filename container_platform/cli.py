@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -42,10 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(command).parse_args(arguments)
         return int(args.handler(args))
     except Exception as error:
-        print(
-            f"{command or 'container_platform'}: could not run, an internal error "
-            f"({type(error).__name__}: {str(error)[:200]}); nothing was decided. Please report it with the "
-            "command you ran",
-            file=sys.stderr,
-        )
+        with contextlib.suppress(OSError):  # stderr itself may be what failed
+            print(
+                f"{command or 'container_platform'}: could not run, an internal error "
+                f"({type(error).__name__}: {str(error)[:200]}); nothing was decided. Please report it "
+                "with the command you ran",
+                file=sys.stderr,
+            )
         return EXIT_COULD_NOT_RUN

@@ -6,7 +6,10 @@ The invariant: once the next run has recovered, `Pulumi.prod.yaml`, `policies/co
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +189,65 @@ def test_duplicate_keys_in_the_policy_config_are_refused(project, capsys):
     assert run_promote(project, "--outputs", str(write_outputs(project, DEV_DIGESTS))) == 1
 
     assert "has the key 'prod-images-promoted' twice" in capsys.readouterr().out
+
+
+def _mount_tmpfs(directory: Path, size: int) -> bool:
+    directory.mkdir()
+    command = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(directory)]
+    mounted = subprocess.run(command, capture_output=True, check=False)
+    return mounted.returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root (CI runs as root)")
+def test_a_really_full_disk_leaves_all_old_or_all_new(tmp_path, before_and_after):
+    """A tmpfs with a few pages free: the kernel's own ENOSPC, wherever it lands."""
+    outputs, before, after, _ = before_and_after
+    seen = set()
+    for free_pages in range(0, 10):
+        disk = tmp_path / f"disk-{free_pages}"
+        assert _mount_tmpfs(disk, 64 * 4096), "mount -t tmpfs failed as root"
+        try:
+            project = fresh_project(disk / "project")
+            filler = disk / "filler"
+            with filler.open("wb", buffering=0) as fill, contextlib.suppress(OSError):
+                while True:
+                    fill.write(b"\0" * 4096)
+            os.truncate(filler, max(0, filler.stat().st_size - free_pages * 4096))
+            code = run_promote(project, "--outputs", str(outputs))
+            assert code in (0, 2)
+            filler.unlink()
+            state = recovered_state(project)
+            assert state in (before, after), f"{free_pages} pages free"
+            seen.add(code)
+        finally:
+            subprocess.run(["umount", str(disk)], check=True)
+    assert seen == {0, 2}
+
+
+# strace's fault injection at the real syscalls of a real `promote` process: the journal's and files'
+# fsyncs failing (EIO, ENOSPC; from the second on), a rename that kills the process (SIGKILL: nothing runs
+# after it), the journal's removal failing.
+STRACE_FAULTS = [
+    "fsync:error=EIO:when=1",
+    "fsync:error=ENOSPC:when=4",
+    "rename:signal=KILL:when=1",
+    "rename:signal=KILL:when=3",
+    "fsync:error=ENOSPC:when=2+",
+    "unlink:error=EIO:when=1+",
+]
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace (.ci/run installs it)")
+@pytest.mark.parametrize("fault", STRACE_FAULTS)
+def test_faults_injected_at_the_syscall_leave_all_old_or_all_new(tmp_path, before_and_after, fault):
+    outputs, before, after, _ = before_and_after
+    project = fresh_project(tmp_path / "project")
+    command = [sys.executable, "-m", "container_platform", "promote", "--from", "dev", "--to", "prod"]
+    result = subprocess.run(
+        ["strace", "-f", "-qq", "-o", "/dev/null", "-e", f"inject={fault}",
+         *command, "--project-dir", str(project), "--outputs", str(outputs)],
+        cwd=REPOSITORY_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode in (2, -9), result  # the fault landed: could not promote, or killed
+    assert "Traceback" not in result.stdout + result.stderr
+    assert recovered_state(project) in (before, after), fault
