@@ -60,6 +60,10 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122881, 8192)),
 }
 ROOT_USERS = {"0", "root"}
+# ECS refuses a task definition over 64 KiB (RegisterTaskDefinition: "Container definitions exceed the
+# maximum size"). What the platform itself writes around the service's settings (names, an image
+# reference of up to 600 characters, ports, log options) stays under 4 KiB; the settings get the rest.
+CONTAINER_DEFINITION_SETTINGS_BYTES = 60 * 1024
 _ECHOED_CHARS = 80
 
 _NAME = r"^[a-z][a-z0-9-]*[a-z0-9]$"
@@ -439,6 +443,16 @@ class ServiceSettings(_Settings):
                 f"environment.{PORT_VARIABLE}",
                 self.environment[PORT_VARIABLE],
                 "the platform sets PORT to containerPort; set containerPort instead",
+            )
+        written = len(json.dumps([self.environment, self.container_health_check]).encode())
+        if written > CONTAINER_DEFINITION_SETTINGS_BYTES:
+            raise InvalidSetting(
+                "environment",
+                f"{written} bytes with healthCheckCommand",
+                "too large: ECS refuses a task definition over 64 KiB, and the platform's own part needs "
+                "the rest; keep environment and healthCheckCommand under "
+                f"{CONTAINER_DEFINITION_SETTINGS_BYTES} bytes (put large configuration in a file in the "
+                "image or in Parameter Store)",
             )
         providers = [entry.provider for entry in self.capacity_providers]
         if len(set(providers)) != len(providers):

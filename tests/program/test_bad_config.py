@@ -270,6 +270,11 @@ MALFORMED = {
         setting(IMAGES, {"source": "stackReference", "stackReference": "bank/container-platform/prod"}),
         ["container-platform:images.stackReference = 'bank/container-platform/prod' is this stack itself"],
     ),
+    "container definition over 64 KiB": (
+        "dev",
+        service(environment={f"SETTING_{index}": "x" * 1000 for index in range(70)}),
+        ["container-platform:services[0].environment", "ECS refuses a task definition over 64 KiB"],
+    ),
     "a huge value is echoed as a prefix": (
         "dev",
         setting("container-platform:environment", "X" * 1_000_000),
@@ -301,3 +306,12 @@ def test_malformed_config_fails_with_its_own_message_and_registers_nothing(
     assert "Traceback" not in message and "pydantic" not in message
     assert len(message) < 2000
     assert constructed == ["pulumi:pulumi:Stack"]
+
+
+def test_a_service_just_under_the_container_definition_budget_deploys_within_ecs_limit():
+    """The budget leaves room for what the platform writes: the task definition stays under 64 KiB."""
+    config = copy.deepcopy(stack_config("dev"))
+    config[SERVICES][0]["environment"] = {f"SETTING_{index}": "x" * 990 for index in range(60)}
+    recording = evaluate_stack("dev", config=config)
+    [definition] = [r for r in recording.resources if r.type == "aws:ecs/taskDefinition:TaskDefinition"]
+    assert 60_000 < len(definition.inputs["containerDefinitions"].encode()) < 64 * 1024
