@@ -26,6 +26,8 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from container_platform.strict_json import StrictJsonError, loads_strict
+
 # A pack prints its port within a few seconds (two shared cores, cold imports: under 10 s); one that has not
 # after this long never will. Each call gets RPC_TIMEOUT_SECONDS; after one call timed out, the pack is
 # taken for hung and every later call fails at once, so a queue of hundreds never waits that long each.
@@ -440,8 +442,8 @@ class PolicyPackProcess:
         if self.config_file is None:
             return {}
         try:
-            return json.loads(Path(self.config_file).read_text())
-        except (OSError, json.JSONDecodeError) as error:
+            return loads_strict(Path(self.config_file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, StrictJsonError) as error:
             raise PolicyPackConfigError(
                 f"policy pack config {self.config_file}: cannot read it as JSON ({error}); "
                 "pass a JSON file in the `--policy-pack-config` format."

@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 from container_platform.review import analyzer_client, output_waiting
-from container_platform.review.analyzer_client import PolicyPackError, PolicyPackProcess, PolicyPackStartError
+from container_platform.review.analyzer_client import (
+    PolicyPackConfigError,
+    PolicyPackError,
+    PolicyPackProcess,
+    PolicyPackStartError,
+)
 from container_platform.review.offline_runtime import ProgramError, evaluate_stack
 from container_platform.review.run import ReviewSettings, review_stack
 
@@ -82,3 +87,14 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def test_a_policy_config_with_a_duplicate_key_is_refused_not_read_last_wins(tmp_path):
+    """json.loads keeps the last of two keys: an `all: advisory` further down would quietly win."""
+    config = tmp_path / "prod.json"
+    config.write_text('{"all": "mandatory", "all": "advisory"}')
+    pack = PolicyPackProcess(
+        REPOSITORY_ROOT / "policies", project="p", stack="s", dry_run=False, config_file=config
+    )
+    with pytest.raises(PolicyPackConfigError, match="has the key 'all' twice in one object"), pack:
+        pass
