@@ -7,7 +7,7 @@ STACKS := dev qa prod
 UV ?= $(shell command -v uv 2>/dev/null)
 LOCKED := pyproject.toml policies/pyproject.toml uv.lock requirements-dev.txt
 
-.PHONY: venv review test lint bench promote lock clean
+.PHONY: venv review test fuzz lint bench promote lock clean
 
 # $(VENV)/.<group>: the dependency group `cli` (review, promote) or `test` (cli + tests, lint, Docker chain),
 # installed into .venv from the lock and byte-compiled, so the first run is as fast as the next.
@@ -43,6 +43,11 @@ review: $(VENV)/.cli
 
 test: $(VENV)/.test lint
 	$(PY) -m pytest
+
+# make fuzz: the seeded fuzz suite (tests/fuzz) with thousands of cases per test instead of make test's
+# few hundred over the suite; bench/RESULTS.md records how long it takes.
+fuzz: venv
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -p no:cacheprovider tests/fuzz
 
 # make promote FROM=dev TO=prod [OUTPUTS=dev-outputs.json] [VERIFY_ECR=1] [TAG_ECR=1] [DRY_RUN=1];
 # see docs/promotion.md.

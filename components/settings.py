@@ -70,6 +70,11 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122881, 8192)),
 }
 ROOT_USERS = {"0", "root"}
+# ECS refuses a task definition over 64 KiB (RegisterTaskDefinition: "Container definitions exceed the
+# maximum size"). What the platform itself writes around the service's settings (names, an image
+# reference of up to 600 characters, ports, log options) stays under 4 KiB; the settings get the rest.
+CONTAINER_DEFINITION_SETTINGS_BYTES = 60 * 1024
+_ECHOED_CHARS = 80
 
 _NAME = r"^[a-z][a-z0-9-]*[a-z0-9]$"
 _IMAGE_NAME = r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$"
@@ -133,7 +138,7 @@ _PATTERN_HINTS = {
     _PATH: "a path pattern starting with / (e.g. /payments/*)",
     _REGION: "an AWS region (e.g. eu-west-1)",
     _KMS_KEY_ARN: "a KMS key ARN: arn:aws:kms:<region>:<account>:key/<key id>",
-    _ACCOUNT_ID: "a 12-digit AWS account id",
+    _ACCOUNT_ID: "a 12-digit AWS account id in quotes (a YAML number loses its leading zeros)",
     _EFS_ID: "an EFS file system id (fs-0123456789abcdef0)",
     _SECURITY_GROUP_ID: "a security group id (sg-0123456789abcdef0)",
     _JSON_KEY: "a key of the secret's JSON (letters, digits, _.+=@-)",
@@ -199,6 +204,17 @@ class InvalidSetting(ValueError):
 class _Settings(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True, validate_by_name=False)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_as_numbers(cls, data: Any) -> Any:
+        """pydantic reads true as 1, so `keepReleases: yes` (a YAML 1.1 boolean) would keep one release."""
+        if isinstance(data, Mapping):
+            for name, field in cls.model_fields.items():
+                key = field.alias or name
+                if isinstance(data.get(key), bool) and field.annotation in (int, int | None, float):
+                    raise InvalidSetting(key, data[key], "expected a number, got a boolean")
+        return data
+
 
 def _network(value: str) -> str:
     try:
@@ -243,6 +259,19 @@ def _web_acl_arn(value: str) -> str:
             "a CloudFront (global) web ACL; an ALB takes a web ACL of REGIONAL scope in its own region"
         )
     return value
+
+
+def _vpc_block(value: str) -> str:
+    """A VPC's primary block is IPv4, /16 to /28 (AWS refuses CreateVpc with any other)."""
+    network = ipaddress.ip_network(value)
+    if network.version != 4:
+        raise ValueError("a VPC's primary CIDR block is IPv4 (AWS assigns IPv6 blocks itself)")
+    if not 16 <= network.prefixlen <= 28:
+        raise ValueError(f"AWS allows a VPC block from /16 to /28, not /{network.prefixlen}")
+    return value
+
+
+VpcCidr = Annotated[str, AfterValidator(_network), AfterValidator(_vpc_block)]
 
 
 class ImagesSettings(_Settings):
@@ -347,7 +376,7 @@ class FlowLogsSettings(_Settings):
 class NetworkSettings(_Settings):
     """A new VPC (block, zones, NAT, flow logs, endpoints), or the security team's existing VPC."""
 
-    cidr_block: Cidr = "10.0.0.0/16"
+    cidr_block: VpcCidr = "10.0.0.0/16"
     availability_zones: int = Field(2, ge=2, le=6)
     nat_gateways: Literal["single", "perZone"] = "perZone"
     flow_logs: FlowLogsSettings = FlowLogsSettings()
@@ -502,6 +531,14 @@ class LoadBalancerSettings(_Settings):
 
     @model_validator(mode="after")
     def _https_has_certificate(self) -> LoadBalancerSettings:
+        networks = [ipaddress.ip_network(cidr) for cidr in self.allowed_cidrs]
+        for index, network in enumerate(networks):
+            if network in networks[:index]:
+                raise InvalidSetting(
+                    f"allowedCidrs[{index}]",
+                    self.allowed_cidrs[index],
+                    "is listed twice; AWS refuses identical security group rules, remove one",
+                )
         if self.protocol == "HTTPS" and self.certificate_arn is None:
             raise InvalidSetting(
                 "certificateArn",
@@ -763,6 +800,16 @@ class ServiceSettings(_Settings):
                 self.environment[PORT_VARIABLE],
                 "the platform sets PORT to containerPort; set containerPort instead",
             )
+        written = len(json.dumps([self.environment, self.container_health_check]).encode())
+        if written > CONTAINER_DEFINITION_SETTINGS_BYTES:
+            raise InvalidSetting(
+                "environment",
+                f"{written} bytes with healthCheckCommand",
+                "too large: ECS refuses a task definition over 64 KiB, and the platform's own part needs "
+                "the rest; keep environment and healthCheckCommand under "
+                f"{CONTAINER_DEFINITION_SETTINGS_BYTES} bytes (put large configuration in a file in the "
+                "image or in Parameter Store)",
+            )
         providers = [entry.provider for entry in self.capacity_providers]
         if len(set(providers)) != len(providers):
             raise InvalidSetting("capacityProviders", providers, "lists a provider twice")
@@ -964,7 +1011,7 @@ class Settings(_Settings):
     alarm_topic_arns: tuple[Annotated[str, Field(pattern=_SNS_TOPIC_ARN)], ...] = ()
     services: tuple[ServiceSettings, ...] = Field(min_length=1, max_length=50)
     allowed_account_ids: tuple[Annotated[str, Field(pattern=_ACCOUNT_ID)], ...] = Field(
-        (), alias="aws:allowedAccountIds"
+        (), alias="aws:allowedAccountIds", min_length=1
     )
     secret_account_ids: tuple[Annotated[str, Field(pattern=_ACCOUNT_ID)], ...] = ()
     file_systems: dict[Annotated[str, Field(pattern=_NAME, max_length=20)], FileSystemSettings] = Field(
@@ -983,9 +1030,17 @@ class Settings(_Settings):
             )
         seen_names: set[str] = set()
         seen_routes: set[tuple[str | None, str | None]] = set()
+        chain = {spec.name for spec in PLATFORM_IMAGES}
         for index, service in enumerate(self.services):
             if service.name in seen_names:
                 raise InvalidSetting(f"services[{index}].name", service.name, "service names must be unique")
+            if service.name in chain:
+                raise InvalidSetting(
+                    f"services[{index}].name",
+                    service.name,
+                    f"is the name of an image of the chain ({', '.join(sorted(chain))}); its resources would "
+                    "share their names (duplicate URNs); name the service after what it does",
+                )
             seen_names.add(service.name)
             if service.route is None:
                 if index > 0:
@@ -1003,6 +1058,14 @@ class Settings(_Settings):
             else:
                 seen_routes.add((service.route.host, service.route.path))
             self._has_capacity(index, service)
+        certificate = self.load_balancer.certificate_arn
+        if certificate is not None and certificate.split(":")[3] != self.region:
+            raise InvalidSetting(
+                "loadBalancer.certificateArn",
+                certificate,
+                f"is in region {certificate.split(':')[3]}, but the stack deploys to {self.region}; an ALB "
+                "takes only certificates of its own region: request or import one there",
+            )
         if self.images.source == "pinned":
             missing = [name for name in self.image_names if name not in self.images.pinned]
             if missing:
@@ -1185,6 +1248,8 @@ def _parse_value(raw: str) -> Any:
         return json.loads(raw)
     except ValueError:
         return raw
+    except RecursionError:
+        raise ConfigError(f"a stack setting is nested too deeply to be configuration: {_echo(raw)}") from None
 
 
 def _namespace_config() -> dict[str, Any]:
@@ -1205,7 +1270,7 @@ def _key(location: Sequence[int | str]) -> str:
     if not parts:
         return f"{NAMESPACE}:"
     head, *rest = parts
-    key = str(head) if head == "aws:region" else f"{NAMESPACE}:{head}"
+    key = str(head) if str(head).startswith("aws:") else f"{NAMESPACE}:{head}"
     for part in rest:
         key += f"[{part}]" if isinstance(part, int) else f".{part}"
     return key
@@ -1219,7 +1284,7 @@ def _describe(error: Mapping[str, Any]) -> str:
         key = f"{prefix}{'' if prefix.endswith(':') else '.'}{cause.key}"
         if cause.value is None:
             return f"{key}: {cause.message}"
-        return f"{key} = {cause.value!r} is not allowed: {cause.message}"
+        return f"{key} = {_echo(cause.value)} is not allowed: {cause.message}"
     key = _key(location)
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "string_pattern_mismatch":
@@ -1228,8 +1293,15 @@ def _describe(error: Mapping[str, Any]) -> str:
     if error["type"] == "missing":
         return f"{key} is required but not set"
     if error["type"] == "extra_forbidden":
-        return f"{key} is not a known setting (value {error['input']!r}); docs/configuration.md lists them"
-    return f"{key} = {error['input']!r} is not allowed: {message}"
+        value = _echo(error["input"])
+        return f"{key} is not a known setting (value {value}); docs/configuration.md lists them"
+    return f"{key} = {_echo(error['input'])} is not allowed: {message}"
+
+
+def _echo(value: object) -> str:
+    """The bad value for a message: at most a short prefix, so a 10 MB value is never printed whole."""
+    text = repr(value)
+    return text if len(text) <= _ECHOED_CHARS else f"{text[:_ECHOED_CHARS]}... ({len(text)} characters)"
 
 
 def _is_echo(error: Mapping[str, Any], errors: Sequence[Mapping[str, Any]]) -> bool:
@@ -1269,12 +1341,11 @@ def _validated(model: type[Model], raw: Mapping[str, Any]) -> Model:
 
 def _raw_config() -> dict[str, Any]:
     raw: dict[str, Any] = {"environment": pulumi.get_stack(), **_namespace_config()}
-    region = pulumi.Config("aws").get("region")
-    if region is not None:
-        raw["aws:region"] = region
-    accounts = pulumi.Config("aws").get("allowedAccountIds")
-    if accounts is not None:
-        raw["aws:allowedAccountIds"] = _parse_value(accounts)
+    aws = pulumi.Config("aws")
+    for key in ("region", "allowedAccountIds"):
+        value = aws.get(key)
+        if value is not None:
+            raw[f"aws:{key}"] = _parse_value(value) if key == "allowedAccountIds" else value
     return raw
 
 
@@ -1283,4 +1354,13 @@ def load_settings() -> Settings | RegistryStackSettings:
 
     `stackRole: registry` makes the stack the central registry; every other stack is an environment."""
     raw = _raw_config()
-    return parse_registry_settings(raw) if is_registry_stack(raw) else parse_settings(raw)
+    if is_registry_stack(raw):
+        return parse_registry_settings(raw)
+    settings = parse_settings(raw)
+    reference = settings.images.stack_reference
+    if settings.images.source == "stackReference" and str(reference).rsplit("/", 1)[-1] == pulumi.get_stack():
+        raise ConfigError(
+            f"invalid stack configuration:\n  {NAMESPACE}:images.stackReference = {reference!r} is this "
+            "stack itself; take the images from the stack promoted from (e.g. dev), or use source: pinned"
+        )
+    return settings

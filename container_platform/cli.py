@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -30,8 +31,23 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# Every command exits 2 when it could not do its job, a crash included: exit code 1 is a verdict (a
+# mandatory violation, a refused promotion) and an unexpected exception must never read as one.
+EXIT_COULD_NOT_RUN = 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = next((argument for argument in arguments if not argument.startswith("-")), None)
-    args = build_parser(command).parse_args(arguments)
-    return int(args.handler(args))
+    try:
+        args = build_parser(command).parse_args(arguments)
+        return int(args.handler(args))
+    except Exception as error:
+        with contextlib.suppress(OSError):  # stderr itself may be what failed
+            print(
+                f"{command or 'container_platform'}: could not run, an internal error "
+                f"({type(error).__name__}: {str(error)[:200]}); nothing was decided. Please report it "
+                "with the command you ran",
+                file=sys.stderr,
+            )
+        return EXIT_COULD_NOT_RUN

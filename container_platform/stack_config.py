@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from container_platform.stack_file_yaml import StackFileYamlError, load_stack_yaml
 
 
 class StackConfigError(Exception):
@@ -30,21 +30,14 @@ class StackConfig:
         return self.values.get(key)
 
 
-# libyaml's safe loader when PyYAML was built with it (its wheels are), ten times faster on a big stack file.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _load_yaml(path: Path) -> Any:
-    """The parsed file; a YAML syntax error names the file, the position and the fix, never a traceback."""
+    """The parsed file as the CLI reads it; anything it would refuse names the file, the line and the fix."""
     try:
-        return yaml.load(path.read_text(), Loader=SAFE_LOADER)
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        position = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise StackConfigError(
-            f"{path} is not valid YAML{position}: {problem}; fix the file's syntax"
-        ) from error
+        return load_stack_yaml(path.read_bytes(), str(path))
+    except OSError as error:
+        raise StackConfigError(f"{path} cannot be read ({error.strerror})") from None
+    except StackFileYamlError as error:
+        raise StackConfigError(str(error)) from None
 
 
 def project_name(project_dir: Path) -> str:

@@ -14,6 +14,9 @@ from image_references.reference_grammar import ImageReferenceError, parse_image_
 
 DIGEST_ALGORITHM = "sha256"
 EXPECTED_FORM = "<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<64 hex>"
+# A registry host (255) and a repository path (255, distribution's limit) and a digest fit well within this.
+MAX_REFERENCE_LENGTH = 600
+_ECHOED_CHARS = 60
 _ECR_REGISTRY = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$"
 )
@@ -54,7 +57,13 @@ def parse_digest_reference(text: object, *, setting: str = "image reference") ->
     """Parse `text` or raise DigestReferenceError naming `setting`, the bad value and the expected form."""
     if not isinstance(text, str):
         raise DigestReferenceError(
-            f"{setting}: expected a digest reference string ({EXPECTED_FORM}), got {text!r}"
+            f"{setting}: expected a digest reference string ({EXPECTED_FORM}), got {type(text).__name__} "
+            f"{repr(text)[:_ECHOED_CHARS]}"
+        )
+    if len(text) > MAX_REFERENCE_LENGTH:
+        raise DigestReferenceError(
+            f"{setting}: {text[:_ECHOED_CHARS]!r}... is {len(text)} characters, longer than any image "
+            f"reference (at most {MAX_REFERENCE_LENGTH}); expected {EXPECTED_FORM}"
         )
     try:
         parsed = parse_image_reference(text)

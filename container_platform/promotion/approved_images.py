@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from container_platform.promotion.policy_config_file import PolicyConfigFile
 from container_platform.promotion.stack_config_file import StackFile
+from container_platform.strict_json import short
 from image_references.digest_reference import DigestReference, DigestReferenceError, parse_digest_reference
 
 APPROVED_IMAGES_POLICY = "approved-container-images"
@@ -75,7 +76,7 @@ def _string_list(value: object, policy_config: PolicyConfigFile, key: str) -> li
         return []
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ApprovalError([
-            f"{policy_config.path}: `{APPROVED_IMAGES_POLICY}.{key}` is {value!r}; "
+            f"{policy_config.path}: `{APPROVED_IMAGES_POLICY}.{key}` is {short(value)}; "
             "it must be a list of strings"
         ])
     return value

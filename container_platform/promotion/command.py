@@ -7,7 +7,10 @@ whose lineage is missing, inconsistent or rooted in an upstream the target does 
 lineage), with --tag-ecr tags each image `promoted-<to>-<12 hex>` in its ECR repository so the source
 stack's lifecycle never expires it, then rewrites the target's `Pulumi.<to>.yaml` pins and lineage and the
 `promotedImages` and `promoted-lineage` of its policy config, shows the diff and records who did it. No
-file is written until every check and every tag has succeeded.
+file is written until every check and every tag has succeeded; then the three files change together under a
+lock on the target (promotion/transaction.py), so a crash, a full disk or a second operator never leaves them
+half-promoted. Exit codes: 0 promoted (or nothing to do), 1 refused (the message says why), 2 could not
+promote (the files could not be locked, read or written).
 """
 
 from __future__ import annotations
@@ -28,15 +31,28 @@ from container_platform.promotion.lineage import checked_lineage, label_refusals
 from container_platform.promotion.policy_config_file import PolicyConfigError, PolicyConfigFile
 from container_platform.promotion.record import (
     ImageChange,
+    PromotionLogError,
     PromotionRecord,
-    append_to_log,
     current_user,
+    log_with,
+    read_log,
 )
 from container_platform.promotion.registry_labels import RegistryAccess, ecr_access
 from container_platform.promotion.stack_config_file import StackFile, StackFileError
 from container_platform.promotion.stack_outputs import StackOutputsError, read_source_outputs
+from container_platform.promotion.transaction import (
+    FileChange,
+    PromotionTransactionError,
+    commit,
+    interrupted_promotion,
+    promotion_lock,
+)
 from image_references.digest_reference import DigestReference
 from image_references.lineage import LineageError
+
+EXIT_PROMOTED = 0
+EXIT_REFUSED = 1
+EXIT_FAILED = 2
 
 
 class PromotionRefused(Exception):
@@ -105,17 +121,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"promote: refused to promote {args.from_stack} -> {args.to_stack}:")
         for reason in refusal.reasons:
             print(f"  - {reason}")
-        return 1
+        return EXIT_REFUSED
     except (StackFileError, PolicyConfigError, StackOutputsError) as error:
         print(f"promote: {error}")
-        return 1
+        return EXIT_REFUSED
+    except (PromotionTransactionError, PromotionLogError) as error:
+        print(f"promote: could not promote {args.from_stack} -> {args.to_stack}: {error}")
+        return EXIT_FAILED
     if record is None:
         print(f"promote: {args.to_stack} already pins every digest {args.from_stack} published; no change")
     elif args.dry_run:
         print("promote: dry run, nothing written")
     else:
         print(f"promote: {args.from_stack} -> {args.to_stack} recorded; review and commit the files above")
-    return 0
+    return EXIT_PROMOTED
 
 
 def promote(
@@ -136,12 +155,51 @@ def promote(
     holding it, by default).
 
     With `tag_ecr`, every published image is tagged even when the target already pins it, so running
-    promote again protects images promoted before tagging existed.
+    promote again protects images promoted before tagging existed. Everything from the first read to the
+    last write happens under the target's lock; an interrupted earlier promotion is finished first.
     """
     if from_stack == to_stack:
         raise PromotionRefused([f"--from and --to are both {from_stack!r}; promote to the next stack"])
+    options = dict(
+        from_stack=from_stack,
+        to_stack=to_stack,
+        project_dir=project_dir,
+        outputs_file=outputs_file,
+        verify_ecr=verify_ecr,
+        tag_ecr=tag_ecr,
+        block_severity=block_severity,
+        dry_run=dry_run,
+        registry_access=registry_access,
+    )
+    if dry_run:
+        journal = interrupted_promotion(project_dir, to_stack)
+        if journal is not None:
+            raise PromotionTransactionError(
+                f"{journal} records an interrupted promotion into {to_stack!r}; run promote without "
+                "--dry-run to finish it first"
+            )
+        return _promote(**options)
+    with promotion_lock(project_dir, to_stack) as recovered:
+        for line in recovered:
+            print(f"promote: {line}")
+        return _promote(**options)
+
+
+def _promote(
+    *,
+    from_stack: str,
+    to_stack: str,
+    project_dir: Path,
+    outputs_file: Path | None,
+    verify_ecr: bool,
+    tag_ecr: bool,
+    block_severity: str,
+    dry_run: bool,
+    registry_access: Callable[[DigestReference], RegistryAccess] | None,
+) -> PromotionRecord | None:
     stack_file = StackFile.load(project_dir, to_stack)
     policy_config = PolicyConfigFile.load(project_dir, to_stack)
+    read_log(project_dir, to_stack)
     _check_stack_reference(stack_file, from_stack)
     source = read_source_outputs(from_stack, project_dir, outputs_file)
     published = _needed_by(stack_file, source.digests, from_stack)
@@ -187,15 +245,15 @@ def promote(
     promoted = _still_promoted(old_pinned | new_pinned, previously_promoted, new_pinned)
     new_policy_text = policy_config.with_promoted_images(promoted, recorded)
 
-    for path, old_text, new_text in (
-        (stack_file.path, stack_file.text, new_stack_text),
-        (policy_config.path, policy_config.text, new_policy_text),
-    ):
-        _print_diff(path, project_dir, old_text, new_text)
+    log, old_log, new_log = log_with(project_dir, record)
+    files = (
+        FileChange(stack_file.path, stack_file.text, new_stack_text),
+        FileChange(policy_config.path, policy_config.text, new_policy_text),
+    )
+    for change in files:
+        _print_diff(change.path, project_dir, change.old_text or "", change.new_text)
     if not dry_run:
-        stack_file.path.write_text(new_stack_text, encoding="utf-8")
-        policy_config.path.write_text(new_policy_text, encoding="utf-8")
-        log = append_to_log(project_dir, record)
+        commit(project_dir, to_stack, (*files, FileChange(log, old_log, new_log)))
         print(f"promote: appended the record to {log.relative_to(project_dir)}")
     return record
 

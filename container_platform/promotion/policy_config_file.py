@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from container_platform.strict_json import StrictJsonError, loads_strict, short
+
 POLICY_CONFIG_DIR = Path("policies") / "config"
 PROMOTED_POLICY = "prod-images-promoted"
 PROMOTED_IMAGES = "promotedImages"
@@ -39,11 +41,11 @@ class PolicyConfigFile:
                 f"{POLICY_CONFIG_DIR / (stack + '.json')} (mandatory enforcement), adjust it for the stack "
                 f"{stack!r}, then promote again"
             )
-        text = path.read_text(encoding="utf-8")
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise PolicyConfigError(f"{path} is not valid JSON: {error}") from error
+            text = path.read_text(encoding="utf-8")
+            document = loads_strict(text)
+        except (OSError, UnicodeDecodeError, StrictJsonError) as error:
+            raise PolicyConfigError(f"{path} {error}; fix the file (it is JSON, in UTF-8)") from None
         if not isinstance(document, dict):
             raise PolicyConfigError(f"{path} must hold a JSON object (policy name -> settings)")
         return cls(path, text, document)
@@ -57,8 +59,8 @@ class PolicyConfigFile:
         promoted = self.policy_settings(PROMOTED_POLICY).get(PROMOTED_IMAGES, [])
         if not isinstance(promoted, list):
             raise PolicyConfigError(
-                f"{self.path}: `{PROMOTED_POLICY}.{PROMOTED_IMAGES}` is {promoted!r}; it must be a list of "
-                "digest references"
+                f"{self.path}: `{PROMOTED_POLICY}.{PROMOTED_IMAGES}` is {short(promoted)}; "
+                "it must be a list of digest references"
             )
         return [str(reference) for reference in promoted]
 

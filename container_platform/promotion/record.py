@@ -17,9 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from container_platform.strict_json import StrictJsonError, loads_strict
+
 PROMOTIONS_DIR = "promotions"
 COMMENT_HEADER = "# Last promotion, written by `python -m container_platform promote`"
 COMMENT_FOOTER = "# End of promotion record."
+
+
+class PromotionLogError(Exception):
+    """The promotions log has a line that is not a whole record; the message names the file and line."""
 
 
 @dataclass(frozen=True)
@@ -129,18 +135,53 @@ def log_path(project_dir: Path, stack: str) -> Path:
     return project_dir / PROMOTIONS_DIR / f"{stack}.log"
 
 
-def append_to_log(project_dir: Path, record: PromotionRecord) -> Path:
+def log_with(project_dir: Path, record: PromotionRecord) -> tuple[Path, str | None, str]:
+    """The log's path, its text now (None: no log yet) and its text with `record` appended as one line.
+
+    The existing records are checked first (a corrupt log is refused, never extended) and kept byte for
+    byte; a last line missing its newline gets one, so the new record never glues onto it.
+    """
     path = log_path(project_dir, record.to_stack)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as log:
-        log.write(json.dumps(record.to_json(), sort_keys=False) + "\n")
-    return path
+    old_text = _log_text(path)
+    if old_text is not None:
+        parse_log(path, old_text)
+    kept = old_text or ""
+    if kept and not kept.endswith("\n"):
+        kept += "\n"
+    return path, old_text, kept + json.dumps(record.to_json(), sort_keys=False) + "\n"
 
 
 def read_log(project_dir: Path, stack: str) -> list[PromotionRecord]:
     """Every promotion into `stack`, oldest first; empty when the stack was never promoted into."""
     path = log_path(project_dir, stack)
-    if not path.exists():
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [PromotionRecord.from_json(json.loads(line)) for line in lines if line.strip()]
+    text = _log_text(path)
+    return [] if text is None else parse_log(path, text)
+
+
+def _log_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PromotionLogError(f"{path} cannot be read ({error}); restore it from git") from None
+
+
+def parse_log(path: Path, text: str) -> list[PromotionRecord]:
+    """The records of a JSON Lines log; a line that is not a whole record raises naming its number."""
+    records = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = loads_strict(line)
+            if not isinstance(data, dict):
+                raise StrictJsonError("is not a JSON object")
+            records.append(PromotionRecord.from_json(data))
+        except (StrictJsonError, KeyError, TypeError, ValueError, AttributeError) as error:
+            problem = f"no key {error}" if isinstance(error, KeyError) else str(error)
+            raise PromotionLogError(
+                f"{path} line {number} is not a promotion record ({problem}); restore the line from git "
+                "(each line is one JSON object that `promote` wrote)"
+            ) from None
+    return records

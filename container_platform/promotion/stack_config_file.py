@@ -22,6 +22,8 @@ from ruamel.yaml.util import load_yaml_guess_indent
 from components.settings import ServiceSettings, image_names_of
 from container_platform.promotion.record import strip_comment_block
 from container_platform.stack_config import stack_file
+from container_platform.stack_file_yaml import StackFileYamlError, load_stack_yaml
+from container_platform.strict_json import short
 
 PROJECT = "container-platform"
 IMAGES_KEY = f"{PROJECT}:images"
@@ -53,7 +55,13 @@ class StackFile:
                 f"`pulumi stack init {stack}` and `pulumi config cp --stack prod --dest {stack}` "
                 f"(or copy Pulumi.prod.yaml to {path.name} and adjust its settings), then promote again"
             )
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+            load_stack_yaml(text, str(path))
+        except UnicodeDecodeError as error:
+            raise StackFileError(f"{path} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+        except StackFileYamlError as error:
+            raise StackFileError(f"{error}; fix it before promoting into the stack") from None
         try:
             document, sequence_indent, sequence_offset = load_yaml_guess_indent(text, yaml=_round_trip())
         except YAMLError as error:
@@ -74,7 +82,7 @@ class StackFile:
         images = self.config.get(IMAGES_KEY, {})
         if not isinstance(images, Mapping):
             raise StackFileError(
-                f"{self.path}: `{IMAGES_KEY}` is {images!r}; "
+                f"{self.path}: `{IMAGES_KEY}` is {short(images)}; "
                 "it must be an object with `source`, `pinned`, ..."
             )
         return images
@@ -83,7 +91,7 @@ class StackFile:
         source = self.images().get("source")
         if source is not None and source not in IMAGE_SOURCES:
             raise StackFileError(
-                f"{self.path}: `{IMAGES_KEY}.source` is {source!r}; allowed: {', '.join(IMAGE_SOURCES)}"
+                f"{self.path}: `{IMAGES_KEY}.source` is {short(source)}; allowed: {', '.join(IMAGE_SOURCES)}"
             )
         return source
 
@@ -91,7 +99,7 @@ class StackFile:
         pinned = self.images().get("pinned") or {}
         if not isinstance(pinned, Mapping):
             raise StackFileError(
-                f"{self.path}: `{IMAGES_KEY}.pinned` is {pinned!r}; "
+                f"{self.path}: `{IMAGES_KEY}.pinned` is {short(pinned)}; "
                 "it must map image names to digest references"
             )
         return {str(name): str(reference) for name, reference in pinned.items()}
@@ -105,8 +113,8 @@ class StackFile:
         services = self.config.get(SERVICES_KEY)
         if not services or not isinstance(services, list):
             raise StackFileError(
-                f"{self.path}: `{SERVICES_KEY}` is {services!r}, so there is no telling which images the "
-                "stack runs; list its services (docs/configuration.md), then promote"
+                f"{self.path}: `{SERVICES_KEY}` is {short(services)}, so there is no telling which "
+                "images the stack runs; list its services (docs/configuration.md), then promote"
             )
         parsed = []
         for index, entry in enumerate(services):

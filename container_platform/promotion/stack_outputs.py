@@ -7,12 +7,13 @@ the Pulumi CLI is asked when it is on PATH.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from container_platform.strict_json import StrictJsonError, decode_json_bytes, loads_strict, short
 
 IMAGE_DIGESTS_OUTPUT = "imageDigests"
 
@@ -31,7 +32,10 @@ class SourceOutputs:
 
 
 def read_source_outputs(from_stack: str, project_dir: Path, outputs_file: Path | None) -> SourceOutputs:
-    """The source stack's outputs, refused unless they publish `imageDigests`."""
+    """The source stack's outputs, refused unless they publish `imageDigests`.
+
+    The file may be UTF-16 (PowerShell's `>`) or carry a BOM; a duplicate key is refused, not last-wins.
+    """
     if outputs_file is not None:
         source = str(outputs_file)
         outputs = _load_outputs_file(outputs_file)
@@ -53,8 +57,8 @@ def read_source_outputs(from_stack: str, project_dir: Path, outputs_file: Path |
     digests = outputs[IMAGE_DIGESTS_OUTPUT]
     if not isinstance(digests, dict) or not digests:
         raise StackOutputsError(
-            f"{source}: `{IMAGE_DIGESTS_OUTPUT}` is {digests!r}; it must be a non-empty map of image name -> "
-            "digest reference"
+            f"{source}: `{IMAGE_DIGESTS_OUTPUT}` is {short(digests)}; "
+            "it must be a non-empty map of image name -> digest reference"
         )
     return SourceOutputs({str(name): reference for name, reference in digests.items()}, outputs)
 
@@ -66,9 +70,11 @@ def _load_outputs_file(path: Path) -> object:
             f"write it with `pulumi stack output --json --stack <from> > {path}`"
         )
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise StackOutputsError(f"--outputs {path} is not valid JSON: {error}") from error
+        return loads_strict(decode_json_bytes(path.read_bytes()))
+    except StrictJsonError as error:
+        raise StackOutputsError(
+            f"--outputs {path} {error}; write it with `pulumi stack output --json --stack <from> > {path}`"
+        ) from None
 
 
 def _run_pulumi_stack_output(pulumi: str, stack: str, project_dir: Path) -> object:
@@ -85,8 +91,8 @@ def _run_pulumi_stack_output(pulumi: str, stack: str, project_dir: Path) -> obje
             f"{result.stderr.strip()}"
         )
     try:
-        return json.loads(result.stdout)
-    except json.JSONDecodeError as error:
+        return loads_strict(result.stdout)
+    except StrictJsonError as error:
         raise StackOutputsError(
-            f"`pulumi stack output --json --stack {stack}` printed no JSON ({error}): {result.stdout[:200]!r}"
-        ) from error
+            f"what `pulumi stack output --json --stack {stack}` printed {error}: {short(result.stdout)}"
+        ) from None

@@ -26,8 +26,14 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-START_TIMEOUT_SECONDS = 60.0
-RPC_TIMEOUT_SECONDS = 120.0
+from container_platform.strict_json import StrictJsonError, loads_strict
+
+# A pack prints its port within a few seconds (two shared cores, cold imports: under 10 s); one that has not
+# after this long never will. Each call gets RPC_TIMEOUT_SECONDS; after one call timed out, the pack is
+# taken for hung and every later call fails at once, so a queue of hundreds never waits that long each.
+START_TIMEOUT_SECONDS = 30.0
+RPC_TIMEOUT_SECONDS = 60.0
+LAUNCHER = Path(__file__).with_name("pack_launcher.py")
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 _LEVEL_TO_PROTO = {
@@ -286,6 +292,8 @@ class PolicyPackProcess:
         config_file: Path | None = None,
         stack_config: Mapping[str, str] | None = None,
         python: str = sys.executable,
+        start_timeout: float | None = None,
+        rpc_timeout: float | None = None,
     ) -> None:
         self.pack_dir = Path(pack_dir)
         self.project = project
@@ -294,6 +302,9 @@ class PolicyPackProcess:
         self.config_file = config_file
         self.stack_config = dict(stack_config or {})
         self.python = python
+        self.start_timeout = START_TIMEOUT_SECONDS if start_timeout is None else start_timeout
+        self.rpc_timeout = RPC_TIMEOUT_SECONDS if rpc_timeout is None else rpc_timeout
+        self._hung: str | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._channel: grpc.Channel | None = None
@@ -345,7 +356,7 @@ class PolicyPackProcess:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         try:
             self._process = subprocess.Popen(
-                [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
+                [self.python, "-u", str(LAUNCHER), "127.0.0.1:0", "."],
                 cwd=self.pack_dir,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -355,16 +366,18 @@ class PolicyPackProcess:
         except OSError as error:
             raise PolicyPackStartError(f"cannot run {self.python!r} for the policy pack: {error}") from error
         assert self._process.stdout is not None
-        ready, _, _ = select.select([self._process.stdout], [], [], START_TIMEOUT_SECONDS)
+        ready, _, _ = select.select([self._process.stdout], [], [], self.start_timeout)
         line = self._process.stdout.readline().decode(errors="replace").strip() if ready else ""
         if not line.isdigit():
-            try:
-                self._process.wait(timeout=START_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
+            if self._process.poll() is None:
                 self._process.kill()
+                self._process.wait()
+                why = f"printed no port within {self.start_timeout:.0f} s and was stopped"
+            else:
+                why = f"exited with code {self._process.returncode}"
             raise PolicyPackStartError(
-                f"policy pack in {self.pack_dir} did not start (exit code {self._process.returncode}, "
-                f"first output {line!r}). Its stderr:\n{self.stderr()}"
+                f"policy pack in {self.pack_dir} did not start ({why}, first output {line[:200]!r}). "
+                f"Its stderr:\n{self.stderr()}"
             )
         return int(line)
 
@@ -382,11 +395,19 @@ class PolicyPackProcess:
 
     def _call(self, method: str, request: Any) -> Any:
         assert self._stub is not None, "the policy pack is not started"
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        if self._hung is not None:
+            raise PolicyPackError(self._hung)
+        deadline = time.monotonic() + self.start_timeout
         while True:
             try:
-                return getattr(self._stub, method)(request, timeout=RPC_TIMEOUT_SECONDS)
+                return getattr(self._stub, method)(request, timeout=self.rpc_timeout)
             except grpc.RpcError as error:
+                if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                    self._hung = (
+                        f"policy pack did not answer {method} within {self.rpc_timeout:.0f} s (a policy "
+                        f"hangs?); the review stopped, nothing was judged. Its stderr:\n{self.stderr()}"
+                    )
+                    raise PolicyPackError(self._hung) from error
                 if error.code() == grpc.StatusCode.UNAVAILABLE and time.monotonic() < deadline:
                     if self._process is not None and self._process.poll() is not None:
                         raise PolicyPackError(
@@ -421,8 +442,8 @@ class PolicyPackProcess:
         if self.config_file is None:
             return {}
         try:
-            return json.loads(Path(self.config_file).read_text())
-        except (OSError, json.JSONDecodeError) as error:
+            return loads_strict(Path(self.config_file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, StrictJsonError) as error:
             raise PolicyPackConfigError(
                 f"policy pack config {self.config_file}: cannot read it as JSON ({error}); "
                 "pass a JSON file in the `--policy-pack-config` format."

@@ -1,7 +1,8 @@
 """`python -m container_platform review`: review stacks offline, write the board's report, gate on mandatory.
 
 Exit codes: 0 every stack passed; 1 a mandatory violation remains; 2 a stack could not be reviewed (the
-program raised, the stack file is missing, the policy pack failed). Errors print one clear message per
+program raised, the stack file is missing, the policy pack failed, the promotions log is corrupt, a promotion
+was interrupted; a crash of the review itself exits 2 too, never 1). Errors print one clear message per
 stack, never a traceback.
 """
 
@@ -15,6 +16,8 @@ from pathlib import Path
 from rich.console import Console
 
 from container_platform.project import PROJECT_ROOT
+from container_platform.promotion.record import PromotionLogError
+from container_platform.promotion.transaction import interrupted_promotion
 from container_platform.review.facts import board_facts
 from container_platform.review.offline_runtime import ProgramError
 from container_platform.review.report import render_html, render_markdown, review_document, write_json
@@ -94,9 +97,20 @@ def _reviewed(
             print_error(console, stack, str(outcome))
             yield EXIT_ERROR
             continue
-        facts = board_facts(outcome.recording, project_dir, settings.pack())
+        journal = interrupted_promotion(project_dir, stack)
+        if journal is not None:
+            print_error(
+                console,
+                stack,
+                f"{journal} records an interrupted promotion into {stack}, so its stack file, policy config "
+                "and log may disagree; run the same promote again (it finishes the interrupted one), then "
+                "review",
+            )
+            yield EXIT_ERROR
+            continue
         paths = [output_dir / f"{stack}.{suffix}" for suffix in ("json", "md", "html")]
         try:
+            facts = board_facts(outcome.recording, project_dir, settings.pack())
             output_dir.mkdir(parents=True, exist_ok=True)
             write_json(paths[0], review_document(outcome, facts, project_dir))
             markdown = render_markdown(outcome, facts, project_dir)
@@ -106,6 +120,10 @@ def _reviewed(
             print_error(
                 console, stack, f"cannot write the report to {output_dir}: {error}; pass --output-dir"
             )
+            yield EXIT_ERROR
+            continue
+        except PromotionLogError as error:
+            print_error(console, stack, str(error))
             yield EXIT_ERROR
             continue
         print_review(console, outcome, paths)

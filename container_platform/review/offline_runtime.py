@@ -261,6 +261,11 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
+        if urn in self.recorded:
+            # The engine refuses a second registration of one URN; dropping it would hide a resource.
+            message = f"Duplicate resource URN '{urn}'; try giving it a unique name"
+            self.mocks.failures.append(message)
+            raise ProgramError(message)
         provider = request.provider or None
         if request.custom and not provider and not is_provider_type(request.type):
             provider = self._default_provider(package_of(request.type), request.version)

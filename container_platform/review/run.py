@@ -254,7 +254,12 @@ def _review(stack: str, settings: ReviewSettings, starter: _PackStarter) -> Stac
             raise
         timings["evaluate"] = time.perf_counter() - started
         step = time.perf_counter()
-        results = {urn: future.result() for urn, future in analyses.items()}
+        try:
+            results = {urn: future.result() for urn, future in analyses.items()}
+        except PolicyPackError:
+            for future in analyses.values():  # a hung or dead pack: the rest of the queue would only wait
+                future.cancel()
+            raise
     timings["pack_start"] = starter.seconds
     timings["analyze_after_evaluate"] = time.perf_counter() - step
     diagnostics: list[Diagnostic] = []

@@ -104,6 +104,9 @@ def lineage(name: str, field: str, value: object) -> Callable[[Config], None]:
 
 def lineage_on_a_build(config: Config) -> None:
     config[IMAGES]["lineage"] = {"base": {}}
+OTHER_REGION_CERTIFICATE = (
+    "arn:aws:acm:us-east-1:123456789012:certificate/0f6c7d5e-3b2a-4c1d-9e8f-7a6b5c4d3e2f"
+)
 
 # (stack the config starts from, the change, fragments the one-line message must contain)
 MALFORMED = {
@@ -480,6 +483,60 @@ MALFORMED = {
         nested("container-platform:network", endpoints=["ec2"]),
         ["container-platform:network.endpoints[0] = 'ec2'", "'ecr.api'"],
     ),
+    # CreateVpc: "The CIDR block size must be between /16 and /28"; the primary block is IPv4.
+    "vpc block larger than AWS allows": (
+        "dev",
+        nested("container-platform:network", cidrBlock="10.0.0.0/8"),
+        ["container-platform:network.cidrBlock = '10.0.0.0/8'", "from /16 to /28, not /8"],
+    ),
+    "ipv6 vpc block": (
+        "dev",
+        nested("container-platform:network", cidrBlock="2001:db8::/56"),
+        ["container-platform:network.cidrBlock = '2001:db8::/56'", "is IPv4"],
+    ),
+    # `keepReleases: true` (or YAML 1.1's `yes`) would keep one release: a boolean is not a count.
+    "boolean as a number": (
+        "dev",
+        nested("container-platform:repositories", keepReleases=True),
+        ["container-platform:repositories.keepReleases = True", "expected a number, got a boolean"],
+    ),
+    # ELB: "Certificate ARN ... is not valid" for an ACM certificate of another region.
+    "certificate from another region": (
+        "prod",
+        nested(LOAD_BALANCER, certificateArn=OTHER_REGION_CERTIFICATE),
+        ["container-platform:loadBalancer.certificateArn", "is in region us-east-1, but the stack deploys"],
+    ),
+    "service named like a chain image": (
+        "dev",
+        second_service(name="base", route={"path": "/base/*"}),
+        ["container-platform:services[1].name = 'base'", "duplicate URNs"],
+    ),
+    # EC2: InvalidPermission.Duplicate, "the specified rule ... already exists".
+    "identical security group rules": (
+        "prod",
+        nested(LOAD_BALANCER, allowedCidrs=["10.20.0.0/16", "10.20.0.0/16"]),
+        ["container-platform:loadBalancer.allowedCidrs[1] = '10.20.0.0/16'", "identical security group"],
+    ),
+    "account id as a number": (
+        "dev",
+        setting("aws:allowedAccountIds", [12345678901]),
+        ["aws:allowedAccountIds[0] = 12345678901", "valid string"],
+    ),
+    "stack reference to itself": (
+        "prod",
+        setting(IMAGES, {"source": "stackReference", "stackReference": "bank/container-platform/prod"}),
+        ["container-platform:images.stackReference = 'bank/container-platform/prod' is this stack itself"],
+    ),
+    "container definition over 64 KiB": (
+        "dev",
+        service(environment={f"SETTING_{index}": "x" * 1000 for index in range(70)}),
+        ["container-platform:services[0].environment", "ECS refuses a task definition over 64 KiB"],
+    ),
+    "a huge value is echoed as a prefix": (
+        "dev",
+        setting("container-platform:environment", "X" * 1_000_000),
+        ["container-platform:environment = 'XXXX", "... (1000002 characters) is not allowed"],
+    ),
 }
 
 
@@ -504,4 +561,14 @@ def test_malformed_config_fails_with_its_own_message_and_registers_nothing(
     for fragment in expected:
         assert fragment in message
     assert "Traceback" not in message and "pydantic" not in message
+    assert len(message) < 2000
     assert constructed == ["pulumi:pulumi:Stack"]
+
+
+def test_a_service_just_under_the_container_definition_budget_deploys_within_ecs_limit():
+    """The budget leaves room for what the platform writes: the task definition stays under 64 KiB."""
+    config = copy.deepcopy(stack_config("dev"))
+    config[SERVICES][0]["environment"] = {f"SETTING_{index}": "x" * 990 for index in range(60)}
+    recording = evaluate_stack("dev", config=config)
+    [definition] = [r for r in recording.resources if r.type == "aws:ecs/taskDefinition:TaskDefinition"]
+    assert 60_000 < len(definition.inputs["containerDefinitions"].encode()) < 64 * 1024

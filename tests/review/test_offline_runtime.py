@@ -185,6 +185,13 @@ def test_an_unknown_invoke_is_a_program_error_naming_its_token():
         evaluate("dev", config={"service": {"name": "x", "port": 80}, "callUnknownInvoke": True})
 
 
+def test_a_duplicate_urn_is_a_program_error_as_the_engine_makes_it():
+    """The engine refuses a second registration of one URN (`Duplicate resource URN`); dropping it silently
+    would review one resource where AWS would get two."""
+    with pytest.raises(ProgramError, match=r"Duplicate resource URN '.*::twice'; try giving it a unique"):
+        evaluate("dev", config={"service": {"name": "x", "port": 80}, "registerTwice": True})
+
+
 def test_a_missing_stack_file_names_the_file_and_the_known_stacks():
     with pytest.raises(ProgramError, match=r"no stack file Pulumi\.qa\.yaml .*known stacks: dev, prod"):
         evaluate("qa")

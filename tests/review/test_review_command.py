@@ -15,7 +15,7 @@ from container_platform.cli import main
 from container_platform.promotion.record import (
     ImageChange,
     PromotionRecord,
-    append_to_log,
+    log_with,
     strip_comment_block,
 )
 from container_platform.review.offline_runtime import PROJECT_ROOT, UNKNOWN
@@ -355,7 +355,9 @@ def test_the_report_shows_the_promotion_record_and_log(tmp_path, capsys):
     )
     project = project_copy(tmp_path / "project", {})
     (project / "Pulumi.prod.yaml").write_text(record.comment_block() + strip_comment_block(prod_text))
-    append_to_log(project, record)
+    log, _, log_text = log_with(project, record)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(log_text)
     code, _ = review(capsys, "--stack", "prod", "--project-dir", str(project), "--output-dir", str(tmp_path))
     assert code == 0
     section = (tmp_path / "prod.md").read_text().split("## 6. Promotion record", 1)[1]
@@ -366,6 +368,33 @@ def test_the_report_shows_the_promotion_record_and_log(tmp_path, capsys):
     assert f"`hello-world` -> `{pinned['hello-world']}`" in section
     document = json.loads((tmp_path / "prod.json").read_text())
     assert document["promotions"] == [record.to_json()]
+
+
+def test_a_corrupt_promotions_log_line_is_reported_with_its_number_and_exits_2(tmp_path, capsys):
+    project = project_copy(tmp_path / "project", {"prod": stack_document("prod")})
+    (project / "promotions").mkdir()
+    (project / "promotions" / "prod.log").write_text('{"promotedAt": "2026-11-20T09:30:00Z", "promot\n')
+
+    args = ("--stack", "prod", "--project-dir", str(project), "--output-dir", str(tmp_path))
+    code, out = review(capsys, *args)
+
+    assert code == 2
+    assert "prod.log line 1 is not a promotion record" in out.replace("\n", " ")
+    assert "Traceback" not in out
+
+
+def test_a_crash_of_the_review_exits_2_never_1(tmp_path, capsys, monkeypatch):
+    """A crash is "could not review": exit code 1 would read as a verdict on the stack."""
+    project = project_copy(tmp_path / "project", {"dev": stack_document("dev")})
+
+    def crash(*_args: object) -> None:
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr("container_platform.review.command.board_facts", crash)
+
+    args = ["--stack", "dev", "--project-dir", str(project), "--output-dir", str(tmp_path)]
+    assert main(["review", *args]) == 2
+    assert "could not run, an internal error (RuntimeError: injected fault)" in capsys.readouterr().err
 
 
 def test_an_output_dir_that_cannot_be_written_is_a_clear_error(capsys, tmp_path):
