@@ -10,6 +10,7 @@ SECTIONS, so a new section (or a column in one) is a small, local addition.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -517,6 +518,7 @@ th,td{border:1px solid #c9ced4;padding:.3em .6em;vertical-align:top;text-align:l
   word-break:normal;overflow-wrap:normal;hyphens:none}
 th{background:#f3f4f6}
 code{font-size:88%;overflow-wrap:anywhere}
+td:first-child{white-space:nowrap}
 pre{background:#f6f8fa;padding:1em;overflow:auto}
 pre code{overflow-wrap:normal}
 .v{display:inline-block;white-space:nowrap;padding:0 .45em;border-radius:4px;font-weight:700;color:#fff}
@@ -558,9 +560,20 @@ def _mark_verdicts(tokens: list[Any]) -> None:
                     tokens[first_paragraph].attrSet("class", f"banner banner-{kind}")
 
 
+# In an image reference or a path, a line may break after these; a digest's hex may break anywhere.
+BREAK_AFTER = re.compile(r"([/@:.,=-])")
+
+
+def _code_inline(renderer: Any, tokens: list[Any], index: int, options: Any, env: Any) -> str:
+    """Inline code with a break opportunity after each separator, so `images/java-runtime/Dockerfile`
+    wraps at a slash rather than inside `Dockerfile` (the text is escaped before `<wbr>` goes in)."""
+    return "<code>" + BREAK_AFTER.sub(r"\1<wbr>", escape(tokens[index].content)) + "</code>"
+
+
 def render_html(markdown: str, title: str) -> str:
     """The Markdown page as one self-contained HTML file; raw HTML in names and messages stays escaped."""
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    parser.add_render_rule("code_inline", _code_inline)
     tokens = parser.parse(markdown)
     _mark_verdicts(tokens)
     body = parser.renderer.render(tokens, parser.options, {})
