@@ -61,12 +61,21 @@ def timed(command: list[str], cwd: Path) -> float:
 
 
 def project_with_scale_stacks(root: Path) -> Path:
-    """The project by symlink, plus Pulumi.scale.yaml (40 services) and Pulumi.one.yaml (its first)."""
+    """The project by symlink, plus Pulumi.scale.yaml (40 services) and Pulumi.one.yaml (its first),
+    each with a policy config."""
     project = root / "project"
     project.mkdir()
     for entry in ROOT.iterdir():
-        if entry.name not in {".git", ".venv", "build"}:
+        if entry.name not in {".git", ".venv", "build", "policies"}:
             (project / entry.name).symlink_to(entry)
+    # Every reviewed stack needs its own policy config; these two are judged as dev is (advisory).
+    (project / "policies" / "config").mkdir(parents=True)
+    for entry in (ROOT / "policies").iterdir():
+        if entry.name != "config":
+            (project / "policies" / entry.name).symlink_to(entry)
+    advisory = ROOT / "policies" / "config" / "dev.json"
+    for stack in ("one", "scale"):
+        (project / "policies" / "config" / f"{stack}.json").symlink_to(advisory)
     forty = yaml.safe_load(FORTY.read_text())
     one = yaml.safe_load(FORTY.read_text())
     one["config"][SERVICES_KEY] = one["config"][SERVICES_KEY][:1]
