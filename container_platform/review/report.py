@@ -26,6 +26,7 @@ from container_platform.review.facts import BoardFacts, RoleFact, short_type
 from container_platform.review.offline_runtime import SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
 from container_platform.review.provenance import Provenance
 from container_platform.review.run import BLOCKED, INCOMPLETE, PASSED, PASSED_WITH_WAIVERS, StackReview
+from container_platform.review.stack_settings import setting_fix
 from container_platform.review.urns import resource_type as urn_type
 from container_platform.review.urns import urn_name
 from container_platform.review.verdicts import ROW_VERDICTS, RowJudge
@@ -117,6 +118,7 @@ def review_document(
                 "urn": d.urn,
                 "message": d.message,
                 "description": d.description,
+                "setting": asdict(fix) if (fix := setting_fix(d, recording)) else None,
             }
             for d in review.violations
         ],
@@ -185,6 +187,12 @@ def finding(diagnostic: Diagnostic) -> str:
     return " ".join(message.split())
 
 
+def in_authors_words(diagnostic: Diagnostic, review: StackReview) -> str:
+    """The finding, then the stack setting to change when the program made the resource from one."""
+    fix = setting_fix(diagnostic, review.recording)
+    return finding(diagnostic) + (f" {fix.sentence(review.stack)}" if fix else "")
+
+
 def resource_label(urn: str) -> str:
     """`Type name` for a URN, `(stack)` for stack-level findings, as `pulumi preview` names resources."""
     if not urn:
@@ -208,7 +216,7 @@ def _findings_beneath(page: Page, question: str, urns: list[str]) -> list[str]:
     judge = page.judge
     lines = [
         f"- {_verdict(d.enforcement_level.upper())} `{d.policy_name}` on {resource_label(d.urn)}: "
-        f"{finding(d)}"
+        f"{in_authors_words(d, page.review)}"
         for d in judge.violations(question, urns)
     ]
     lines += [
@@ -349,7 +357,7 @@ def _policy_results(page: Page) -> list[str]:
             first.description,
             "",
         ]
-        lines += [f"- {resource_label(d.urn)}: {finding(d)}" for d in diagnostics]
+        lines += [f"- {resource_label(d.urn)}: {in_authors_words(d, page.review)}" for d in diagnostics]
         lines.append("")
     return lines
 

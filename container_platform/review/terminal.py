@@ -18,7 +18,7 @@ from rich.tree import Tree
 
 from container_platform.review.analyzer_client import Diagnostic
 from container_platform.review.offline_runtime import RecordedResource
-from container_platform.review.report import finding, resource_label
+from container_platform.review.report import finding, in_authors_words, resource_label
 from container_platform.review.run import BLOCKED, INCOMPLETE, PASSED, PASSED_WITH_WAIVERS, StackReview
 
 LEVEL_STYLES = {"mandatory": "bold red", "advisory": "yellow", "remediate": "cyan", "disabled": "dim"}
@@ -131,7 +131,8 @@ def print_review(console: Console, review: StackReview, written: list[Path]) -> 
             f"  {len(diagnostics)} resource(s)"
         )
         for diagnostic in diagnostics:
-            console.print(f"    - {escape(resource_label(diagnostic.urn))}: {escape(finding(diagnostic))}")
+            words = in_authors_words(diagnostic, review)
+            console.print(f"    - {escape(resource_label(diagnostic.urn))}: {escape(words)}")
     if review.waivers_used:
         console.print(f"  [cyan]waivers used[/]: {len(review.waivers_used)}")
         for waiver in review.waivers_used:

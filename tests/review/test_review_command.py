@@ -233,6 +233,10 @@ def test_a_mandatory_violation_blocks_with_exit_code_1_and_is_in_the_json_and_re
     images = report[report.index("## 1.") : report.index("### Chain")]
     assert "| **BLOCKED** | hello-world-task / hello-world |" in images
     assert "- **MANDATORY** `prod-images-promoted` on TaskDefinition hello-world-task: " in images
+    # The author edits the stack file, not resource inputs: the finding names the setting and what to set.
+    setting = "In Pulumi.prod.yaml set `container-platform:images.pinned.hello-world` to a digest promoted"
+    assert setting in images and setting in printed
+    assert {d["setting"]["key"] for d in promoted} == {"container-platform:images.pinned.hello-world"}
     assert document["verdict"] == "BLOCKED"
     assert printed.splitlines()[-5].startswith("BLOCKED prod (update): 1 mandatory")
     assert "[mandatory]" in printed and "prod-images-promoted" in printed and "blocked" in printed
@@ -528,3 +532,19 @@ def test_a_second_run_writes_the_same_page_and_json_but_for_timings(reviewed, ca
     assert first.pop("timings") != {} and again.pop("timings") != {}
     assert first["provenance"].pop("reviewed_at") and again["provenance"].pop("reviewed_at")
     assert again == first
+
+
+def test_a_plain_http_listener_in_prod_names_the_load_balancer_setting_to_change(tmp_path, capsys):
+    prod = stack_document("prod")
+    prod["config"]["container-platform:loadBalancer"] = {"protocol": "HTTP"}
+    project = project_copy(tmp_path / "project", {"prod": prod})
+    code, printed = review(
+        capsys, "--stack", "prod", "--project-dir", str(project), "--output-dir", str(tmp_path / "out")
+    )
+    assert code == 1, printed
+    document = json.loads((tmp_path / "out" / "prod.json").read_text())
+    https = [d for d in document["diagnostics"] if d["policy"] == "listener-https-only"]
+    assert https and https[0]["setting"]["key"] == "container-platform:loadBalancer.protocol"
+    assert "set `container-platform:loadBalancer.protocol` to `HTTPS`" in printed
+    ports = (tmp_path / "out" / "prod.md").read_text().split("## 2.", 1)[1].split("## 3.", 1)[0]
+    assert "| **BLOCKED** | listener | Listener prod-http |" in ports
