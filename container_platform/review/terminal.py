@@ -120,7 +120,9 @@ def print_review(console: Console, review: StackReview, written: list[Path]) -> 
     console.print(f"[bold]{verb} ({escape(review.stack)})[/], offline under the Pulumi SDK's mock runtime")
     console.print(resource_tree(review))
     console.print()
-    mark = "[green]passed[/]" if review.passed else "[bold red]blocked[/]"
+    mark = {BLOCKED: "[bold red]blocked[/]", INCOMPLETE: "[bold yellow]incomplete[/]"}.get(
+        review.verdict, "[green]passed[/]"
+    )
     console.print(f"[bold]Policies[/] {escape(review.pack_name)}@v{escape(review.pack_version)}: {mark}")
     for policy, diagnostics in _grouped(review.violations).items():
         level = diagnostics[0].enforcement_level

@@ -394,6 +394,7 @@ def test_a_preview_with_mandatory_checks_deferred_is_incomplete_exit_0_with_a_wa
     assert document["summary"]["mandatoryDeferred"] > 0
     assert "warning: mandatory checks could not run in preview" in printed
     assert "INCOMPLETE prod (preview): 0 mandatory" in printed
+    assert "Policies container-platform@v" in printed and "passed" not in printed
     assert "    - RolePolicy prod-instance-agent: [mandatory] iam-no-wildcard-actions" in printed
     report = (tmp_path / "prod.md").read_text()
     assert report.splitlines()[2].startswith("**INCOMPLETE**: ")
