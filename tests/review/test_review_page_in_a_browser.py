@@ -1,9 +1,9 @@
-"""The board's HTML page in a real headless Chromium: dev, prod and a 40-service stack.
+"""The board's HTML page in a real headless Chromium: dev, prod, a blocked prod and a 40-service stack.
 
 Reviewers read and print the page; these tests render it as they would, screenshot it into build/review/
-and check what they rely on: the banner, every table, every role's verdict visible, and no text overflowing
-its cell or broken in the middle of a word. Chromium comes from Debian (`apt-get install chromium
-chromium-driver`, which `.ci/run` does); without it the tests skip and say so, except under CI=true.
+and check what they rely on: the banner and its colour, every table, every role's verdict visible, and no
+text overflowing its cell or broken in the middle of a word. Chromium comes from Debian (`apt-get install
+chromium chromium-driver`, which `.ci/run` does); without it the tests skip and say so, except under CI=true.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in req
 SCREENSHOTS = PROJECT_ROOT / "build" / "review"
 FORTY = PROJECT_ROOT / "tests" / "program" / "fixtures" / "forty_services.yaml"
 WIDTH = 1280
+UNPROMOTED = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/container-platform/hello-world@sha256:" + "1" * 64
+BANNER_COLOURS = {"PASSED": "rgb(218, 251, 225)", "BLOCKED": "rgb(255, 235, 233)"}  # green, red
 # Every word of a table cell renders on one line (a word in two rectangles was broken mid-word; only a
 # digest's hex may wrap), and no cell's content is wider than the cell.
 LAYOUT_PROBLEMS = """
@@ -81,13 +83,20 @@ def pages(tmp_path_factory) -> dict[str, Path]:
         if entry.name != "config":
             (project / "policies" / entry.name).symlink_to(entry)
     (project / "policies" / "config").mkdir()
-    (project / "policies" / "config" / "scale.json").symlink_to(
-        PROJECT_ROOT / "policies" / "config" / "dev.json"
-    )
+    configs = PROJECT_ROOT / "policies" / "config"
+    (project / "policies" / "config" / "scale.json").symlink_to(configs / "dev.json")
+    # A prod whose hello-world digest nobody promoted: the page a board must not approve.
+    blocked = yaml.safe_load((PROJECT_ROOT / "Pulumi.prod.yaml").read_text())
+    blocked["config"]["container-platform:images"]["pinned"]["hello-world"] = UNPROMOTED
+    (project / "Pulumi.blocked.yaml").write_text(yaml.safe_dump(blocked))
+    (project / "policies" / "config" / "blocked.json").symlink_to(configs / "prod.json")
     out = tmp_path_factory.mktemp("pages")
     assert main(["review", "--stack", "dev", "--stack", "prod", "--output-dir", str(out)]) == 0
     assert main(["review", "--stack", "scale", "--project-dir", str(project), "--output-dir", str(out)]) == 0
-    return {stack: out / f"{stack}.html" for stack in ("dev", "prod", "scale")}
+    assert (
+        main(["review", "--stack", "blocked", "--project-dir", str(project), "--output-dir", str(out)]) == 1
+    )
+    return {stack: out / f"{stack}.html" for stack in ("dev", "prod", "scale", "blocked")}
 
 
 @pytest.fixture(scope="module")
@@ -97,15 +106,22 @@ def browser():
     driver.quit()
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod", "scale"])
+@pytest.mark.parametrize("stack", ["dev", "prod", "scale", "blocked"])
 def test_the_page_shows_its_verdicts_and_nothing_overflows(pages, browser, stack):
     browser.get(pages[stack].as_uri())
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOTS / f"{stack}.png"))
+    verdict = "BLOCKED" if stack == "blocked" else "PASSED"
     banner = browser.find_element("css selector", "p.banner")
-    assert banner.is_displayed() and banner.text.startswith("PASSED")
+    assert banner.is_displayed() and banner.text.startswith(verdict)
     colour = browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor", banner)
-    assert colour == "rgb(218, 251, 225)", "a passing banner is green"
+    assert colour == BANNER_COLOURS[verdict]
+    images = browser.find_element("xpath", "//h2[starts-with(@id, '1-')]/following-sibling::table[1]")
+    first = images.find_element("css selector", "tbody tr td:first-child strong.v")
+    # scale's applications are not in dev's approved repositories: advisory there, blocking in prod.
+    assert first.is_displayed() and first.text in (
+        {"BLOCKED"} if stack == "blocked" else {"PASSED", "ADVISORY"}
+    )
     assert banner.location["y"] < 200, "the verdict is the first thing on the page"
     tables = browser.find_elements("css selector", "table")
     assert len(tables) >= 5 and all(table.is_displayed() for table in tables)
