@@ -3,7 +3,7 @@
 Figures (median of REPEATS runs, each kind measured in turn so machine load hits them alike):
 - floor: a process that only imports the program's modules, i.e. `components/*` and every SDK module
   (pulumi, pulumi_aws, pulumi_docker, pydantic...) a dev evaluation loads, and exits the way the review
-  command does (without the final cycle collection); target: one-stack review within 1.5x of it;
+  command does (without the final cycle collection); target: one-stack review within 2x of it (issue 15);
 - every stack of the project reviewed by one command; target: under 10 s;
 - a 40-service stack (tests/program/fixtures/forty_services.yaml, the users' target of 5 environments x 8
   applications) against the same config cut to its first service; target: under 3x.
@@ -61,12 +61,21 @@ def timed(command: list[str], cwd: Path) -> float:
 
 
 def project_with_scale_stacks(root: Path) -> Path:
-    """The project by symlink, plus Pulumi.scale.yaml (40 services) and Pulumi.one.yaml (its first)."""
+    """The project by symlink, plus Pulumi.scale.yaml (40 services) and Pulumi.one.yaml (its first),
+    each with a policy config."""
     project = root / "project"
     project.mkdir()
     for entry in ROOT.iterdir():
-        if entry.name not in {".git", ".venv", "build"}:
+        if entry.name not in {".git", ".venv", "build", "policies"}:
             (project / entry.name).symlink_to(entry)
+    # Every reviewed stack needs its own policy config; these two are judged as dev is (advisory).
+    (project / "policies" / "config").mkdir(parents=True)
+    for entry in (ROOT / "policies").iterdir():
+        if entry.name != "config":
+            (project / "policies" / entry.name).symlink_to(entry)
+    advisory = ROOT / "policies" / "config" / "dev.json"
+    for stack in ("one", "scale"):
+        (project / "policies" / "config" / f"{stack}.json").symlink_to(advisory)
     forty = yaml.safe_load(FORTY.read_text())
     one = yaml.safe_load(FORTY.read_text())
     one["config"][SERVICES_KEY] = one["config"][SERVICES_KEY][:1]
@@ -115,7 +124,7 @@ def main() -> None:
         (
             "Review of one stack (dev)",
             f"{one_stack:.2f} s = {one_stack / figures['floor']:.2f}x floor",
-            "<= 1.5x floor",
+            "<= 2x floor",
         ),
         (f"Review of all stacks ({stacks})", f"{figures['all stacks']:.2f} s", "< 10 s"),
         (f"Review of a 1-service stack ({resources['one']} resources)", f"{single:.2f} s", ""),

@@ -597,6 +597,21 @@ class TaskRoleGrant(_Settings):
     resources: tuple[Annotated[str, AfterValidator(_scoped_resource)], ...] = Field(min_length=1)
 
 
+# The ports the policy pack's `container-ports-allowed` allows by default: the settings refuse any other, so a
+# stack the settings accept is never blocked by the pack for its port (tests/review keeps the two equal).
+CONTAINER_PORTS = (8080, 8443)
+
+
+def _allowed_container_port(value: int) -> int:
+    if value not in CONTAINER_PORTS:
+        allowed = " or ".join(str(port) for port in CONTAINER_PORTS)
+        raise ValueError(
+            f"the policy pack allows containers to listen on {allowed} only (container-ports-allowed); "
+            f"set containerPort: {CONTAINER_PORTS[0]} and let the load balancer's listener face clients"
+        )
+    return value
+
+
 def _not_root(value: str) -> str:
     if value.split(":", 1)[0] in ROOT_USERS or (":" in value and value.split(":", 1)[1] in ROOT_USERS):
         raise ValueError(f"{value!r} runs the container as root; use a non-root uid:gid such as 10001:10001")
@@ -739,7 +754,7 @@ class ServiceSettings(_Settings):
 
     name: str = Field(pattern=_NAME, min_length=2, max_length=20)
     image: str | None = Field(None, pattern=_IMAGE_NAME, max_length=64)
-    container_port: int = Field(8080, ge=1024, le=65535)
+    container_port: Annotated[int, AfterValidator(_allowed_container_port)] = Field(8080, ge=1024, le=65535)
     cpu: int = 256
     memory: int = 512
     user: Annotated[str, AfterValidator(_not_root)] = Field("10001:10001", pattern=_USER)

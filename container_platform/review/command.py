@@ -1,9 +1,10 @@
 """`python -m container_platform review`: review stacks offline, write the board's report, gate on mandatory.
 
 Exit codes: 0 every stack passed; 1 a mandatory violation remains; 2 a stack could not be reviewed (the
-program raised, the stack file is missing, the policy pack failed, the promotions log is corrupt, a promotion
-was interrupted; a crash of the review itself exits 2 too, never 1). Errors print one clear message per
-stack, never a traceback.
+program raised, the stack file or its policy config is missing, the policy pack failed, the promotions log
+is corrupt, a promotion was interrupted; a crash of the review itself exits 2 too, never 1). Errors print one
+clear message per stack, never a traceback, and replace that stack's pages with one that says the review
+failed. A preview whose mandatory checks could not all run is INCOMPLETE: exit 0, with a warning.
 """
 
 from __future__ import annotations
@@ -20,9 +21,19 @@ from container_platform.promotion.record import PromotionLogError
 from container_platform.promotion.transaction import interrupted_promotion
 from container_platform.review.facts import board_facts
 from container_platform.review.offline_runtime import ProgramError
-from container_platform.review.report import render_html, render_markdown, review_document, write_json
+from container_platform.review.provenance import Provenance, provenance
+from container_platform.review.report import (
+    failure_document,
+    render_failure_markdown,
+    render_html,
+    render_markdown,
+    review_document,
+    write_atomically,
+    write_json,
+)
 from container_platform.review.run import MODES, ReviewSettings, review_stacks
-from container_platform.review.terminal import make_console, print_error, print_review
+from container_platform.review.terminal import make_console, print_error, print_review, progress
+from container_platform.stack_config import stack_file
 
 EXIT_PASSED = 0
 EXIT_BLOCKED = 1
@@ -78,9 +89,11 @@ def _run(args: argparse.Namespace) -> int:
     output_dir = args.output_dir if args.output_dir.is_absolute() else Path.cwd() / args.output_dir
     exit_code = EXIT_PASSED
     try:
-        outcomes = list(_reviewed(stacks, settings, console, output_dir, project_dir))
+        outcomes = list(_reviewed(stacks, settings, console, output_dir))
     except ProgramError as error:
         print_error(console, ", ".join(stacks), str(error))
+        for stack in stacks:
+            _write_failure(console, stack, str(error), settings, output_dir)
         return EXIT_ERROR
     for outcome in outcomes:
         if outcome == EXIT_ERROR or (outcome == EXIT_BLOCKED and exit_code == EXIT_PASSED):
@@ -88,43 +101,82 @@ def _run(args: argparse.Namespace) -> int:
     return exit_code
 
 
+def _made_from(stack: str, settings: ReviewSettings) -> Provenance:
+    return provenance(
+        settings.project_dir, stack_file(settings.project_dir, stack), settings.policy_config_file(stack)
+    )
+
+
+def _paths(output_dir: Path, stack: str) -> list[Path]:
+    return [output_dir / f"{stack}.{suffix}" for suffix in ("json", "md", "html")]
+
+
+def _write(output_dir: Path, stack: str, document: dict, markdown: str) -> list[Path]:
+    paths = _paths(output_dir, stack)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    write_json(paths[0], document)
+    write_atomically(paths[1], markdown)
+    write_atomically(paths[2], render_html(markdown, f"Architecture review: {stack}"))
+    return paths
+
+
+def _write_failure(
+    console: Console, stack: str, message: str, settings: ReviewSettings, output_dir: Path
+) -> None:
+    """Fail closed on disk too: a stale PASSED page must not outlive a review that failed."""
+    made_from = _made_from(stack, settings)
+    try:
+        _write(
+            output_dir,
+            stack,
+            failure_document(stack, message, made_from),
+            render_failure_markdown(stack, message, made_from),
+        )
+    except OSError as error:
+        print_error(console, stack, f"cannot write the report to {output_dir}: {error}; pass --output-dir")
+
+
 def _reviewed(
-    stacks: list[str], settings: ReviewSettings, console: Console, output_dir: Path, project_dir: Path
+    stacks: list[str], settings: ReviewSettings, console: Console, output_dir: Path
 ) -> Iterator[int]:
     """Review, print and write each stack; yield its exit code."""
-    for stack, outcome in review_stacks(stacks, settings):
-        if isinstance(outcome, Exception):
-            print_error(console, stack, str(outcome))
+    with progress(console, f"reviewing {', '.join(stacks)}"):
+        outcomes = review_stacks(stacks, settings)
+        for stack, outcome in outcomes:
+            failure = str(outcome) if isinstance(outcome, Exception) else _interrupted(settings, stack)
+            if failure is None and not isinstance(outcome, Exception):
+                made_from = _made_from(stack, settings)
+                try:
+                    facts = board_facts(outcome.recording, settings.project_dir, settings.pack())
+                    paths = _write(
+                        output_dir,
+                        stack,
+                        review_document(outcome, facts, settings.project_dir, made_from),
+                        render_markdown(outcome, facts, settings.project_dir, made_from),
+                    )
+                except OSError as error:
+                    print_error(
+                        console, stack, f"cannot write the report to {output_dir}: {error}; pass --output-dir"
+                    )
+                    yield EXIT_ERROR
+                    continue
+                except PromotionLogError as error:
+                    failure = str(error)
+                else:
+                    print_review(console, outcome, paths)
+                    yield EXIT_PASSED if outcome.passed else EXIT_BLOCKED
+                    continue
+            print_error(console, stack, failure)
+            _write_failure(console, stack, failure, settings, output_dir)
             yield EXIT_ERROR
-            continue
-        journal = interrupted_promotion(project_dir, stack)
-        if journal is not None:
-            print_error(
-                console,
-                stack,
-                f"{journal} records an interrupted promotion into {stack}, so its stack file, policy config "
-                "and log may disagree; run the same promote again (it finishes the interrupted one), then "
-                "review",
-            )
-            yield EXIT_ERROR
-            continue
-        paths = [output_dir / f"{stack}.{suffix}" for suffix in ("json", "md", "html")]
-        try:
-            facts = board_facts(outcome.recording, project_dir, settings.pack())
-            output_dir.mkdir(parents=True, exist_ok=True)
-            write_json(paths[0], review_document(outcome, facts, project_dir))
-            markdown = render_markdown(outcome, facts, project_dir)
-            paths[1].write_text(markdown)
-            paths[2].write_text(render_html(markdown, f"Architecture review: {stack}"))
-        except OSError as error:
-            print_error(
-                console, stack, f"cannot write the report to {output_dir}: {error}; pass --output-dir"
-            )
-            yield EXIT_ERROR
-            continue
-        except PromotionLogError as error:
-            print_error(console, stack, str(error))
-            yield EXIT_ERROR
-            continue
-        print_review(console, outcome, paths)
-        yield EXIT_PASSED if outcome.passed else EXIT_BLOCKED
+
+
+def _interrupted(settings: ReviewSettings, stack: str) -> str | None:
+    """Why a stack cannot be reviewed while a promotion into it is unfinished, or None."""
+    journal = interrupted_promotion(settings.project_dir, stack)
+    if journal is None:
+        return None
+    return (
+        f"{journal} records an interrupted promotion into {stack}, so its stack file, policy config and log "
+        "may disagree; run the same promote again (it finishes the interrupted one), then review"
+    )

@@ -2,8 +2,10 @@
 
 Everything here reads the recorded resources the way a reviewer would read a preview: which image each
 container runs and what it is built FROM down to the upstream base, every port something opens and to
-whom, and every role with who may assume it, what it may do, and cloudsplaining's least-privilege verdict.
-Dockerfiles are read with the policy pack's own parser, so the report and the rules agree on every FROM.
+whom, every egress the tasks have, and every role with who may assume it and what it may do. Each fact
+carries the URNs of the resources it was read from, so the page can show the policy pack's verdict on them
+(the pack is the only judge; the facts only describe). Dockerfiles are read with the policy pack's own
+parser, so the report and the rules agree on every FROM.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-
-from cloudsplaining.scan.policy_document import PolicyDocument
 
 from components.image_specs import BASE, JAVA_RUNTIME, ImageSpec, application_image
 from container_platform.review.offline_runtime import UNKNOWN, RecordedResource, StackRecording, plain
@@ -38,19 +38,10 @@ SECURITY_GROUP_TYPES = (
 )
 SECURITY_GROUP_RULE_TYPE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE_TYPE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 DIGESTS_OUTPUT = "imageDigests"
 NOT_KNOWN = "(unknown until deployed)"
-
-# cloudsplaining's risk categories, in the order a reviewer reads them.
-IAM_RISKS = (
-    ("privilege escalation", "allows_privilege_escalation"),
-    ("resource exposure", "permissions_management_without_constraints"),
-    ("credentials exposure", "credentials_exposure"),
-    ("data exfiltration", "allows_data_exfiltration_actions"),
-    ("infrastructure modification", "infrastructure_modification"),
-    ("service wildcard", "service_wildcard"),
-)
 
 
 @dataclass(frozen=True)
@@ -73,16 +64,18 @@ class ImageChainFact:
     image: str  # what the container definition says, or NOT_KNOWN
     links: tuple[ImageLink, ...]
     upstream: str
+    urns: tuple[str, ...] = ()  # the task definition and the chain's Image resources the pack judged
 
 
 @dataclass(frozen=True)
 class PortFact:
-    kind: str  # listener | security group rule | container port | Dockerfile EXPOSE
+    kind: str  # listener | security group rule | egress rule | container port | Dockerfile EXPOSE
     resource: str
     ports: str
     protocol: str
-    source: str
+    source: str  # "from ..." for what is exposed, "to ..." for egress
     note: str = ""
+    urns: tuple[str, ...] = ()  # the resources the pack judged for this row
 
 
 @dataclass(frozen=True)
@@ -91,7 +84,7 @@ class PolicyFact:
     name: str
     kind: str  # inline | RolePolicy | attached Policy | managed
     document: Any  # parsed JSON, NOT_KNOWN, or the ARN of a managed policy
-    findings: dict[str, list[str]]
+    attachment_urn: str | None = None  # the RolePolicyAttachment that attaches it, judged too
     reach: tuple[str, ...] = ()  # each statement with what it reaches, in words (statement_reach below)
 
 
@@ -105,11 +98,10 @@ class RoleFact:
     used_by: list[str] = field(default_factory=list)
 
     @property
-    def verdict(self) -> str:
-        findings = sorted({risk for p in self.policies for risk in p.findings})
-        if any(p.document == NOT_KNOWN for p in self.policies):
-            findings.append("some documents unknown until deployed")
-        return "no findings" if not findings else "; ".join(findings)
+    def urns(self) -> tuple[str, ...]:
+        """The role and every resource carrying one of its documents: where the pack's verdicts land."""
+        attachments = [p.attachment_urn for p in self.policies if p.attachment_urn]
+        return tuple(dict.fromkeys([self.urn, *(p.urn for p in self.policies), *attachments]))
 
 
 @dataclass(frozen=True)
@@ -289,15 +281,17 @@ def image_chains(inventory: Inventory, project_dir: Path, dockerfiles: ModuleTyp
             image = str(container.get("image", NOT_KNOWN))
             name = _image_name(image)
             links, upstream = chain(name)
+            judged = (task.urn, *(images[link.name].urn for link in links if link.name in images))
             facts.append(
-                ImageChainFact(f"{task.name} / {container.get('name', '?')}", image, links, upstream)
+                ImageChainFact(f"{task.name} / {container.get('name', '?')}", image, links, upstream, judged)
             )
             chained.add(name)
     platform = {BASE.name, JAVA_RUNTIME.name}
     candidates = set(images) | set(pinned) | (set(published) if isinstance(published, Mapping) else set())
     for name in sorted(candidates - platform - chained):
         links, upstream = chain(name)
-        facts.append(ImageChainFact(name, NOT_KNOWN, links, upstream))
+        judged = tuple(images[link.name].urn for link in links if link.name in images)
+        facts.append(ImageChainFact(name, NOT_KNOWN, links, upstream, judged))
     return facts
 
 
@@ -322,24 +316,26 @@ def _peers(inventory: Inventory, owner: RecordedResource, key: str, rule: Mappin
     return ", ".join(str(p) for p in peers) or "nobody"
 
 
+def _services(inventory: Inventory, task: RecordedResource) -> list[RecordedResource]:
+    services = inventory.recording.of_type(SERVICE_TYPE)
+    return [service for service in services if task in inventory.referenced(service, "taskDefinition")]
+
+
 def _task_reach(inventory: Inventory, task: RecordedResource) -> str:
     """Who reaches a task's ports: the security groups of the services running it (awsvpc), else the host."""
     mode = known(task.inputs.get("networkMode")) or "bridge"
     if mode != "awsvpc":
         return f"the instance's network ({mode} mode)"
     groups: list[str] = []
-    for service in inventory.recording.of_type(SERVICE_TYPE):
-        if task in inventory.referenced(service, "taskDefinition"):
-            network = known(service.inputs.get("networkConfiguration")) or {}
-            named = [
-                inventory.label(g, service, "networkConfiguration") for g in network.get("securityGroups", [])
-            ]
-            if NOT_KNOWN in named:  # preview: the ids are unknown, but the dependencies name the groups
-                referenced = inventory.referenced(service, "networkConfiguration")
-                named = [
-                    f"{short_type(r.type)} {r.name}" for r in referenced if r.type in SECURITY_GROUP_TYPES
-                ]
-            groups += named
+    for service in _services(inventory, task):
+        network = known(service.inputs.get("networkConfiguration")) or {}
+        named = [
+            inventory.label(g, service, "networkConfiguration") for g in network.get("securityGroups", [])
+        ]
+        if NOT_KNOWN in named:  # preview: the ids are unknown, but the dependencies name the groups
+            referenced = inventory.referenced(service, "networkConfiguration")
+            named = [f"{short_type(r.type)} {r.name}" for r in referenced if r.type in SECURITY_GROUP_TYPES]
+        groups += named
     return f"task security groups: {', '.join(groups)}" if groups else "awsvpc, no service runs it"
 
 
@@ -372,60 +368,18 @@ def exposed_ports(
                 str(known(listener.inputs.get("protocol")) or "HTTP"),
                 f"on {inventory.label(listener.inputs.get('loadBalancerArn'), listener, 'loadBalancerArn')}",
                 note,
+                (listener.urn,),
             )
         )
-    for group in (g for t in SECURITY_GROUP_TYPES for g in recording.of_type(t)):
-        for rule in known(group.inputs.get("ingress")) or []:
-            facts.append(
-                PortFact(
-                    "security group rule",
-                    f"SecurityGroup {group.name}",
-                    _port_range(rule.get("fromPort"), rule.get("toPort"), rule.get("protocol")),
-                    str(rule.get("protocol", "?")),
-                    f"from {_peers(inventory, group, 'ingress', rule)}",
-                    str(rule.get("description", "")),
-                )
-            )
-    for rule in recording.of_type(SECURITY_GROUP_RULE_TYPE):
-        if known(rule.inputs.get("type")) != "ingress":
-            continue
-        source = _peers(inventory, rule, "cidrBlocks", rule.inputs)
-        if rule.inputs.get("sourceSecurityGroupId") is not None:
-            source = inventory.label(rule.inputs["sourceSecurityGroupId"], rule, "sourceSecurityGroupId")
-        facts.append(
-            PortFact(
-                "security group rule",
-                f"{_group(inventory, rule)} ({rule.name})",
-                _port_range(
-                    rule.inputs.get("fromPort"), rule.inputs.get("toPort"), rule.inputs.get("protocol")
-                ),
-                str(known(rule.inputs.get("protocol"))),
-                f"from {source}",
-                str(known(rule.inputs.get("description")) or ""),
-            )
-        )
-    for rule in recording.of_type(INGRESS_RULE_TYPE):
-        inputs = rule.inputs
-        peers = [str(known(inputs[k])) for k in ("cidrIpv4", "cidrIpv6", "prefixListId") if k in inputs]
-        if "referencedSecurityGroupId" in inputs:
-            peers.append(
-                inventory.label(inputs["referencedSecurityGroupId"], rule, "referencedSecurityGroupId")
-            )
-        facts.append(
-            PortFact(
-                "security group rule",
-                f"{_group(inventory, rule)} ({rule.name})",
-                _port_range(inputs.get("fromPort"), inputs.get("toPort"), known(inputs.get("ipProtocol"))),
-                str(known(inputs.get("ipProtocol"))),
-                f"from {', '.join(peers) or 'nobody'}",
-                str(known(inputs.get("description")) or ""),
-            )
-        )
+    facts += security_group_rules(inventory)
     for task in recording.of_type(TASK_DEFINITION_TYPE):
         containers = document(task.inputs.get("containerDefinitions"))
         reach = _task_reach(inventory, task)
+        judged = (task.urn, *(service.urn for service in _services(inventory, task)))
         if containers == NOT_KNOWN:
-            facts.append(PortFact("container port", f"TaskDefinition {task.name}", NOT_KNOWN, "", reach, ""))
+            facts.append(
+                PortFact("container port", f"TaskDefinition {task.name}", NOT_KNOWN, "", reach, "", judged)
+            )
             continue
         for container in containers or []:
             for mapping in container.get("portMappings", []):
@@ -438,10 +392,13 @@ def exposed_ports(
                         str(mapping.get("protocol", "tcp")),
                         reach,
                         f"host port {host}" if host is not None else "",
+                        judged,
                     )
                 )
+    images = {r.name: r.urn for r in recording.of_type(IMAGE_TYPE)}
     for chain_name in sorted({link.name for chain in chains for link in chain.links}):
         path = project_dir / _spec(chain_name).dockerfile
+        judged = (images[chain_name],) if chain_name in images else ()
         if path.is_file():
             for line in dockerfiles.parse(path, {}).exposes:
                 facts.append(
@@ -452,27 +409,75 @@ def exposed_ports(
                         "tcp",
                         "image metadata",
                         f"line {line.line}",
+                        judged,
                     )
                 )
     return facts
 
 
-# --- question 3: IAM roles ----------------------------------------------------------------------------------
-
-
-def iam_findings(policy: Any) -> dict[str, list[str]]:
-    """cloudsplaining's findings for one policy document, by risk; empty when it finds nothing."""
-    if not isinstance(policy, Mapping):
-        return {}
-    analysed = PolicyDocument(dict(policy))
-    findings: dict[str, list[str]] = {}
-    for risk, attribute in IAM_RISKS:
-        found = getattr(analysed, attribute)
-        if found:
-            findings[risk] = sorted(
-                {json.dumps(item) if isinstance(item, dict) else str(item) for item in found}
+def security_group_rules(inventory: Inventory) -> list[PortFact]:
+    """Every ingress rule (what is exposed, from whom) and egress rule (where tasks may connect), in every
+    shape the provider takes them: inline on the group, `SecurityGroupRule`, `vpc.SecurityGroup*Rule`."""
+    recording = inventory.recording
+    facts: list[PortFact] = []
+    directions = (("ingress", "security group rule", "from"), ("egress", "egress rule", "to"))
+    for direction, kind, word in directions:
+        for group in (g for t in SECURITY_GROUP_TYPES for g in recording.of_type(t)):
+            for rule in known(group.inputs.get(direction)) or []:
+                facts.append(
+                    PortFact(
+                        kind,
+                        f"SecurityGroup {group.name}",
+                        _port_range(rule.get("fromPort"), rule.get("toPort"), rule.get("protocol")),
+                        str(rule.get("protocol", "?")),
+                        f"{word} {_peers(inventory, group, direction, rule)}",
+                        str(rule.get("description", "")),
+                        (group.urn,),
+                    )
+                )
+        for rule in recording.of_type(SECURITY_GROUP_RULE_TYPE):
+            if known(rule.inputs.get("type")) != direction:
+                continue
+            peer = _peers(inventory, rule, "cidrBlocks", rule.inputs)
+            if rule.inputs.get("sourceSecurityGroupId") is not None:
+                peer = inventory.label(rule.inputs["sourceSecurityGroupId"], rule, "sourceSecurityGroupId")
+            facts.append(
+                PortFact(
+                    kind,
+                    f"{_group(inventory, rule)} ({rule.name})",
+                    _port_range(
+                        rule.inputs.get("fromPort"), rule.inputs.get("toPort"), rule.inputs.get("protocol")
+                    ),
+                    str(known(rule.inputs.get("protocol"))),
+                    f"{word} {peer}",
+                    str(known(rule.inputs.get("description")) or ""),
+                    (rule.urn,),
+                )
             )
-    return findings
+        for rule in recording.of_type(INGRESS_RULE_TYPE if direction == "ingress" else EGRESS_RULE_TYPE):
+            inputs = rule.inputs
+            peers = [str(known(inputs[k])) for k in ("cidrIpv4", "cidrIpv6", "prefixListId") if k in inputs]
+            if "referencedSecurityGroupId" in inputs:
+                peers.append(
+                    inventory.label(inputs["referencedSecurityGroupId"], rule, "referencedSecurityGroupId")
+                )
+            facts.append(
+                PortFact(
+                    kind,
+                    f"{_group(inventory, rule)} ({rule.name})",
+                    _port_range(
+                        inputs.get("fromPort"), inputs.get("toPort"), known(inputs.get("ipProtocol"))
+                    ),
+                    str(known(inputs.get("ipProtocol"))),
+                    f"{word} {', '.join(peers) or 'nobody'}",
+                    str(known(inputs.get("description")) or ""),
+                    (rule.urn,),
+                )
+            )
+    return facts
+
+
+# --- question 3: IAM roles ----------------------------------------------------------------------------------
 
 
 def _trusted(trust: Any) -> list[str]:
@@ -499,13 +504,9 @@ def iam_roles(inventory: Inventory) -> list[RoleFact]:
         fact = RoleFact(role.name, role.urn, _trusted(trust), trust)
         for inline in known(role.inputs.get("inlinePolicies")) or []:
             policy = document(inline.get("policy"))
-            fact.policies.append(
-                PolicyFact(
-                    role.urn, str(inline.get("name", "inline")), "inline", policy, iam_findings(policy)
-                )
-            )
+            fact.policies.append(PolicyFact(role.urn, str(inline.get("name", "inline")), "inline", policy))
         for arn in known(role.inputs.get("managedPolicyArns")) or []:
-            fact.policies.append(PolicyFact(role.urn, str(arn), "managed", str(arn), {}))
+            fact.policies.append(PolicyFact(role.urn, str(arn), "managed", str(arn)))
         roles[role.urn] = fact
 
     def owner(resource: RecordedResource) -> RoleFact | None:
@@ -516,9 +517,7 @@ def iam_roles(inventory: Inventory) -> list[RoleFact]:
         role_fact = owner(attached)
         if role_fact is not None:
             policy = document(attached.inputs.get("policy"))
-            role_fact.policies.append(
-                PolicyFact(attached.urn, attached.name, "RolePolicy", policy, iam_findings(policy))
-            )
+            role_fact.policies.append(PolicyFact(attached.urn, attached.name, "RolePolicy", policy))
     for attachment in recording.of_type(ROLE_POLICY_ATTACHMENT_TYPE):
         role_fact = owner(attachment)
         if role_fact is None:
@@ -527,11 +526,11 @@ def iam_roles(inventory: Inventory) -> list[RoleFact]:
         if policies:
             policy = document(policies[0].inputs.get("policy"))
             role_fact.policies.append(
-                PolicyFact(policies[0].urn, policies[0].name, "attached Policy", policy, iam_findings(policy))
+                PolicyFact(policies[0].urn, policies[0].name, "attached Policy", policy, attachment.urn)
             )
         else:
             arn = str(known(attachment.inputs.get("policyArn")) or NOT_KNOWN)
-            role_fact.policies.append(PolicyFact(attachment.urn, arn, "managed", arn, {}))
+            role_fact.policies.append(PolicyFact(attachment.urn, arn, "managed", arn))
     for profile in recording.of_type(INSTANCE_PROFILE_TYPE):
         for role in inventory.referenced(profile, "role"):
             if role.urn in roles:

@@ -23,6 +23,7 @@ from container_platform.review.analyzer_client import (
     AnalyzedResource,
     Diagnostic,
     NotApplicable,
+    PolicyPackConfigError,
     PolicyPackError,
     PolicyPackProcess,
 )
@@ -41,6 +42,13 @@ WAIVER_REPORT_POLICIES = frozenset({"waivers-used", "stack-waivers-used"})
 # Analyze calls in flight at once: the pack works on one while the client sends the next.
 ANALYZE_CONCURRENCY = 2
 MODES = ("preview", "update")
+QUESTION_TAG = "question-"  # the pack tags each policy with the board question it answers
+
+# The page's verdicts, worst first: a stack's is the worst that applies.
+BLOCKED = "BLOCKED"
+INCOMPLETE = "INCOMPLETE"
+PASSED_WITH_WAIVERS = "PASSED WITH WAIVERS"
+PASSED = "PASSED"
 
 
 @dataclass(frozen=True)
@@ -71,9 +79,11 @@ class StackReview:
     mode: str
     pack_name: str
     pack_version: str
-    policy_config_file: Path | None  # None: no config file for the stack, the pack's defaults applied
+    policy_config_file: Path
     diagnostics: list[Diagnostic]
     not_applicable: list[NotApplicable]
+    levels: dict[str, str] = field(default_factory=dict)  # each policy's enforcement level in this config
+    questions: dict[str, str] = field(default_factory=dict)  # each policy's board question: "1", "2", "3"
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -94,8 +104,30 @@ class StackReview:
         return [d for d in self.violations if d.enforcement_level == "mandatory"]
 
     @property
+    def preview(self) -> bool:
+        return self.mode == "preview"
+
+    @property
+    def deferred(self) -> list[NotApplicable]:
+        """Checks that could not run (preview: a value the rule reads is unknown until deployed)."""
+        return [n for n in self.not_applicable if self.levels.get(n.policy_name, "advisory") != "disabled"]
+
+    @property
+    def mandatory_deferred(self) -> list[NotApplicable]:
+        return [n for n in self.deferred if self.levels.get(n.policy_name) == "mandatory"]
+
+    @property
     def passed(self) -> bool:
         return not self.mandatory_violations
+
+    @property
+    def verdict(self) -> str:
+        """BLOCKED, INCOMPLETE (a mandatory check deferred), PASSED WITH WAIVERS or PASSED."""
+        if self.mandatory_violations:
+            return BLOCKED
+        if self.mandatory_deferred:
+            return INCOMPLETE
+        return PASSED_WITH_WAIVERS if self.waivers_used else PASSED
 
 
 def analyzed(
@@ -178,16 +210,20 @@ def review_stacks(
     try:
         for stack in stacks:
             config_file = settings.policy_config_file(stack)
-            starters[stack] = _PackStarter(
-                PolicyPackProcess(
-                    settings.pack(),
-                    project=project,
-                    stack=stack,
-                    dry_run=settings.preview,
-                    config_file=config_file if config_file.is_file() else None,
+            if config_file.is_file():
+                starters[stack] = _PackStarter(
+                    PolicyPackProcess(
+                        settings.pack(),
+                        project=project,
+                        stack=stack,
+                        dry_run=settings.preview,
+                        config_file=config_file,
+                    )
                 )
-            )
         for stack in stacks:
+            if stack not in starters:
+                yield stack, _missing_policy_config(stack, project, settings)
+                continue
             try:
                 yield stack, _review(stack, settings, starters[stack])
             except (ProgramError, PolicyPackError) as error:
@@ -197,6 +233,24 @@ def review_stacks(
     finally:
         for starter in starters.values():
             starter.close()
+
+
+def _missing_policy_config(stack: str, project: str, settings: ReviewSettings) -> ReviewError:
+    """Fail closed: without its own config a stack would be judged by the pack's defaults, all advisory.
+
+    A stack file that is missing or broken is the first thing to fix, so its error comes first.
+    """
+    try:
+        read_stack_config(settings.project_dir, stack, project)
+    except StackConfigError as error:
+        return ProgramError(str(error))
+    path, project_dir = settings.policy_config_file(stack), settings.project_dir
+    shown = path.relative_to(project_dir) if path.is_relative_to(project_dir) else path
+    return PolicyPackConfigError(
+        f"no policy config for this stack: create {shown} (start from policies/config/prod.json for a "
+        "stack that must be gated, policies/config/dev.json for an advisory one); the pack's defaults are "
+        "all advisory, so reviewing without it would pass anything"
+    )
 
 
 def referenced_stack_outputs(stack: str, settings: ReviewSettings) -> dict[str, dict[str, Any]]:
@@ -277,7 +331,7 @@ def _review(stack: str, settings: ReviewSettings, starter: _PackStarter) -> Stac
     not_applicable.extend(stack_analysis.not_applicable)
     timings["analyze_stack"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
-    assert pack.info is not None
+    assert pack.info is not None and pack.config_file is not None
     return StackReview(
         recording=recording,
         mode=settings.mode,
@@ -286,5 +340,12 @@ def _review(stack: str, settings: ReviewSettings, starter: _PackStarter) -> Stac
         policy_config_file=pack.config_file,
         diagnostics=diagnostics,
         not_applicable=not_applicable,
+        levels={name: entry.enforcement_level for name, entry in pack.config.items()},
+        questions={
+            policy.name: tag.removeprefix(QUESTION_TAG)
+            for policy in pack.info.policies
+            for tag in policy.tags
+            if tag.startswith(QUESTION_TAG)
+        },
         timings=timings,
     )

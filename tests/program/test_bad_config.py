@@ -115,6 +115,11 @@ MALFORMED = {
         second_service(containerPort=70000, route={"path": "/pay/*"}),
         ["container-platform:services[1].containerPort = 70000", "less than or equal to 65535"],
     ),
+    "port the policy pack would block": (
+        "dev",
+        service(containerPort=9090),
+        ["container-platform:services[0].containerPort = 9090", "set containerPort: 8080"],
+    ),
     "cpu not a task size": (
         "dev",
         service(cpu=300),

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from components.settings import CONTAINER_PORTS
+from container_platform.project import PROJECT_ROOT
 from container_platform.review.analyzer_client import (
     PolicyPackConfigError,
     PolicyPackProcess,
@@ -124,3 +126,11 @@ def test_every_policy_states_its_question_description_and_config_defaults(pack_p
         assert "review board question" in policy.description or "security reviewer" in policy.description
         for key, schema in policy.config_schema.items():
             assert "default" in schema, f"{policy.name}.{key} has no default"
+
+
+def test_the_settings_accept_exactly_the_container_ports_the_pack_allows(pack_process):
+    """What `containerPort` accepts, the prod pack accepts: the settings refuse the rest first."""
+    schema = pack_process.info.policy("container-ports-allowed").config_schema
+    assert sorted(schema["allowedPorts"]["default"]) == sorted(CONTAINER_PORTS)
+    prod = json.loads((PROJECT_ROOT / "policies" / "config" / "prod.json").read_text())
+    assert "allowedPorts" not in prod.get("container-ports-allowed", {}), "prod keeps the pack's default"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -127,12 +128,66 @@ def test_the_report_answers_the_boards_three_questions_for_prod(reviewed):
     assert "### Role `hello-world-execution`" in roles
     assert "`Service: ecs-tasks.amazonaws.com`" in roles
     assert "execution role of TaskDefinition hello-world-task" in roles
-    assert "cloudsplaining: credentials exposure: ecr:GetAuthorizationToken" in roles
-    assert "## 5. Waivers used" in report and "## 6. Promotion record" in report
+    # The role's verdict is the pack's: ecr:GetAuthorizationToken on * is what the pack allows.
+    assert "| **PASSED** | `hello-world-execution` | `Service: ecs-tasks.amazonaws.com` |" in roles
+    assert "### Role `hello-world-execution`: **PASSED**" in roles
+    assert "## 6. Waivers used" in report and "## 7. Promotion record" in report
     page = (out / "update" / "prod.html").read_text()
     assert page.startswith("<!doctype html>")
-    assert "<h2>2. Exposed ports and who can reach them</h2>" in page
+    assert '<p class="banner banner-passed"><strong class="v v-passed">PASSED</strong>' in page
+    assert '<h2 id="2-exposed-ports-who-can-reach-them-and-where-tasks-connect">' in page
+    assert '<a href="#2-exposed-ports-who-can-reach-them-and-where-tasks-connect">' in page
     assert page.count("<table>") == sum(line.startswith("| --- |") for line in report.splitlines())
+
+
+def test_every_row_of_the_three_questions_carries_the_packs_verdict(reviewed):
+    out, _ = reviewed
+    _, report = load(out, "update", "prod")
+    chains = "The chain behind each container"
+    for start, end, columns in (("## 1.", chains, 4), ("## 2.", "## 3.", 7), ("## 3.", "### Role", 5)):
+        section = report[report.index(start) : report.index(end, report.index(start))]
+        rows = [line for line in section.splitlines() if line.startswith("| ")][2:]
+        assert rows, section
+        assert all(row.split(" | ")[0] in ("| **PASSED**", "| **NOT JUDGED**") for row in rows), rows
+        assert all(row.count(" | ") == columns - 1 for row in rows)
+    ports = report[report.index("## 2.") : report.index("## 3.")]
+    # prod's tasks have private egress (network.privateEgress): HTTPS only to the endpoints and S3's prefix list.
+    assert (
+        "| **PASSED** | egress rule | SecurityGroup hello-world-tasks (hello-world-https-out-endpoints) | 443 |"
+        in ports
+    )
+    assert "to 0.0.0.0/0" not in "".join(line for line in ports.splitlines() if "hello-world-tasks (" in line)
+    assert "| **NOT JUDGED** | Dockerfile EXPOSE |" in ports, "prod builds no image, so no Image is judged"
+
+
+def test_the_header_says_what_the_page_was_made_from(reviewed):
+    out, _ = reviewed
+    document, report = load(out, "update", "prod")
+    made = document["provenance"]
+    assert made["stack_file"] == "Pulumi.prod.yaml" and made["policy_config"] == "policies/config/prod.json"
+    assert (
+        made["stack_file_sha256"]
+        == hashlib.sha256((PROJECT_ROOT / "Pulumi.prod.yaml").read_bytes()).hexdigest()
+    )
+    config = (PROJECT_ROOT / "policies" / "config" / "prod.json").read_bytes()
+    assert made["policy_config_sha256"] == hashlib.sha256(config).hexdigest()
+    head = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
+    )
+    assert made["commit"] == head.stdout.strip() and isinstance(made["dirty"], bool)
+    header = report[: report.index("## Contents")]
+    for value in (
+        made["commit"],
+        made["stack_file_sha256"],
+        made["policy_config_sha256"],
+        made["reviewed_at"],
+    ):
+        assert value in header
+    assert (
+        "| mode | update |" in header
+        and f"| policy pack | `container-platform` {document['policyPack']['version']} |" in header
+    )
+    assert "| uncommitted changes | " + ("yes" if made["dirty"] else "no") + " |" in header
 
 
 def test_preview_leaves_digests_and_computed_documents_unknown_where_update_knows_them(reviewed):
@@ -150,9 +205,12 @@ def test_preview_leaves_digests_and_computed_documents_unknown_where_update_know
     assert all("@sha256:" in digest for digest in update["outputs"]["imageDigests"].values())
     task = next(r for r in preview["resources"] if r["type"] == "aws:ecs/taskDefinition:TaskDefinition")
     assert task["inputs"]["containerDefinitions"] == UNKNOWN
-    assert "Values computed by AWS at deploy time show as unknown." in preview_report
-    assert "some documents unknown until deployed" in preview_report
-    assert "some documents unknown until deployed" not in update_report
+    assert "| mode | preview (values AWS computes are unknown) |" in preview_report
+    # dev's IAM rules are advisory: a check they cannot make yet is DEFERRED on its row, not a pass.
+    roles = preview_report[preview_report.index("## 3.") : preview_report.index("### Role")]
+    assert "| **DEFERRED** |" in roles
+    assert "**DEFERRED**" not in update_report[: update_report.index("## 8.")]
+    assert preview["verdict"] == "PASSED" and preview["summary"]["mandatoryDeferred"] == 0
     # Settings known before deployment read the same in both modes.
     assert (
         f"Upstream at the root: `{UPSTREAM}`" in preview_report
@@ -175,7 +233,17 @@ def test_a_mandatory_violation_blocks_with_exit_code_1_and_is_in_the_json_and_re
     assert any(UNPROMOTED in d["message"] for d in promoted)
     report = (tmp_path / "out" / "prod.md").read_text()
     assert "**BLOCKED**" in report.splitlines()[2]
-    assert "### `prod-images-promoted` (mandatory" in report
+    assert "### `prod-images-promoted`: **MANDATORY**" in report
+    images = report[report.index("## 1.") : report.index("The chain behind each container")]
+    assert "| **BLOCKED** | hello-world-task / hello-world |" in images
+    assert "- **MANDATORY** `prod-images-promoted` on TaskDefinition hello-world-task: " in images
+    # The author edits the stack file, not resource inputs: the finding names the setting and what to set.
+    setting = "In Pulumi.prod.yaml set `container-platform:images.pinned.hello-world` to a digest promoted"
+    assert setting in images and setting in printed
+    assert {d["setting"]["key"] for d in promoted} == {"container-platform:images.pinned.hello-world"}
+    assert document["verdict"] == "BLOCKED"
+    # Two: prod-images-promoted (not promoted) and promoted-lineage (no lineage recorded for it).
+    assert printed.splitlines()[-5].startswith("BLOCKED prod (update): 2 mandatory")
     assert "[mandatory]" in printed and "prod-images-promoted" in printed and "blocked" in printed
 
 
@@ -224,17 +292,22 @@ def test_a_waiver_turns_a_mandatory_violation_into_a_reported_waiver(
     summary = document["summary"]
     assert (summary["mandatory"], summary["waiversUsed"]) == (violations, waivers_used)
     assert [d["policy"] for d in document["diagnostics"]] == ["approved-container-images"] * violations
-    waivers_section = (tmp_path / "out" / "prod.md").read_text().split("## 5. Waivers used", 1)[1]
+    report = (tmp_path / "out" / "prod.md").read_text()
+    waivers_section = report.split("## 6. Waivers used", 1)[1]
+    images = report[report.index("## 1.") : report.index("The chain behind each container")]
     if waivers_used:
+        assert report.splitlines()[2].startswith("**PASSED WITH WAIVERS**: no mandatory policy violation")
+        assert "| **WAIVED** | hello-world-task / hello-world |" in images
         (used,) = document["waiversUsed"]
         assert used["urn"].endswith("aws:ecs/taskDefinition:TaskDefinition::hello-world-task")
         assert used["message"].startswith("waiver used: policy 'approved-container-images'")
         assert WAIVER["reason"] in used["message"]
-        assert f"- TaskDefinition hello-world-task: {used['message']}" in waivers_section
+        assert f"- **WAIVED** TaskDefinition hello-world-task: {used['message']}" in waivers_section
         assert "waivers used: 1" in printed
     else:
         assert document["waiversUsed"] == []
         assert "No waiver was used." in waivers_section
+        assert "| **BLOCKED** | hello-world-task / hello-world |" in images
         assert "[severity: " in printed and "approved-container-images  1 resource(s)" in printed
 
 
@@ -280,16 +353,60 @@ def test_a_stack_reference_is_answered_with_the_source_stacks_offline_outputs(re
 
 def test_a_program_error_is_one_clear_message_and_exit_code_2(tmp_path, capsys):
     dev = stack_document("dev")
-    dev["config"]["container-platform:services"][0]["containerPort"] = "eighty"
     project = project_copy(tmp_path / "project", {"dev": dev})
-    code, printed = review(
-        capsys, "--stack", "dev", "--project-dir", str(project), "--output-dir", str(tmp_path / "out")
-    )
+    out = ["--stack", "dev", "--project-dir", str(project), "--output-dir", str(tmp_path / "out")]
+    assert review(capsys, *out)[0] == 0
+    assert (tmp_path / "out" / "dev.md").read_text().splitlines()[2].startswith("**PASSED**")
+    dev["config"]["container-platform:services"][0]["containerPort"] = "eighty"
+    (project / "Pulumi.dev.yaml").write_text(yaml.safe_dump(dev))
+    code, printed = review(capsys, *out)
     assert code == 2
     assert printed.startswith("error reviewing stack dev: ")
     assert "container-platform:services[0].containerPort" in printed
     assert "Traceback" not in printed
-    assert not (tmp_path / "out" / "dev.json").exists()
+    # The passing page of the last review must not outlive this one: every output now says it failed.
+    document = json.loads((tmp_path / "out" / "dev.json").read_text())
+    assert (document["verdict"], document["passed"]) == ("NOT REVIEWED", False)
+    assert "container-platform:services[0].containerPort" in document["error"]
+    page = (tmp_path / "out" / "dev.md").read_text()
+    assert page.splitlines()[2].startswith("**NOT REVIEWED**: the review failed")
+    assert "PASSED" not in page and "PASSED" not in (tmp_path / "out" / "dev.html").read_text()
+    assert document["provenance"]["stack_file_sha256"] in page
+
+
+def test_a_stack_without_its_policy_config_is_an_error_naming_the_file_to_create(tmp_path, capsys):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for entry in (PROJECT_ROOT / "policies").iterdir():
+        if entry.name != "config":
+            (pack / entry.name).symlink_to(entry)
+    (pack / "config").mkdir()
+    project = project_copy(tmp_path / "project", {"dev": stack_document("dev")}, policies=pack)
+    code, printed = review(
+        capsys, "--stack", "dev", "--project-dir", str(project), "--output-dir", str(tmp_path / "out")
+    )
+    assert code == 2
+    assert printed.startswith("error reviewing stack dev: no policy config for this stack: create ")
+    assert "policies/config/dev.json" in printed
+    assert json.loads((tmp_path / "out" / "dev.json").read_text())["verdict"] == "NOT REVIEWED"
+
+
+def test_a_preview_with_mandatory_checks_deferred_is_incomplete_exit_0_with_a_warning(tmp_path, capsys):
+    code, printed = review(capsys, "--stack", "prod", "--mode", "preview", "--output-dir", str(tmp_path))
+    assert code == 0
+    document = json.loads((tmp_path / "prod.json").read_text())
+    assert document["verdict"] == "INCOMPLETE" and document["passed"] is True
+    assert document["summary"]["mandatoryDeferred"] > 0
+    assert "warning: mandatory checks could not run in preview" in printed
+    assert "INCOMPLETE prod (preview): 0 mandatory" in printed
+    assert "Policies container-platform@v" in printed and "passed" not in printed
+    assert "    - RolePolicy prod-instance-agent: [mandatory] iam-no-wildcard-actions" in printed
+    report = (tmp_path / "prod.md").read_text()
+    assert report.splitlines()[2].startswith("**INCOMPLETE**: ")
+    deferred = report.split("## 5. Checks that could not run", 1)[1]
+    assert "| **MANDATORY** | `iam-no-wildcard-actions` | RolePolicy prod-instance-agent |" in deferred
+    roles = report[report.index("## 3.") : report.index("### Role")]
+    assert "| **INCOMPLETE** | `prod-instance` |" in roles
 
 
 def test_a_missing_stack_file_names_it_and_exits_2(capsys, tmp_path):
@@ -317,6 +434,8 @@ def test_a_policy_pack_that_fails_to_start_shows_its_stderr_and_exits_2(tmp_path
     broken.mkdir()
     (broken / "PulumiPolicy.yaml").write_text("runtime: python\n")
     (broken / "__main__.py").write_text("raise SystemExit('the pack cannot load its rules')\n")
+    (broken / "config").mkdir()
+    (broken / "config" / "dev.json").symlink_to(PROJECT_ROOT / "policies" / "config" / "dev.json")
     project = project_copy(tmp_path / "project", {"dev": stack_document("dev")}, policies=broken)
     result = subprocess.run(
         [
@@ -360,7 +479,7 @@ def test_the_report_shows_the_promotion_record_and_log(tmp_path, capsys):
     log.write_text(log_text)
     code, _ = review(capsys, "--stack", "prod", "--project-dir", str(project), "--output-dir", str(tmp_path))
     assert code == 0
-    section = (tmp_path / "prod.md").read_text().split("## 6. Promotion record", 1)[1]
+    section = (tmp_path / "prod.md").read_text().split("## 7. Promotion record", 1)[1]
     assert record.comment_block().strip() in section
     by = "- 2026-11-20T09:30:00Z by Ada Reviewer <ada@example.com>"
     entry = f"{by}, from `dev` (verified in ECR, not tagged)"
@@ -415,6 +534,14 @@ def test_plain_text_when_not_a_terminal(reviewed, capsys, tmp_path):
     listener = next(line for line in lines if line.endswith("+ aws:lb/listener:Listener  prod-https"))
     assert listener.startswith("│   "), "a listener is drawn under its LoadBalancer component"
     assert any(line.startswith("Policies container-platform@v") and line.endswith("passed") for line in lines)
+    summary = lines[lines.index("Resources:") :]
+    assert (
+        summary[1] == f"    + {len(json.loads((tmp_path / 'prod.json').read_text())['resources'])} to create"
+    )
+    assert "        2 aws:lb/listener:Listener" in summary
+    assert any(
+        line.startswith("PASSED prod (update): 0 mandatory and 0 advisory violation(s)") for line in lines
+    )
 
 
 def test_colours_when_a_terminal_is_attached(reviewed, capsys, tmp_path, monkeypatch):
@@ -432,6 +559,27 @@ def test_a_second_run_writes_the_same_page_and_json_but_for_timings(reviewed, ca
     assert code == 0
     first, first_page = load(out, "update", "prod")
     again = json.loads((tmp_path / "prod.json").read_text())
-    assert (tmp_path / "prod.md").read_text() == first_page
+
+    def timeless(page: str) -> list[str]:
+        return [line for line in page.splitlines() if not line.startswith("| reviewed at |")]
+
+    assert timeless((tmp_path / "prod.md").read_text()) == timeless(first_page)
     assert first.pop("timings") != {} and again.pop("timings") != {}
+    assert first["provenance"].pop("reviewed_at") and again["provenance"].pop("reviewed_at")
     assert again == first
+
+
+def test_a_plain_http_listener_in_prod_names_the_load_balancer_setting_to_change(tmp_path, capsys):
+    prod = stack_document("prod")
+    prod["config"]["container-platform:loadBalancer"] = {"protocol": "HTTP"}
+    project = project_copy(tmp_path / "project", {"prod": prod})
+    code, printed = review(
+        capsys, "--stack", "prod", "--project-dir", str(project), "--output-dir", str(tmp_path / "out")
+    )
+    assert code == 1, printed
+    document = json.loads((tmp_path / "out" / "prod.json").read_text())
+    https = [d for d in document["diagnostics"] if d["policy"] == "listener-https-only"]
+    assert https and https[0]["setting"]["key"] == "container-platform:loadBalancer.protocol"
+    assert "set `container-platform:loadBalancer.protocol` to `HTTPS`" in printed
+    ports = (tmp_path / "out" / "prod.md").read_text().split("## 2.", 1)[1].split("## 3.", 1)[0]
+    assert "| **BLOCKED** | listener | Listener prod-http |" in ports

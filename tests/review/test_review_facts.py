@@ -42,16 +42,29 @@ def test_every_kind_of_ingress_rule_is_listed_with_its_source(update, preview, r
         assert (resource, ports, source) in rows
 
 
-def test_a_role_lists_inline_attached_and_managed_policies_with_cloudsplainings_findings(update):
+def test_a_role_lists_inline_attached_and_managed_policies_and_the_resources_the_pack_judges(update):
     role = next(r for r in update.roles if r.name == "hello-task")
     assert role.trusted == ["Service: ecs-tasks.amazonaws.com"]
     kinds = {p.kind: p for p in role.policies}
     assert set(kinds) == {"RolePolicy", "attached Policy", "managed"}
-    assert kinds["RolePolicy"].findings == {}
-    assert kinds["attached Policy"].findings["service wildcard"] == ["s3"]
-    assert "data exfiltration" in kinds["attached Policy"].findings
     assert kinds["managed"].document == "arn:aws:iam::aws:policy/ReadOnlyAccess"
-    assert "service wildcard" in role.verdict
+    attached = kinds["attached Policy"]
+    assert attached.urn.endswith("aws:iam/policy:Policy::hello-audit")
+    assert attached.attachment_urn is not None and attached.attachment_urn.endswith("::hello-audit")
+    # The role's verdict lands on the role, each document's carrier and each attachment.
+    assert role.urns[0] == role.urn
+    assert {kinds["RolePolicy"].urn, attached.urn, attached.attachment_urn} <= set(role.urns)
+    assert len(set(role.urns)) == len(role.urns)
+
+
+def test_every_row_names_the_resources_it_was_read_from(update):
+    for port in update.ports:
+        if port.kind != "Dockerfile EXPOSE":
+            assert port.urns and all(urn.startswith("urn:pulumi:dev::") for urn in port.urns), port
+    inline = next(p for p in update.ports if p.resource == "SecurityGroup hello-net-sg")
+    assert inline.urns[0].endswith("aws:ec2/securityGroup:SecurityGroup::hello-net-sg")
+    rule = next(p for p in update.ports if p.resource == "SecurityGroup hello-net-sg (hello-https)")
+    assert rule.urns[0].endswith("::hello-https")
 
 
 def test_in_preview_documents_built_from_outputs_are_unknown_not_guessed(preview):
@@ -59,4 +72,3 @@ def test_in_preview_documents_built_from_outputs_are_unknown_not_guessed(preview
     documents = {p.kind: p.document for p in role.policies}
     assert documents["RolePolicy"] == NOT_KNOWN  # it names the repository's ARN
     assert documents["attached Policy"]["Statement"][0]["Action"] == "s3:*"  # literal JSON stays known
-    assert "some documents unknown until deployed" in role.verdict
