@@ -1,10 +1,12 @@
-"""Fixtures more than one room's tests use: one real policy pack process per test session."""
+"""Fixtures more than one room's tests use: one real policy pack process per test session, and a local AWS
+API server (moto) per test module."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from moto.server import ThreadedMotoServer
 
 from container_platform.review.analyzer_client import PolicyPackProcess
 from tests.policies.helpers import PACK_DIR, PROJECT, TEST_CONFIG, Pack
@@ -23,3 +25,14 @@ def pack(pack_process: PolicyPackProcess) -> Iterator[Pack]:
     pack_process.configure(TEST_CONFIG, source="test defaults")
     yield Pack(pack_process)
     pack_process.configure(TEST_CONFIG, source="test defaults")
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    """A local AWS API server (moto in server mode on loopback) for the tests of one module; the code under
+    test reaches it through `AWS_ENDPOINT_URL`, as it would reach AWS."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

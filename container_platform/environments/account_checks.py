@@ -29,15 +29,31 @@ _AMI_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
 
 @dataclass(frozen=True)
 class Account:
-    """The stack under check, the caller's account and a client factory for the stack's region."""
+    """The stack under check, the caller's account and boto3 clients: in the stack's region, and in the
+    partition's home region for what must be asked before the stack's region is known to exist."""
 
     stack: StackSettings
     caller_account: str
-    client: Callable[[str], Any]  # service name -> boto3 client in the stack's region
+    clients: Callable[[str, str], Any]  # (service, region) -> boto3 client
+
+    def client(self, service: str) -> Any:
+        return self.clients(service, self.region)
+
+    def home_client(self, service: str) -> Any:
+        return self.clients(service, home_region(self.region))
 
     @property
     def region(self) -> str:
         return self.stack.settings.region
+
+
+def home_region(region: str) -> str:
+    """A region every account of `region`'s partition can call (the stack's own may not exist)."""
+    if region.startswith("cn-"):
+        return "cn-north-1"
+    if "-gov-" in region:
+        return "us-gov-west-1"
+    return "us-east-1"
 
 
 class ApiProblem(Exception):
@@ -88,8 +104,7 @@ def caller_in_allowed_accounts(account: Account) -> list[str]:
 
 
 def region_has_the_zones(account: Account) -> list[str]:
-    ec2 = account.client("ec2")
-    regions = call(ec2, "describe_regions", REGION_KEY, AllRegions=True)["Regions"]
+    regions = call(account.home_client("ec2"), "describe_regions", REGION_KEY, AllRegions=True)["Regions"]
     status = {region["RegionName"]: region.get("OptInStatus", "opt-in-not-required") for region in regions}
     if account.region not in status:
         return [
@@ -104,7 +119,7 @@ def region_has_the_zones(account: Account) -> list[str]:
     if network.existing:
         return []
     zones = call(
-        ec2,
+        account.client("ec2"),
         "describe_availability_zones",
         f"{NETWORK}.availabilityZones",
         Filters=[
@@ -293,11 +308,13 @@ def pinned_digests_in_ecr(account: Account) -> list[str]:
 
 @dataclass(frozen=True)
 class Check:
-    """One question for the account; `applies` says whether the stack asks it (no EC2: no AMI to resolve)."""
+    """One question for the account; `applies` says whether the stack asks it (no EC2: no AMI to resolve);
+    when a `gate` fails, the later checks cannot be asked (no region: nothing to call)."""
 
     name: str
     applies: Callable[[StackSettings], bool]
     run: Callable[[Account], list[str]]
+    gate: bool = False
 
 
 def _always(_: StackSettings) -> bool:
@@ -309,13 +326,13 @@ def arns_in_region_and_account(account: Account) -> list[str]:
 
 
 CHECKS = (
+    Check("the region exists and has the zones asked for", _always, region_has_the_zones, gate=True),
     Check("the caller's account is in aws:allowedAccountIds", _always, caller_in_allowed_accounts),
     Check(
         "the certificate and alarm topics are in the stack's region and account",
         _always,
         arns_in_region_and_account,
     ),
-    Check("the region exists and has the zones asked for", _always, region_has_the_zones),
     Check(
         "the certificate exists in the region, is ISSUED and covers the listener's hosts",
         lambda stack: stack.settings.load_balancer.protocol == "HTTPS",

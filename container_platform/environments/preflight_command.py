@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from container_platform.environments.account_checks import CHECKS, Account, ApiProblem, Check
+from container_platform.environments.account_checks import CHECKS, Account, ApiProblem, Check, home_region
 from container_platform.environments.placeholders import placeholders
 from container_platform.environments.stack_settings import StackSettings, StackSettingsError, load_stack
 from container_platform.project import PROJECT_ROOT
@@ -61,13 +61,17 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     print(f"preflight: credentials are for account {account.caller_account}")
     failed = bool(refused)
-    for check in CHECKS:
+    for index, check in enumerate(CHECKS):
         if not check.applies(stack):
             print(f"  -     {check.name}: not asked by this stack")
             continue
         problems = _run(check, account)
         _report(check.name, problems)
         failed = failed or bool(problems)
+        if problems and check.gate:
+            for later in CHECKS[index + 1 :]:
+                print(f"  -     {later.name}: not checked until the problem above is fixed")
+            break
     if failed:
         print(
             f"preflight: {stack.stack} is not ready for `pulumi up`; fix the settings above and run it again"
@@ -109,14 +113,14 @@ def _account(stack: StackSettings) -> Account:
     session = boto3.Session()
     if session.get_credentials() is None:
         raise CredentialsProblem(NO_CREDENTIALS)
-    region = stack.settings.region
+    region = home_region(stack.settings.region)
 
     @cache
-    def client(service: str) -> Any:
+    def clients(service: str, region: str) -> Any:
         return session.client(service, region_name=region)
 
     try:
-        identity = client("sts").get_caller_identity()
+        identity = clients("sts", region).get_caller_identity()
     except NoCredentialsError as error:
         raise CredentialsProblem(NO_CREDENTIALS) from error
     except ClientError as error:
@@ -126,4 +130,4 @@ def _account(stack: StackSettings) -> Account:
         ) from error
     except BotoCoreError as error:
         raise CredentialsProblem(f"cannot reach AWS STS in {region} ({error}); check the network") from error
-    return Account(stack=stack, caller_account=str(identity["Account"]), client=client)
+    return Account(stack=stack, caller_account=str(identity["Account"]), clients=clients)

@@ -4,13 +4,11 @@ and a local ECR (moto_ecr.py) for the tests that talk to AWS."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from moto_ecr import REGION, moto_api
 from promotion_helpers import FIXTURE_PROJECT
 
@@ -29,16 +27,6 @@ def project(tmp_path: Path) -> Path:
     directory = tmp_path / "project"
     shutil.copytree(FIXTURE_PROJECT, directory)
     return directory
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    """A local AWS API server (moto) for the tests of one module."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ import json
 import urllib.request
 from typing import Any
 
-from promotion_helpers import PREFIX, REGISTRY
+from promotion_helpers import PREFIX
 
 from components.ecr_repository import lifecycle_policy
 from image_references.digest_reference import parse_digest_reference
 
 REGION = "eu-west-1"
-ACCOUNT = "123456789012"  # moto's default account, the one REGISTRY names
+ACCOUNT = "123456789012"  # moto's default account, the one promotion_helpers.REGISTRY names
 
 
 def moto_api(endpoint: str, path: str, body: bytes = b"", content_type: str = "text/plain") -> None:
@@ -32,7 +32,7 @@ def moto_api(endpoint: str, path: str, body: bytes = b"", content_type: str = "t
 
 def push_image(ecr: Any, image: str, content: str, *, scanned: bool = True) -> str:
     """Create the repository (as the program does) and an image in it tagged `content`; return its
-    digest reference."""
+    digest reference in the registry of the client's account."""
     repository = f"{PREFIX}/{image}"
     with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
         ecr.create_repository(
@@ -52,7 +52,8 @@ def push_image(ecr: Any, image: str, content: str, *, scanned: bool = True) -> s
     digest = pushed["image"]["imageId"]["imageDigest"]
     if scanned:
         ecr.start_image_scan(repositoryName=repository, imageId={"imageDigest": digest})
-    return f"{REGISTRY}/{repository}@{digest}"
+    registry = f"{ecr.describe_registry()['registryId']}.dkr.ecr.{REGION}.amazonaws.com"
+    return f"{registry}/{repository}@{digest}"
 
 
 def seed_scan(
@@ -64,7 +65,7 @@ def seed_scan(
     """What ECR's scanner reports for this image (moto's API for scan results)."""
     parsed = parse_digest_reference(reference)
     result = {
-        "registryId": ACCOUNT,
+        "registryId": parsed.ecr_account,
         "repositoryName": parsed.repository,
         "imageId": {"imageDigest": parsed.digest},
         "imageScanStatus": {"status": status[0], "description": status[1]},
