@@ -47,7 +47,9 @@ class StackSettings:
 
     @property
     def allowed_account_ids(self) -> tuple[str, ...]:
-        accounts = self.config.get(ACCOUNTS_KEY) or ()
+        accounts = self.config.get(ACCOUNTS_KEY)
+        if accounts is None:
+            return ()
         return tuple(str(account) for account in accounts) if isinstance(accounts, list) else (str(accounts),)
 
     @property

@@ -74,7 +74,7 @@ def seed_scan(
     moto_api(
         endpoint,
         "static/ecr/scan-finding-results",
-        json.dumps({"results": [result], "region": REGION}).encode(),
+        json.dumps({"results": [result], "region": REGION, "account_id": parsed.ecr_account}).encode(),
         "application/json",
     )
 
