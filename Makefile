@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACKS := dev prod
 
-.PHONY: venv review test lint bench promote clean
+.PHONY: venv review test lint bench promote init preflight clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,19 @@ promote: venv
 	$(PY) -m container_platform promote --from $(FROM) --to $(TO) \
 		$(if $(OUTPUTS),--outputs $(OUTPUTS)) $(if $(VERIFY_ECR),--verify-ecr) \
 		$(if $(TAG_ECR),--tag-ecr) $(if $(DRY_RUN),--dry-run)
+
+# make init STACK=qa [FROM=dev|prod] [ACCOUNT_ID=...] [REGION=...] [CIDR_BLOCK=...] [CERTIFICATE_ARN=...]
+# [ALARM_TOPIC_ARN=...]: a new environment from an existing stack (dev unless FROM or `pulumi new` says
+# otherwise); asks for what is missing (docs/environments.md).
+init: venv
+	$(PY) -m container_platform init --stack $(STACK) $(if $(filter-out file,$(origin FROM)),--from $(FROM)) \
+		$(if $(ACCOUNT_ID),--account-id $(ACCOUNT_ID)) $(if $(REGION),--region $(REGION)) \
+		$(if $(CIDR_BLOCK),--cidr-block $(CIDR_BLOCK)) $(if $(CERTIFICATE_ARN),--certificate-arn $(CERTIFICATE_ARN)) \
+		$(if $(ALARM_TOPIC_ARN),--alarm-topic-arn $(ALARM_TOPIC_ARN))
+
+# make preflight STACK=qa: check the stack against its AWS account (read-only) before `pulumi up`.
+preflight: venv
+	$(PY) -m container_platform preflight --stack $(STACK)
 
 # make bench: every benchmark prints its figures; bench/RESULTS.md records them with machine and date.
 # The image benchmark needs a Docker engine (see docs/images.md).
