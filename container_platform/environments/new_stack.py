@@ -33,7 +33,7 @@ from container_platform.environments.stack_settings import (
     round_trip_yaml,
     settings_of,
 )
-from container_platform.stack_config import SAFE_LOADER
+from container_platform.stack_config import SAFE_LOADER, known_stacks, stack_file
 
 NETWORK_KEY = f"{NAMESPACE}:network"
 LOAD_BALANCER_KEY = f"{NAMESPACE}:loadBalancer"
@@ -235,10 +235,10 @@ def vpc_blocks(project_dir: Path, exclude: str) -> dict[str, str]:
     """Each other stack's new-VPC block (stack -> CIDR), from its file as written; unreadable ones skipped
     (the review reports them)."""
     blocks = {}
-    for path in sorted(project_dir.glob("Pulumi.*.yaml")):
-        stack = path.name[len("Pulumi.") : -len(".yaml")]
+    for stack in known_stacks(project_dir):
         if stack == exclude:
             continue
+        path = stack_file(project_dir, stack)
         try:
             config = (yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}).get(
                 "config"

@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
 from components.settings import NAMESPACE, ConfigError, Settings, parse_settings
-from container_platform.stack_config import stack_file
+from container_platform.stack_config import known_stacks, stack_file
 
 REGION_KEY = "aws:region"
 ACCOUNTS_KEY = "aws:allowedAccountIds"
@@ -61,7 +61,7 @@ class StackSettings:
 def load_stack(project_dir: Path, stack: str) -> StackSettings:
     path = stack_file(project_dir, stack)
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        known = known_stacks(project_dir)
         raise StackSettingsError(
             f"stack {stack!r} has no stack file {path.name} in {project_dir}; known stacks: "
             f"{', '.join(known) or 'none'} (`make init STACK={stack}` creates one)"

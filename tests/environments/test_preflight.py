@@ -10,7 +10,7 @@ from typing import Any
 import botocore.client
 import pytest
 from environment_helpers import ACCOUNT, DEV_LIKE, REGION, edit_stack, run_init, run_preflight
-from moto_ecr import moto_api, push_image, seed_scan
+from moto_ecr import push_image, seed_scan
 from ruamel.yaml.comments import CommentedMap
 from seeded_account import client, existing_network, issued_certificate, pushed_and_scanned
 
@@ -20,20 +20,10 @@ HOSTS = ("bank.example", "*.bank.example")
 
 
 @pytest.fixture
-def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The emptied local server as account ACCOUNT, and the environment the code under test reads."""
-    moto_api(moto_endpoint, "reset")
-    for name, value in {
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "MOTO_ACCOUNT_ID": ACCOUNT,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    return moto_endpoint
+def aws(local_aws: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The emptied local server (tests/conftest.py), answering as the seeded account ACCOUNT."""
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
+    return local_aws
 
 
 @pytest.fixture

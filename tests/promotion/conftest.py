@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto_ecr import REGION, moto_api
+from moto_ecr import REGION
 from promotion_helpers import FIXTURE_PROJECT
 
 
@@ -30,16 +30,6 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ecr(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """An ECR client on the emptied local server, and the environment the code under test reads."""
-    moto_api(moto_endpoint, "reset")
-    for name, value in {
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def ecr(local_aws: str) -> Any:
+    """An ECR client on the emptied local server (tests/conftest.py sets the environment)."""
     return boto3.client("ecr", region_name=REGION)
