@@ -3,14 +3,16 @@ failing with the setting it names and its fix."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.client
 import pytest
 from environment_helpers import ACCOUNT, DEV_LIKE, REGION, edit_stack, run_init, run_preflight
-from moto_ecr import push_image, seed_scan
+from moto_ecr import moto_api, push_image, seed_scan
 from ruamel.yaml.comments import CommentedMap
 from seeded_account import client, existing_network, issued_certificate, pushed_and_scanned
 
@@ -294,3 +296,53 @@ def test_without_credentials_it_says_so_and_checks_nothing(
     assert code == 2
     assert NO_CREDENTIALS in output
     assert "ok    the region" not in output
+
+
+# What docs/environments.md tells a reader to grant preflight: reads only.
+READ_ONLY_ACTIONS = [
+    "sts:GetCallerIdentity", "ec2:DescribeRegions", "ec2:DescribeAvailabilityZones", "ec2:DescribeVpcs",
+    "ec2:DescribeSubnets", "ec2:DescribeRouteTables", "acm:DescribeCertificate", "sns:GetTopicAttributes",
+    "ssm:GetParameter", "ecr:DescribeImages", "ecr:DescribeImageScanFindings",
+]  # fmt: skip
+
+
+@pytest.fixture
+def run_as(aws: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[list[str]], None]]:
+    """Run the code under test as a user allowed only `actions`, with moto enforcing IAM."""
+
+    def as_user(actions: list[str]) -> None:
+        iam = client("iam")
+        iam.create_user(UserName="preflight")
+        iam.put_user_policy(UserName="preflight", PolicyName="read", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
+        }))  # fmt: skip
+        key = iam.create_access_key(UserName="preflight")["AccessKey"]
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+        monkeypatch.delenv("AWS_SESSION_TOKEN")
+        # boto3's default session (promotion's ECR clients use it) keeps the credentials it first resolved;
+        # start a fresh one, as a new preflight process would.
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+        moto_api(aws, "reset-auth", b"0")  # from now on every call is checked against IAM
+
+    try:
+        yield as_user
+    finally:
+        moto_api(aws, "reset-auth", b"inf")
+
+
+def test_read_only_permissions_are_enough(
+    prod_like: Path, capsys: pytest.CaptureFixture[str], run_as: Callable[[list[str]], None]
+) -> None:
+    run_as(READ_ONLY_ACTIONS)
+    code, output = preflight(prod_like, "prodeu", capsys)
+    assert code == 0, output
+
+
+def test_a_denied_call_names_the_action_and_fails(
+    prod_like: Path, capsys: pytest.CaptureFixture[str], run_as: Callable[[list[str]], None]
+) -> None:
+    run_as([action for action in READ_ONLY_ACTIONS if action != "sns:GetTopicAttributes"])
+    code, output = preflight(prod_like, "prodeu", capsys)
+    assert code == 1
+    assert "container-platform:alarmTopicArns[0]: cannot check: sns:GetTopicAttributes was denied" in output
