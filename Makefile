@@ -7,7 +7,7 @@ STACKS := dev qa prod
 UV ?= $(shell command -v uv 2>/dev/null)
 LOCKED := pyproject.toml policies/pyproject.toml uv.lock requirements-dev.txt
 
-.PHONY: venv review test fuzz lint bench promote lock clean
+.PHONY: venv review test fuzz lint bench promote lock init preflight clean
 
 # $(VENV)/.<group>: the dependency group `cli` (review, promote) or `test` (cli + tests, lint, Docker chain),
 # installed into .venv from the lock and byte-compiled, so the first run is as fast as the next.
@@ -57,6 +57,19 @@ promote: $(VENV)/.cli
 	$(PY) -m container_platform promote --from $(FROM) --to $(TO) \
 		$(if $(OUTPUTS),--outputs $(OUTPUTS)) $(if $(VERIFY_ECR),--verify-ecr) \
 		$(if $(TAG_ECR),--tag-ecr) $(if $(DRY_RUN),--dry-run)
+
+# make init STACK=qa [FROM=dev|prod] [ACCOUNT_ID=...] [REGION=...] [CIDR_BLOCK=...] [CERTIFICATE_ARN=...]
+# [ALARM_TOPIC_ARN=...]: a new environment from an existing stack (dev unless FROM or `pulumi new` says
+# otherwise); asks for what is missing (docs/environments.md).
+init: $(VENV)/.cli
+	$(PY) -m container_platform init --stack $(STACK) $(if $(filter-out file,$(origin FROM)),--from $(FROM)) \
+		$(if $(ACCOUNT_ID),--account-id $(ACCOUNT_ID)) $(if $(REGION),--region $(REGION)) \
+		$(if $(CIDR_BLOCK),--cidr-block $(CIDR_BLOCK)) $(if $(CERTIFICATE_ARN),--certificate-arn $(CERTIFICATE_ARN)) \
+		$(if $(ALARM_TOPIC_ARN),--alarm-topic-arn $(ALARM_TOPIC_ARN))
+
+# make preflight STACK=qa: check the stack against its AWS account (read-only) before `pulumi up`.
+preflight: $(VENV)/.cli
+	$(PY) -m container_platform preflight --stack $(STACK)
 
 # make bench: every benchmark prints its figures; bench/RESULTS.md records them with machine and date.
 # The image benchmark needs a Docker engine (see docs/images.md).

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 COMMAND_MODULES = {
     "review": "container_platform.review.command",
     "promote": "container_platform.promotion.command",
+    "init": "container_platform.environments.init_command",
+    "preflight": "container_platform.environments.preflight_command",
 }
 
 
@@ -21,8 +23,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     review loads the SDKs, promote ruamel and boto3), otherwise for every command, to list them."""
     parser = argparse.ArgumentParser(
         prog="python -m container_platform",
-        description="Review Pulumi stacks offline against the policy pack, "
-        "and promote images between stacks.",
+        description="Review Pulumi stacks offline against the policy pack, promote images between stacks, "
+        "create new environments and check them against their AWS account.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module_name in COMMAND_MODULES.items():

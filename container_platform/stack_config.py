@@ -60,11 +60,16 @@ def stack_file(project_dir: Path, stack: str) -> Path:
     return project_dir / f"Pulumi.{stack}.yaml"
 
 
+def known_stacks(project_dir: Path) -> list[str]:
+    """Every stack with a `Pulumi.<stack>.yaml` in the project, sorted."""
+    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.*.yaml"))
+
+
 def read_stack_config(project_dir: Path, stack: str, project: str) -> StackConfig:
     """The `config:` section of `Pulumi.<stack>.yaml`; a missing file names the stacks that do exist."""
     path = stack_file(project_dir, stack)
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        known = known_stacks(project_dir)
         raise StackConfigError(
             f"stack {stack!r} has no stack file {path.name} in {project_dir}; "
             f"known stacks: {', '.join(known) or 'none'} (create {path.name} with a `config:` section)"

@@ -196,7 +196,7 @@ def test_alarms_watch_5xx_and_unhealthy_hosts_and_notify(prod: StackRecording):
     for alarm in alarms.values():
         assert alarm["namespace"] == "AWS/ApplicationELB"
         assert alarm["comparisonOperator"] == "GreaterThanThreshold"
-        assert alarm["alarmActions"] == ["arn:aws:sns:eu-west-1:123456789012:container-platform-prod-alarms"]
+        assert alarm["alarmActions"] == ["arn:aws:sns:eu-west-1:123456789012:PLACEHOLDER-prod-alarms"]
         assert alarm["okActions"] == alarm["alarmActions"]
 
 

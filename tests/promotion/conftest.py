@@ -4,14 +4,12 @@ and a local ECR (moto_ecr.py) for the tests that talk to AWS."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
-from moto_ecr import REGION, moto_api
+from moto_ecr import REGION
 from promotion_helpers import FIXTURE_PROJECT
 
 
@@ -31,27 +29,7 @@ def project(tmp_path: Path) -> Path:
     return directory
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    """A local AWS API server (moto) for the tests of one module."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def ecr(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """An ECR client on the emptied local server, and the environment the code under test reads."""
-    moto_api(moto_endpoint, "reset")
-    for name, value in {
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def ecr(local_aws: str) -> Any:
+    """An ECR client on the emptied local server (tests/conftest.py sets the environment)."""
     return boto3.client("ecr", region_name=REGION)

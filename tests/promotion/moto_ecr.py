@@ -13,13 +13,13 @@ import json
 import urllib.request
 from typing import Any
 
-from promotion_helpers import PREFIX, REGISTRY
+from promotion_helpers import PREFIX
 
 from components.ecr_repository import lifecycle_policy
 from image_references.digest_reference import parse_digest_reference
 
 REGION = "eu-west-1"
-ACCOUNT = "123456789012"  # moto's default account, the one REGISTRY names
+ACCOUNT = "123456789012"  # moto's default account, the one promotion_helpers.REGISTRY names
 
 
 def moto_api(endpoint: str, path: str, body: bytes = b"", content_type: str = "text/plain") -> None:
@@ -34,7 +34,7 @@ def push_image(
     ecr: Any, image: str, content: str, *, scanned: bool = True, manifest: str | None = None
 ) -> str:
     """Create the repository (as the program does) and an image in it tagged `content` (of `manifest`, when
-    given: the one a real registry holds); return its digest reference."""
+    given: the one a real registry holds); return its digest reference in the client's account's registry."""
     repository = f"{PREFIX}/{image}"
     with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
         ecr.create_repository(
@@ -60,7 +60,8 @@ def push_image(
     digest = pushed["image"]["imageId"]["imageDigest"]
     if scanned:
         ecr.start_image_scan(repositoryName=repository, imageId={"imageDigest": digest})
-    return f"{REGISTRY}/{repository}@{digest}"
+    registry = f"{ecr.describe_registry()['registryId']}.dkr.ecr.{REGION}.amazonaws.com"
+    return f"{registry}/{repository}@{digest}"
 
 
 def seed_scan(
@@ -72,7 +73,7 @@ def seed_scan(
     """What ECR's scanner reports for this image (moto's API for scan results)."""
     parsed = parse_digest_reference(reference)
     result = {
-        "registryId": ACCOUNT,
+        "registryId": parsed.ecr_account,
         "repositoryName": parsed.repository,
         "imageId": {"imageDigest": parsed.digest},
         "imageScanStatus": {"status": status[0], "description": status[1]},
@@ -81,7 +82,7 @@ def seed_scan(
     moto_api(
         endpoint,
         "static/ecr/scan-finding-results",
-        json.dumps({"results": [result], "region": REGION}).encode(),
+        json.dumps({"results": [result], "region": REGION, "account_id": parsed.ecr_account}).encode(),
         "application/json",
     )
 
