@@ -13,17 +13,13 @@ TOPICS = f"{NAMESPACE}:alarmTopicArns"
 
 
 def misplaced_arns(settings: Settings, account_id: str) -> list[str]:
-    """One problem per ARN outside the stack's region (or, for the certificate, its account)."""
+    """One problem per ARN outside the stack's account (the certificate) or region (the topics); the
+    settings themselves already refuse a certificate of another region."""
     problems = []
     arn = settings.load_balancer.certificate_arn
     if settings.load_balancer.protocol == "HTTPS" and arn is not None:
-        arn_region, arn_account = arn.split(":")[3:5]
-        if arn_region != settings.region:
-            problems.append(
-                f"{CERTIFICATE} = {arn!r} is in {arn_region}, but the load balancer is in {settings.region}; "
-                f"request or import the certificate in {settings.region} (ACM certificates are regional)"
-            )
-        elif arn_account != account_id:
+        arn_account = arn.split(":")[4]
+        if arn_account != account_id:
             problems.append(
                 f"{CERTIFICATE} = {arn!r} belongs to account {arn_account}, not {account_id}; a load "
                 "balancer uses only its own account's certificates: request one in this account"
