@@ -33,7 +33,7 @@ from components.image_specs import (
 )
 from components.settings import ImagesSettings, RepositoriesSettings, check_image_reference
 from components.source_revision import source_revision
-from image_references.digest_reference import DigestReferenceError
+from image_references.digest_reference import DigestReferenceError, ecr_registry
 from image_references.lineage import (
     LINEAGE_OUTPUT,
     PARENT,
@@ -56,10 +56,6 @@ class ImageChainArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     platform: str = "linux/amd64"
     region: str = ""  # the stack's: where the central registry (images.registryAccount) serves it
-
-
-def registry_host(account: str, region: str) -> str:
-    return f"{account}.dkr.ecr.{region}.amazonaws.com"
 
 
 def digest_from_outputs(
@@ -125,7 +121,7 @@ class ImageChain(pulumi.ComponentResource):
         for spec in specs:
             repository_name = f"{args.images.repository_prefix}/{spec.name}"
             if central is not None:
-                url = pulumi.Output.from_input(f"{registry_host(central, args.region)}/{repository_name}")
+                url = pulumi.Output.from_input(f"{ecr_registry(central, args.region)}/{repository_name}")
                 pushed_after: list[pulumi.Resource] = []
             else:
                 repository = EcrRepository(

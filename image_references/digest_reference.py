@@ -22,6 +22,11 @@ _ECR_REGISTRY = re.compile(
 )
 
 
+def ecr_registry(account: str, region: str) -> str:
+    """The host of an account's private ECR registry in a region: the form `_ECR_REGISTRY` parses."""
+    return f"{account}.dkr.ecr.{region}.amazonaws.com"
+
+
 class DigestReferenceError(ValueError):
     """A reference that cannot be deployed as an immutable image; the message says why and what to use."""
 

@@ -34,6 +34,7 @@ from container_platform.environments.stack_settings import (
 )
 from container_platform.stack_config import known_stacks, stack_file
 from container_platform.stack_file_yaml import StackFileYamlError, load_stack_yaml
+from image_references.digest_reference import ecr_registry
 
 NETWORK_KEY = f"{NAMESPACE}:network"
 LOAD_BALANCER_KEY = f"{NAMESPACE}:loadBalancer"
@@ -218,8 +219,8 @@ def new_policy_config(model_text: str, model: StackSettings, environment: Enviro
     accounts = {str(account) for account in model.allowed_account_ids}
     new_account = str(environment.account_id)
     builds = model.settings.images.source == "build"
-    own = {_registry(account, model.settings.region) for account in accounts}
-    new = _registry(new_account, environment.region or model.settings.region)
+    own = {ecr_registry(account, model.settings.region) for account in accounts}
+    new = ecr_registry(new_account, environment.region or model.settings.region)
     for settings in document.values():
         if not isinstance(settings, dict):
             continue
@@ -233,10 +234,6 @@ def new_policy_config(model_text: str, model: StackSettings, environment: Enviro
         if builds and isinstance(registries, list):
             settings["approvedRegistries"] = list(dict.fromkeys(new if r in own else r for r in registries))
     return json.dumps(document, indent=2) + "\n"
-
-
-def _registry(account: str, region: str) -> str:
-    return f"{account}.dkr.ecr.{region}.amazonaws.com"
 
 
 def vpc_blocks(project_dir: Path, exclude: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from container_platform.stack_config import StackConfig
+from image_references.digest_reference import ecr_registry
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -24,7 +25,7 @@ class CloudIdentity:
 
     @property
     def registry_host(self) -> str:
-        return f"{self.account}.dkr.ecr.{self.region}.amazonaws.com"
+        return ecr_registry(self.account, self.region)
 
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""
