@@ -257,6 +257,51 @@ def _to_analyzer_resource(resource: AnalyzedResource) -> analyzer_pb2.AnalyzerRe
     )
 
 
+def analyzer_info(response: analyzer_pb2.AnalyzerInfo) -> AnalyzerInfo:
+    """What GetAnalyzerInfo says of the pack and its policies."""
+    return AnalyzerInfo(
+        name=response.name,
+        version=response.version,
+        policies=tuple(
+            PolicyInfo(
+                name=p.name,
+                description=p.description,
+                enforcement_level=_PROTO_TO_LEVEL[p.enforcementLevel],
+                config_schema=json_format.MessageToDict(p.configSchema.properties),
+                required=tuple(p.configSchema.required),
+                stack_policy=p.policy_type == analyzer_pb2.POLICY_TYPE_STACK,
+                tags=tuple(p.tags),
+            )
+            for p in response.policies
+        ),
+    )
+
+
+def configure_request(config: Mapping[str, PolicyConfig]) -> analyzer_pb2.ConfigureAnalyzerRequest:
+    """The ConfigureAnalyzerRequest the engine sends for a reconciled config."""
+    return analyzer_pb2.ConfigureAnalyzerRequest(
+        policyConfig={
+            name: analyzer_pb2.PolicyConfig(
+                enforcementLevel=_LEVEL_TO_PROTO[entry.enforcement_level],
+                properties=_struct(entry.properties),
+            )
+            for name, entry in config.items()
+        }
+    )
+
+
+def analyze_request(resource: AnalyzedResource) -> analyzer_pb2.AnalyzeRequest:
+    """The AnalyzeRequest the engine sends for one resource."""
+    return analyzer_pb2.AnalyzeRequest(
+        type=resource.type,
+        urn=resource.urn,
+        name=resource.name,
+        properties=_struct(resource.properties),
+        options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent or ""),
+        provider=_to_analyzer_provider(resource.provider),
+    )
+
+
 def _analysis(response: analyzer_pb2.AnalyzeResponse, urn: str) -> Analysis:
     return Analysis(
         diagnostics=tuple(
@@ -420,23 +465,7 @@ class PolicyPackProcess:
                 ) from error
 
     def _read_info(self) -> AnalyzerInfo:
-        response = self._call("GetAnalyzerInfo", empty_pb2.Empty())
-        return AnalyzerInfo(
-            name=response.name,
-            version=response.version,
-            policies=tuple(
-                PolicyInfo(
-                    name=p.name,
-                    description=p.description,
-                    enforcement_level=_PROTO_TO_LEVEL[p.enforcementLevel],
-                    config_schema=json_format.MessageToDict(p.configSchema.properties),
-                    required=tuple(p.configSchema.required),
-                    stack_policy=p.policy_type == analyzer_pb2.POLICY_TYPE_STACK,
-                    tags=tuple(p.tags),
-                )
-                for p in response.policies
-            ),
-        )
+        return analyzer_info(self._call("GetAnalyzerInfo", empty_pb2.Empty()))
 
     def _read_config_file(self) -> Mapping[str, Any]:
         if self.config_file is None:
@@ -453,27 +482,10 @@ class PolicyPackProcess:
         """Send a `--policy-pack-config` document (already parsed) to the pack, replacing the current one."""
         assert self.info is not None, "the policy pack is not started"
         self.config = reconcile_config(self.info, config, source or str(self.config_file or "config"))
-        request = analyzer_pb2.ConfigureAnalyzerRequest(
-            policyConfig={
-                name: analyzer_pb2.PolicyConfig(
-                    enforcementLevel=_LEVEL_TO_PROTO[entry.enforcement_level],
-                    properties=_struct(entry.properties),
-                )
-                for name, entry in self.config.items()
-            }
-        )
-        self._call("Configure", request)
+        self._call("Configure", configure_request(self.config))
 
     def analyze_resource(self, resource: AnalyzedResource) -> Analysis:
-        request = analyzer_pb2.AnalyzeRequest(
-            type=resource.type,
-            urn=resource.urn,
-            name=resource.name,
-            properties=_struct(resource.properties),
-            options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent or ""),
-            provider=_to_analyzer_provider(resource.provider),
-        )
-        return _analysis(self._call("Analyze", request), resource.urn)
+        return _analysis(self._call("Analyze", analyze_request(resource)), resource.urn)
 
     def analyze_stack_resources(self, resources: Sequence[AnalyzedResource]) -> Analysis:
         request = analyzer_pb2.AnalyzeStackRequest(resources=[_to_analyzer_resource(r) for r in resources])

@@ -31,6 +31,7 @@ import botocore.session
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from review_board.framework import Finding, Resource, Unchecked, Violation
+from review_board.remember import RememberLast
 from review_board.wire import UNKNOWN, is_unknown, plain
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -187,6 +188,11 @@ def decode(raw: Any) -> Decoded:
     return Decoded(definitions, ignored)
 
 
+# The nine container rules of one Analyze call read the same inputs object (decode_once.py), so the same
+# containerDefinitions value: decode it once for all of them. Rules only read what it returns.
+_decode_once = RememberLast(decode, 16)
+
+
 def decoded(resource: Resource) -> Decoded | Finding:
     """The decoded definitions, Unchecked while unknown, or the Violation that stops every container rule."""
     raw = resource.props.get("containerDefinitions")
@@ -198,7 +204,7 @@ def decoded(resource: Resource) -> Decoded | Finding:
             "Fix: pass the definitions as a JSON array (pulumi.Output.json_dumps)."
         )
     try:
-        return decode(raw)
+        return _decode_once(raw)
     except (DecodeError, RecursionError) as error:
         return Violation(
             f"{resource.label} containerDefinitions is {error}; terraform-provider-aws would reject it, and "

@@ -20,6 +20,7 @@ from pulumi_policy import (
     Severity,
 )
 
+from review_board.applicable_only import TYPES_READ
 from review_board.remember import RememberLast
 from review_board.waivers import WAIVERS_SCHEMA, unwaived
 from review_board.wire import UnknownValueUsed, plain
@@ -113,6 +114,7 @@ def resource_policy(
 ) -> ResourceValidationPolicy:
     """A resource policy over `types` answering review board `question` ("1", "2", "3" or "extras")."""
     type_set = frozenset(types)
+    TYPES_READ[name] = type_set  # the pack offers this policy only resources of these types
     properties = {**(config or {}), "waivers": WAIVERS_SCHEMA}
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

@@ -16,6 +16,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from review_board.applicable_only import READ_BY_OTHERS, TYPES_READ
 from review_board.audit_trail import STACK_POLICY_NAMES as AUDIT_TRAIL_STACK_POLICIES
 from review_board.lineage import NAME as PROMOTED_LINEAGE
 from review_board.own_repository import NAME as IMAGE_PUSHED_TO_OWN_REPOSITORY
@@ -55,6 +56,7 @@ def _validate_stack(args: StackValidationArgs, report_violation: ReportViolation
 
 def waivers_used_policy() -> ResourceValidationPolicy:
     """Must be the pack's last policy: it reports what the policies before it waived for this resource."""
+    TYPES_READ[NAME] = READ_BY_OTHERS  # only a resource some policy read can have had a finding waived
     return ResourceValidationPolicy(
         name=NAME,
         description="Reports every policy waiver in use, with its reason and expiry (waivers)",

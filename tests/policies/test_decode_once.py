@@ -14,7 +14,9 @@ from typing import Any
 
 import pulumi_policy.policy as sdk_policy
 import pytest
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
 
@@ -38,11 +40,18 @@ def counting_json_format(calls: list[Any]) -> Any:
 
 @pytest.fixture
 def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
-    """decode_once installed for one test, with a count of the real MessageToDict calls."""
+    """decode_once installed for one test, with a count of the real decodings (the SDK's
+    deserialize_properties, which every decoded message goes through next)."""
     calls: list[Any] = []
-    for name in ("deserialize_properties", "unknown_checking_proxy"):
-        monkeypatch.setattr(sdk_policy, name, getattr(sdk_policy, name))
-    monkeypatch.setattr(sdk_policy, "json_format", counting_json_format(calls))
+    deserialize = sdk_policy.deserialize_properties
+
+    def counting_deserialize(props: Any, *rest: Any) -> Any:
+        calls.append(props)
+        return deserialize(props, *rest)
+
+    monkeypatch.setattr(sdk_policy, "deserialize_properties", counting_deserialize)
+    monkeypatch.setattr(sdk_policy, "unknown_checking_proxy", sdk_policy.unknown_checking_proxy)
+    monkeypatch.setattr(sdk_policy, "json_format", sdk_policy.json_format)
     assert decode_once.install()
     yield calls
 
@@ -121,3 +130,41 @@ def test_concurrent_analyze_calls_each_see_their_own_inputs(installed: list[Any]
         list(pool.map(lambda r: analyzer.Analyze(r, None), requests))
     assert len(seen) == 200 * POLICIES
     assert all(props["bucket"] == f"b{name[1:]}" for _, name, props in seen)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, derandomize=True, database=None)  # the same cases every run
+@given(st.dictionaries(st.text(), JSON, max_size=6))
+def test_struct_to_dict_is_message_to_dict(inputs: dict[str, Any]) -> None:
+    """The fast path gives protobuf's own answer for any inputs the engine can send."""
+    message = _struct(inputs)
+    assert decode_once.struct_to_dict(message, json_format.MessageToDict) == json_format.MessageToDict(
+        message
+    )
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_struct_to_dict_refuses_what_message_to_dict_refuses(number: float) -> None:
+    message = struct_pb2.Struct()
+    message.update({"nested": {"list": [1.0, number]}})
+    with pytest.raises(ValueError) as expected:
+        json_format.MessageToDict(message)
+    with pytest.raises(ValueError) as fast:
+        decode_once.struct_to_dict(message, json_format.MessageToDict)
+    assert str(fast.value) == str(expected.value)
+
+
+def test_struct_to_dict_leaves_other_messages_and_options_to_message_to_dict() -> None:
+    resource = analyzer_pb2.AnalyzerResource(type="aws:s3/bucket:Bucket", urn="urn:x", name="b")
+    assert decode_once.struct_to_dict(resource, json_format.MessageToDict) == json_format.MessageToDict(
+        resource
+    )
+    options = {"preserving_proto_field_name": True}
+    named = decode_once.struct_to_dict(resource, json_format.MessageToDict, **options)
+    assert named == json_format.MessageToDict(resource, **options)
