@@ -240,14 +240,21 @@ def _to_analyzer_provider(provider: AnalyzedProvider | None) -> analyzer_pb2.Ana
     )
 
 
+def _resource_fields(resource: AnalyzedResource) -> dict[str, Any]:
+    """What an AnalyzeRequest and a stack's AnalyzerResource both say of a resource."""
+    return {
+        "type": resource.type,
+        "urn": resource.urn,
+        "name": resource.name,
+        "properties": _struct(resource.properties),
+        "options": analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent or ""),
+        "provider": _to_analyzer_provider(resource.provider),
+    }
+
+
 def _to_analyzer_resource(resource: AnalyzedResource) -> analyzer_pb2.AnalyzerResource:
     return analyzer_pb2.AnalyzerResource(
-        type=resource.type,
-        urn=resource.urn,
-        name=resource.name,
-        properties=_struct(resource.properties),
-        options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent or ""),
-        provider=_to_analyzer_provider(resource.provider),
+        **_resource_fields(resource),
         parent=resource.parent or "",
         dependencies=list(resource.dependencies),
         propertyDependencies={
@@ -292,14 +299,7 @@ def configure_request(config: Mapping[str, PolicyConfig]) -> analyzer_pb2.Config
 
 def analyze_request(resource: AnalyzedResource) -> analyzer_pb2.AnalyzeRequest:
     """The AnalyzeRequest the engine sends for one resource."""
-    return analyzer_pb2.AnalyzeRequest(
-        type=resource.type,
-        urn=resource.urn,
-        name=resource.name,
-        properties=_struct(resource.properties),
-        options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent or ""),
-        provider=_to_analyzer_provider(resource.provider),
-    )
+    return analyzer_pb2.AnalyzeRequest(**_resource_fields(resource))
 
 
 def _analysis(response: analyzer_pb2.AnalyzeResponse, urn: str) -> Analysis:
