@@ -1,7 +1,8 @@
 """Dockerfiles of docker Image resources, parsed with Go's own parser (the `dockerfile` package).
 
 What the rules need is what the build would see: each stage's `FROM` image and each `EXPOSE` after
-global `ARG` defaults and the resource's build args are substituted. A build arg that preview does not
+global `ARG` defaults and the resource's build args are substituted, every word read as BuildKit's shell
+lexer reads it (dockerfile_words.py: quotes, the escape character). A build arg that preview does not
 know yet (a parent image's digest, say) leaves the lines that use it unresolved, never guessed.
 """
 
@@ -17,11 +18,9 @@ from typing import Any
 
 import dockerfile
 
+from review_board import dockerfile_words as words
+from review_board.dockerfile_words import UnresolvedArg
 from review_board.wire import UNKNOWN, is_unknown
-
-_VARIABLE = re.compile(
-    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+])?(?P<word>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
-)
 
 PROJECT_ROOT: dict[str, Mapping[str, Any]] = {
     "projectRoot": {
@@ -30,14 +29,6 @@ PROJECT_ROOT: dict[str, Mapping[str, Any]] = {
         "description": "The Pulumi project directory relative to the pack; Dockerfile paths start there.",
     }
 }
-
-
-class UnresolvedArg(Exception):
-    """A line uses a build arg whose value is not known yet."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
 
 
 @dataclass(frozen=True)
@@ -63,31 +54,14 @@ class Dockerfile:
     remote_adds: tuple[Line, ...] = ()
 
 
-def substitute(text: str, variables: Mapping[str, Any]) -> str:
-    """Docker's `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR:+alternative}` substitution."""
-
-    def replace(match: re.Match[str]) -> str:
-        name = match["braced"] or match["bare"]
-        value = variables.get(name)
-        if is_unknown(value):
-            raise UnresolvedArg(name)
-        op, word = match["op"], match["word"] or ""
-        if op in (":-", "-"):
-            missing = value is None or (op == ":-" and value == "")
-            return substitute(word, variables) if missing else str(value)
-        if op in (":+", "+"):
-            present = value is not None and (op == "+" or value != "")
-            return substitute(word, variables) if present else ""
-        return "" if value is None else str(value)
-
-    return _VARIABLE.sub(replace, text)
-
-
-def _resolved(command: dockerfile.Command, text: str, variables: Mapping[str, Any]) -> Line:
+def _resolved(command: dockerfile.Command, text: str, variables: Mapping[str, Any], escape: str) -> Line:
+    """One word of an instruction as the build reads it; a word BuildKit refuses stays as written."""
     try:
-        return Line(command.start_line, command.original, substitute(text, variables))
+        return Line(command.start_line, command.original, words.word(text, variables, escape))
     except UnresolvedArg as unresolved:
         return Line(command.start_line, command.original, None, unresolved.name)
+    except words.WordError:
+        return Line(command.start_line, command.original, text)
 
 
 def _declare(
@@ -95,10 +69,12 @@ def _declare(
     declaration: str,
     build_args: Mapping[str, Any],
     global_args: Mapping[str, Any],
+    escape: str,
 ) -> None:
     """`ARG NAME[=default]`: a build arg wins; inside a stage, a bare `ARG NAME` takes the global value.
 
-    A default may use the variables declared before it (`ARG IMAGE=${REGISTRY}/base`), as Docker expands it.
+    A default is one word as BuildKit reads it (`ARG IMAGE="${REGISTRY}/base"`: unquoted, expanded with
+    the variables declared before it).
     """
     name, _, default = declaration.partition("=")
     if name in build_args:
@@ -106,20 +82,20 @@ def _declare(
     elif "=" not in declaration:
         arguments[name] = global_args.get(name)
     else:
-        try:
-            arguments[name] = substitute(default, arguments)
-        except UnresolvedArg:
-            arguments[name] = UNKNOWN
+        arguments[name] = _word_or_unknown(default, arguments, escape)
 
 
-def _set_env(variables: dict[str, Any], pairs: tuple[str, ...]) -> None:
+def _word_or_unknown(text: str, variables: Mapping[str, Any], escape: str) -> Any:
+    try:
+        return words.word(text, variables, escape)
+    except (UnresolvedArg, words.WordError):
+        return UNKNOWN
+
+
+def _set_env(variables: dict[str, Any], pairs: tuple[str, ...], escape: str) -> None:
     """`ENV NAME=value ...` (the parser gives name, value, name, value): later lines see these values."""
     for name, raw in zip(pairs[::2], pairs[1::2], strict=True):
-        quoted = len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\""
-        try:
-            variables[name] = substitute(raw[1:-1] if quoted else raw, variables)
-        except UnresolvedArg:
-            variables[name] = UNKNOWN
+        variables[name] = _word_or_unknown(raw, variables, escape)
 
 
 @lru_cache(maxsize=256)
@@ -132,25 +108,47 @@ def _inline_commands(text: str) -> tuple[dockerfile.Command, ...]:
     return dockerfile.parse_string(text)
 
 
-# BuildKit's parser directives: `# key=value` comment lines at the top, the key case-insensitive.
-_DIRECTIVE = re.compile(r"^\s*#\s*(?P<key>[A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?P<value>.*?)\s*$")
+# BuildKit's parser directives (frontend/dockerfile/parser/directives.go): `#key=value` lines at the very
+# top, the key case-insensitive. The first line that is not one (blank, another comment, an unknown key, an
+# instruction, leading blanks) ends them.
+_DIRECTIVE = re.compile(r"^#\s*(?P<key>[A-Za-z][A-Za-z0-9]*)\s*=\s*(?P<value>.+?)\s*$")
+DIRECTIVE_KEYS = ("syntax", "escape", "check")
 REMOTE_LOCATION = re.compile(
     r"^[A-Za-z][A-Za-z0-9+.-]*://|^[^/@:\s]+@[^/:\s]+:"
 )  # scheme://, or git's user@host:path
 SYNTAX_BUILD_ARG = "BUILDKIT_SYNTAX"
 
 
+def directives(text: str, *, after_shebang: bool) -> dict[str, tuple[int, str, str]]:
+    """key -> (line, line as written, value) of the directives BuildKit reads.
+
+    `after_shebang`: the frontend's syntax detection skips a first `#!` line; the parser (escape) does not.
+    """
+    lines = text.removeprefix("\ufeff").splitlines()
+    found: dict[str, tuple[int, str, str]] = {}
+    start = 1 if after_shebang and lines and lines[0].startswith("#!") else 0
+    for number, raw in enumerate(lines[start:], start=start + 1):
+        match = _DIRECTIVE.match(raw)
+        key = match["key"].lower() if match else None
+        if match is None or key not in DIRECTIVE_KEYS or key in found:
+            break  # a repeated key is an error in BuildKit: the build stops, nothing more is read
+        found[key] = (number, raw, match["value"])
+    return found
+
+
+def escape_character(text: str) -> str:
+    """The `# escape=` character (backslash or backtick), backslash by default."""
+    value = directives(text, after_shebang=False).get("escape", (0, "", words.DEFAULT_ESCAPE))[2]
+    return value if value in ("\\", "`") else words.DEFAULT_ESCAPE
+
+
 def _frontends(text: str, build_args: Mapping[str, Any]) -> list[Line]:
     """The `# syntax=` frontend image (and the BUILDKIT_SYNTAX build arg that overrides it)."""
     found = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        if not raw.lstrip().startswith("#"):
-            break  # the first instruction ends the directives
-        match = _DIRECTIVE.match(raw)
-        if match and match["key"].lower() == "syntax":
-            found.append(Line(number, raw.strip(), match["value"], source="# syntax"))
+    syntax = directives(text, after_shebang=True).get("syntax")
+    if syntax:
+        number, raw, value = syntax
+        found.append(Line(number, raw.strip(), value, source="# syntax"))
     if SYNTAX_BUILD_ARG in build_args:
         value = build_args[SYNTAX_BUILD_ARG]
         unresolved = SYNTAX_BUILD_ARG if is_unknown(value) else None
@@ -188,9 +186,15 @@ def _mount_sources(flags: tuple[str, ...]) -> list[str]:
     return sources
 
 
-def _stage_reference(text: str, stages: list[str]) -> bool:
-    """`--from` and `FROM` name an earlier stage by its name (any case) or its index."""
-    return text.lower() in stages or (text.isdigit() and int(text) < len(stages))
+_GO_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)  # what Go's strconv.Atoi takes
+
+
+def _stage_reference(text: str, stage_names: set[str], stage_count: int) -> bool:
+    """Whether `--from` names a stage: BuildKit looks the name up (any case) among all the file's stages,
+    later ones too, or reads an integer as a stage index; anything else is an image."""
+    if _GO_INTEGER.fullmatch(text):
+        return 0 <= int(text) < stage_count
+    return text.lower() in stage_names
 
 
 def parse(path: Path, build_args: Mapping[str, Any]) -> Dockerfile:
@@ -212,17 +216,17 @@ def parse_inline(text: str, build_args: Mapping[str, Any]) -> Dockerfile:
         raise ValueError(str(error)) from error
 
 
-def _instructions(commands: tuple[dockerfile.Command, ...]) -> list[tuple[str, dockerfile.Command]]:
-    """(upper-case instruction, command): Docker reads instructions in any case; ONBUILD's inner one too."""
+def _instructions(commands: tuple[dockerfile.Command, ...]) -> list[tuple[str, dockerfile.Command, bool]]:
+    """(upper-case instruction, command, is an ONBUILD trigger): Docker reads instructions in any case."""
     found = []
     for command in commands:
-        found.append((command.cmd.upper(), command))
+        found.append((command.cmd.upper(), command, False))
         if command.cmd.upper() == "ONBUILD" and command.sub_cmd:
             # The parser keeps no flags of the inner instruction; parse it on its own to see them.
             inner = command.original.split(None, 1)[1]
             for trigger in dockerfile.parse_string(inner):
                 if trigger.cmd.upper() not in ("FROM", "ONBUILD", "MAINTAINER"):  # Docker rejects these
-                    found.append((trigger.cmd.upper(), _at_onbuild_line(trigger, command)))
+                    found.append((trigger.cmd.upper(), _at_onbuild_line(trigger, command), True))
     return found
 
 
@@ -230,42 +234,67 @@ def _at_onbuild_line(trigger: dockerfile.Command, onbuild: dockerfile.Command) -
     return trigger._replace(start_line=onbuild.start_line, original=onbuild.original)
 
 
+def _stage_name(command: dockerfile.Command) -> str | None:
+    return command.value[2].lower() if len(command.value) == 3 else None
+
+
+def _exposed(command: dockerfile.Command, variables: Mapping[str, Any], escape: str) -> list[Line]:
+    """EXPOSE's ports: each word may become several (`ENV PORTS="80 22"`, `EXPOSE $PORTS`)."""
+    found = []
+    for port in command.value:
+        try:
+            found += [
+                Line(command.start_line, command.original, p) for p in words.words(port, variables, escape)
+            ]
+        except UnresolvedArg as unresolved:
+            found.append(Line(command.start_line, command.original, None, unresolved.name))
+        except words.WordError:
+            found.append(Line(command.start_line, command.original, port))
+    return found
+
+
 def _read(
     path: Path | str, commands: tuple[dockerfile.Command, ...], text: str, build_args: Mapping[str, Any]
 ) -> Dockerfile:
     # Docker's scoping: ARGs before the first FROM serve the FROM lines only; a stage sees its own ARGs
     # (re-declared globals included) and ENVs, never an undeclared global.
+    escape = escape_character(text)
     global_args: dict[str, Any] = {}
     stage_vars: dict[str, Any] = {}
     froms: list[Line] = []
     exposes: list[Line] = []
     pulls: list[Line] = _frontends(text, build_args)
     remote_adds: list[Line] = []
-    stages: list[str] = []
-    for instruction, command in _instructions(commands):
+    stage_commands = [command for command in commands if command.cmd.upper() == "FROM"]
+    stage_names = {name for name in map(_stage_name, stage_commands) if name}
+    for instruction, command, trigger in _instructions(commands):
         if instruction == "ARG":
             for declaration in command.value:
-                _declare(stage_vars if froms else global_args, declaration, build_args, global_args)
+                scope = stage_vars if froms else global_args
+                _declare(scope, declaration, build_args, global_args, escape)
         elif instruction == "ENV" and froms:
-            _set_env(stage_vars, command.value)
+            _set_env(stage_vars, command.value, escape)
         elif instruction == "FROM":
-            stage = command.value[2].lower() if len(command.value) == 3 else None
-            line = _resolved(command, command.value[0], global_args)
-            froms.append(replace(line, stage=stage, source="FROM"))
-            stages.append(stage or f"#{len(stages)}")
+            line = _resolved(command, command.value[0], global_args, escape)
+            froms.append(replace(line, stage=_stage_name(command), source="FROM"))
             stage_vars = {}
         elif instruction == "EXPOSE":
-            exposes.extend(_resolved(command, port, stage_vars) for port in command.value)
+            exposes.extend(_exposed(command, stage_vars, escape))
         elif instruction in ("COPY", "ADD", "RUN"):
             sources = _flag_values(command.flags, "from") if instruction != "RUN" else []
             sources += _mount_sources(command.flags) if instruction == "RUN" else []
             for source in sources:
-                line = replace(_resolved(command, source, stage_vars), source=f"{instruction} from")
-                if line.value is None or not _stage_reference(line.value, stages[:-1]):
+                line = replace(_resolved(command, source, stage_vars, escape), source=f"{instruction} from")
+                # A trigger runs in a child build, whose stages this file cannot know: an image, then.
+                if (
+                    line.value is None
+                    or trigger
+                    or not _stage_reference(line.value, stage_names, len(stage_commands))
+                ):
                     pulls.append(line)
             if instruction == "ADD":
                 for source in command.value[:-1]:
-                    line = _resolved(command, source, stage_vars)
+                    line = _resolved(command, source, stage_vars, escape)
                     if line.value is None or REMOTE_LOCATION.match(line.value):
                         remote_adds.append(replace(line, source="ADD"))
     return Dockerfile(path, tuple(froms), tuple(exposes), tuple(pulls), tuple(remote_adds))

@@ -106,6 +106,163 @@ BASE_CASES = [
         f"FROM {RUNTIME}\nONBUILD COPY --from=evil/payload:1 / /\n",
         "COPY from 'evil/payload:1'",
     ),
+    (
+        "hadolint test/Hadolint/Rule/DL3006Spec.hs 'no untagged'",
+        "FROM debian\n",
+        "FROM 'debian'",
+    ),
+    ("hadolint DL3006Spec 'no untagged with name'", "FROM debian AS builder\n", "FROM 'debian'"),
+    ("hadolint DL3006Spec 'scratch'", "FROM scratch\n", None),
+    (
+        "hadolint DL3006Spec 'using args' (an ARG nobody declared expands to nothing, which Docker refuses)",
+        "FROM ${VALUE}\n",
+        "FROM ''",
+    ),
+    (
+        "hadolint DL3006Spec 'local aliases are OK to be untagged'",
+        f"FROM {RUNTIME} AS build\nRUN foo\nFROM build as unit-test\nRUN bar\nFROM {UPSTREAM}\nRUN baz\n",
+        None,
+    ),
+    (
+        "hadolint DL3006Spec 'other untagged cases are not ok'",
+        f"FROM {RUNTIME} AS build\nRUN foo\nFROM node as unit-test\nRUN bar\nFROM {UPSTREAM}\n",
+        "FROM 'node'",
+    ),
+    (
+        "hadolint DL3007Spec 'explicit tagged and SHA': an unapproved registry, digest or not",
+        "FROM hub.docker.io/debian:latest@sha256:" + "79" * 32 + "\n",
+        "'hub.docker.io/debian:latest@sha256:",
+    ),
+    (
+        "hadolint DL3007Spec 'explicit tagged and SHA': the digest decides, the tag beside it does not",
+        "FROM quay.io/centos/centos:latest@" + UPSTREAM.rsplit("@", 1)[1] + "\n",
+        None,
+    ),
+    (
+        "hadolint DL3022Spec 'warn on alias defined after': BuildKit (dockerfile2llb toCommand) looks "
+        "--from up among all stages, so the later stage is what is copied, and it is judged as a FROM",
+        f"FROM scratch\nCOPY --from=build foo .\nFROM {RUNTIME} as build\nRUN baz\n",
+        None,
+    ),
+    (
+        "hadolint DL3022Spec 'warn on alias defined after', the later stage from an unapproved image",
+        "FROM scratch\nCOPY --from=build foo .\nFROM node as build\nRUN baz\n",
+        "FROM 'node'",
+    ),
+    (
+        "hadolint DL3022Spec 'don't warn on valid stage count as --from=<count>'",
+        f"FROM scratch\nRUN foo\nFROM {RUNTIME}\nCOPY --from=0 foo .\n",
+        None,
+    ),
+    (
+        "hadolint DL3022Spec 'don't warn on external images' (here: an unapproved one)",
+        f"FROM {RUNTIME}\nCOPY --from=haskell:latest bar .\n",
+        "COPY from 'haskell:latest'",
+    ),
+    (
+        "hadolint DL3024Spec 'warn on duplicate aliases': BuildKit keeps the last stage of a name",
+        f"FROM {RUNTIME} as foo\nRUN something\nFROM scratch as foo\nFROM foo\n",
+        None,
+    ),
+    (
+        "hadolint DL3024Spec 'warn on duplicate aliases', the first from an unapproved image",
+        "FROM node as foo\nRUN something\nFROM scratch as foo\nRUN something\n",
+        "FROM 'node'",
+    ),
+    (
+        "hadolint DL3026Spec 'does warn on copy from untrusted registry'",
+        f"FROM {RUNTIME}\nCOPY --from=untrusted.com/repo/image:tag /foo /bar\n",
+        "COPY from 'untrusted.com/repo/image:tag'",
+    ),
+    (
+        "hadolint DL3026Spec 'does not warn on copy from' a trusted registry",
+        f"FROM {RUNTIME}\nCOPY --from={RUNTIME} /foo /bar\n",
+        None,
+    ),
+    (
+        "hadolint DL3026Spec 'warn on run with cache mount from untrusted registry'",
+        f"FROM {RUNTIME}\nRUN --mount=type=cache,from=untrusted.com/repo/image:tag,target=/foo foobar\n",
+        "RUN from 'untrusted.com/repo/image:tag'",
+    ),
+    (
+        "hadolint DL3026Spec 'don't warn on run with bind mount from trusted registry'",
+        f"FROM {RUNTIME}\nRUN --mount=type=bind,from={RUNTIME},target=/foo foobar\n",
+        None,
+    ),
+    (
+        "hadolint DL3026Spec 'distrust all forms of docker.io if trusted registries are given'",
+        "FROM ubuntu:18.04 AS b1\nFROM zemanlx/ubuntu:18.04 AS b2\n"
+        "FROM docker.io/zemanlx/ubuntu:18.04 AS b3\n",
+        "FROM 'docker.io/zemanlx/ubuntu:18.04'",
+    ),
+    (
+        "hadolint DL3029Spec 'explicit platform flag': the platform does not change the image judged",
+        f"FROM --platform=linux {UPSTREAM}\n",
+        None,
+    ),
+    (
+        "hadolint DL3029Spec 'allows platform ${BUILDPLATFORM:-} flag'",
+        "FROM --platform=${BUILDPLATFORM:-} debian:jessie\n",
+        "FROM 'debian:jessie'",
+    ),
+    (
+        "checkov tests/dockerfile/checks/example_ReferenceLatestTag/success_arg_default_tag: a tag from "
+        "an ARG default is still a tag",
+        f"ARG TAG=latest\nFROM {REGISTRY}/container-platform/base:${{TAG}}\n",
+        "is not pinned by digest",
+    ),
+    (
+        "BuildKit shell lexer (frontend/dockerfile/shell/lex.go): quotes are removed before use",
+        f'FROM "{RUNTIME}"\n',
+        None,
+    ),
+    (
+        "BuildKit shell lexer: a quoted ARG default is the unquoted word",
+        f'ARG BASE="{RUNTIME}"\nFROM $BASE\n',
+        None,
+    ),
+    ("BuildKit shell lexer: single quotes keep $ literal", f"ARG X={RUNTIME}\nFROM '$X'\n", "FROM '$X'"),
+    (
+        "BuildKit shell lexer: a quoted --from",
+        f'FROM {RUNTIME}\nCOPY --from="evil/x:1" / /\n',
+        "COPY from 'evil/x:1'",
+    ),
+    (
+        DOCKER_REFERENCE + ": a line continuation inside FROM",
+        "FROM \\\n  nginx:latest\n",
+        "FROM 'nginx:latest'",
+    ),
+    (
+        DOCKER_REFERENCE + ": the escape directive's backtick continues a line",
+        "# escape=`\nFROM `\n  nginx:latest\n",
+        "FROM 'nginx:latest'",
+    ),
+    (
+        DOCKER_REFERENCE + ": a heredoc's body is data, not instructions",
+        f"FROM {RUNTIME}\nRUN <<EOF\nFROM nginx\nEOF\nCOPY <<EOF /x\nFROM nginx\nEOF\n",
+        None,
+    ),
+    (
+        "BuildKit parser directives (parser/directives.go): a comment first ends them, so this "
+        "# syntax is a comment",
+        f"# a comment\n# syntax=evil/frontend:1\nFROM {RUNTIME}\n",
+        None,
+    ),
+    (
+        "BuildKit parser directives: a blank line first ends them",
+        f"\n# syntax=evil/frontend:1\nFROM {RUNTIME}\n",
+        None,
+    ),
+    (
+        "BuildKit parser directives: after another directive (escape, check), syntax still counts",
+        f"# check=skip=all\n# syntax=evil/frontend:1\nFROM {RUNTIME}\n",
+        "# syntax 'evil/frontend:1'",
+    ),
+    (
+        "BuildKit DetectSyntax: a first #! line is skipped",
+        f"#!/usr/bin/env buildctl\n# syntax=evil/frontend:1\nFROM {RUNTIME}\n",
+        "# syntax 'evil/frontend:1'",
+    ),
 ]
 
 
@@ -142,6 +299,32 @@ ADD_CASES = [
         None,
     ),
     ("hadolint DL3020 good case: COPY", f"FROM {RUNTIME}\nCOPY app.jar /app.jar\n", None),
+    (
+        "hadolint test/Hadolint/Rule/DL3020Spec.hs 'add for url with quotes': BuildKit unquotes the word",
+        f'FROM {RUNTIME}\nADD "http://file.com" /usr/src/app/\n',
+        "ADDs 'http://file.com'",
+    ),
+    ("hadolint DL3020Spec 'add for tar'", f"FROM {RUNTIME}\nADD file.tar /usr/src/app/\n", None),
+    (
+        DOCKER_REFERENCE + ": ADD in the JSON form",
+        f'FROM {RUNTIME}\nADD ["https://example.com/x", "/x"]\n',
+        "ADDs 'https://example.com/x'",
+    ),
+    (
+        DOCKER_REFERENCE + ": a URL from an ARG",
+        f"FROM {RUNTIME}\nARG URL=https://example.com/x\nADD $URL /x\n",
+        "ADDs 'https://example.com/x'",
+    ),
+    (
+        DOCKER_REFERENCE + ": the escape directive's backtick continues an ADD",
+        f"# escape=`\nFROM {RUNTIME}\nADD `\n  https://example.com/x /x\n",
+        "ADDs 'https://example.com/x'",
+    ),
+    (
+        DOCKER_REFERENCE + ": a heredoc's body is a file, not an ADD",
+        f"FROM {RUNTIME}\nCOPY <<EOF /x\nADD https://example.com/x /y\nEOF\n",
+        None,
+    ),
 ]
 
 

@@ -270,6 +270,33 @@ def test_forbidden_ports_win_over_allowed_ports(pack):
             "exposes '22'",
             id="violating: the stage's ENV, not an undeclared global ARG",
         ),
+        # checkov tests/dockerfile/checks/example_ExposePort22: failure, failure_tcp, success
+        pytest.param("FROM scratch\nEXPOSE 22\n", {}, "exposes '22'", id="violating: checkov ExposePort22"),
+        pytest.param("FROM scratch\nEXPOSE 22/tcp\n", {}, "exposes '22/tcp'", id="violating: checkov 22/tcp"),
+        pytest.param("FROM scratch\nEXPOSE 8080/tcp 8443/udp\n", {}, None, id="compliant: two allowed"),
+        # hadolint test/Hadolint/Rule/DL3011Spec.hs: ports beyond 65535
+        pytest.param("FROM scratch\nEXPOSE 80000\n", {}, "exposes '80000'", id="violating: DL3011 80000"),
+        pytest.param(
+            "FROM scratch\nEXPOSE 40000-80000/tcp\n", {}, "40000-80000/tcp", id="violating: DL3011 range"
+        ),
+        # BuildKit's dispatchExpose reads each word with its shell lexer (ProcessWords): quotes removed,
+        # a substituted value split at blanks.
+        pytest.param('FROM scratch\nEXPOSE "8080"\n', {}, None, id="compliant: quoted port"),
+        pytest.param("FROM scratch\nEXPOSE '22'\n", {}, "exposes '22'", id="violating: single-quoted 22"),
+        pytest.param(
+            'FROM scratch\nENV PORTS="8080 22"\nEXPOSE $PORTS\n',
+            {},
+            "exposes '22'",
+            id="violating: a value that splits into two ports",
+        ),
+        pytest.param(
+            "FROM scratch\nARG PORT\nEXPOSE ${PORT:-22}\n", {}, "exposes '22'", id="violating: default 22"
+        ),
+        pytest.param("FROM scratch\nexpose \\\n 22\n", {}, "exposes '22'", id="violating: continued line"),
+        pytest.param("FROM scratch\nONBUILD EXPOSE 22\n", {}, "exposes '22'", id="violating: ONBUILD"),
+        pytest.param(
+            "FROM scratch\nRUN <<EOF\nEXPOSE 22\nEOF\n", {}, None, id="compliant: heredoc body is no EXPOSE"
+        ),
     ],
 )
 def test_dockerfiles_expose_only_allowed_ports(pack, tmp_path, dockerfile, args, expected):
