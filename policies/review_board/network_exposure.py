@@ -53,7 +53,8 @@ def _anywhere(cidr: Any) -> bool:
 
 def _port_range(protocol: Any, from_port: Any, to_port: Any) -> tuple[int, int] | None:
     """Ports a NACL entry covers: all for protocol -1, its range for TCP/UDP, none for the rest."""
-    name = str(protocol).strip().lower()
+    number = as_int(protocol)  # the engine may send a number (-1.0) where the schema says string
+    name = str(number) if number is not None else str(protocol).strip().lower()
     if name in ("-1", "all"):
         return 0, MAX_PORT
     if name in ("6", "tcp", "17", "udp"):

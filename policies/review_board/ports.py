@@ -1,9 +1,10 @@
 """Question 2, exposed ports: what is reachable from where.
 
 Ports open to CIDR ranges (IPv4, IPv6, prefix lists) must be in the public allowlist and only on the load
-balancer's security group; everything else may be opened only from other security groups. A range, or
-protocol -1/all, is judged by every port it covers. Listeners speak HTTPS with a modern TLS policy and HTTP
-only to redirect; containers and Dockerfiles expose only allowed ports; services get no public IPs.
+balancer's security group; everything else may be opened only from other security groups. A range is
+judged by every port it covers; protocol -1/all, and any protocol but TCP, UDP and ICMP, by every port.
+Listeners speak HTTPS with a modern TLS policy and HTTP only to redirect; containers and Dockerfiles
+expose only allowed ports; services get no public IPs.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 SERVICE = "aws:ecs/service:Service"
 TASK_SET = "aws:ecs/taskSet:TaskSet"
 ALL_PROTOCOLS = ("-1", "all")
-PORTLESS_PROTOCOLS = ("icmp", "icmpv6", "1", "58")
+PORTLESS_PROTOCOLS = ("icmp", "icmpv6", "ipv6-icmp", "1", "58")
+# EC2 honours a port range only for TCP and UDP; any other protocol (ESP, GRE, 132, ...) it allows on every
+# port whatever the range says ("traffic on all ports is allowed, regardless of any port range").
+PORTED_PROTOCOLS = ("tcp", "udp", "6", "17")
 MAX_PORT = 65535
 
 PORT_LIST: dict[str, Any] = {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": MAX_PORT}}
@@ -49,12 +53,18 @@ class Ingress:
     to_port: Any
     cidrs: tuple[Any, ...]
 
+    @property
+    def protocol_name(self) -> str:
+        """The protocol as EC2 reads it: names in any case, numbers however the engine sent them (-1.0)."""
+        number = as_int(self.protocol)
+        return str(number) if number is not None else str(self.protocol).strip().lower()
+
     def ports(self) -> tuple[int, int] | None:
         """The covered port range; None for ICMP, which opens no port."""
-        protocol = str(self.protocol).lower()
+        protocol = self.protocol_name
         if protocol in PORTLESS_PROTOCOLS:
             return None
-        if protocol in ALL_PROTOCOLS:
+        if protocol not in PORTED_PROTOCOLS:
             return 0, MAX_PORT
         low, high = as_int(self.from_port), as_int(self.to_port)
         return (low or 0, MAX_PORT if high is None else high)
@@ -130,10 +140,13 @@ def _ingress_open(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fin
         if not ingress.cidrs or ports is None:
             continue
         sources = ", ".join(map(str, ingress.cidrs))
+        protocol = ingress.protocol_name
         described = (
-            "all ports (protocol -1)"
-            if str(ingress.protocol) in ALL_PROTOCOLS
-            else f"ports {ports[0]}-{ports[1]}"
+            f"ports {ports[0]}-{ports[1]}"
+            if protocol in PORTED_PROTOCOLS
+            else "all ports (protocol -1)"
+            if protocol in ALL_PROTOCOLS
+            else f"all ports of protocol {protocol}"
         )
         if not is_load_balancer:
             yield Violation(

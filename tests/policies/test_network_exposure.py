@@ -74,6 +74,12 @@ CASES = [
         "port 3389",
     ),
     (
+        CIS + " 5.1: protocol -1 sent as a number (the engine's -1.0) is every protocol",
+        "nacl-no-admin-ports-from-anywhere",
+        nacl("all-number", {**SSH_ANYWHERE, "protocol": -1.0, "fromPort": 0, "toPort": 0}),
+        "port 22",
+    ),
+    (
         CIS + " 5.1: IPv6 anywhere",
         "nacl-no-admin-ports-from-anywhere",
         nacl(

@@ -30,6 +30,10 @@ def sg_rule(name, parent, *, protocol="tcp", low=443.0, high=443.0, kind="ingres
     return resource(SG_RULE, name, props, parent_type=parent)
 
 
+def inline(protocol, low, high, **sources):
+    return {"protocol": protocol, "fromPort": low, "toPort": high, **sources}
+
+
 def group(name, parent, *rules):
     return resource(SG, name, {"vpcId": "vpc-1", "ingress": list(rules)}, parent_type=parent)
 
@@ -116,6 +120,102 @@ def group(name, parent, *rules):
             ),
             None,
             id="compliant: ICMP opens no port",
+        ),
+        # checkov tests/terraform/checks/resource/aws/example_SecurityGroupUnrestrictedIngress22/main.tf
+        pytest.param(
+            group("ck22-fail", APP, inline("tcp", 22.0, 22.0, cidrBlocks=["192.168.0.0/16", "0.0.0.0/0"])),
+            "opens ports 22-22 to CIDR 192.168.0.0/16, 0.0.0.0/0",
+            id="violating: checkov aws_security_group.fail",
+        ),
+        pytest.param(
+            group("ck22-fail4", APP, inline("-1", 0.0, 65535.0, cidrBlocks=["0.0.0.0/0"], ipv6CidrBlocks=[])),
+            "all ports (protocol -1)",
+            id="violating: checkov aws_security_group.fail4 (protocol -1)",
+        ),
+        pytest.param(
+            group("ck22-fail-ipv6", APP, inline("tcp", 22.0, 22.0, ipv6CidrBlocks=["::/0"])),
+            "to CIDR ::/0",
+            id="violating: checkov aws_security_group.fail-ipv6",
+        ),
+        pytest.param(
+            sg_rule("ck22-rule-fail", APP, low=22.0, high=22.0, cidrBlocks=["0.0.0.0/0"]),
+            "opens ports 22-22",
+            id="violating: checkov aws_security_group_rule.fail",
+        ),
+        pytest.param(
+            vpc_ingress("ck22-vpc-fail", APP, low=22.0, high=22.0, cidrIpv4="0.0.0.0/0"),
+            "opens ports 22-22",
+            id="violating: checkov aws_vpc_security_group_ingress_rule.fail",
+        ),
+        pytest.param(
+            group("ck22-pass2", APP, inline("tcp", 22.0, 22.0, securityGroups=["sg-foo"], cidrBlocks=None)),
+            None,
+            id="compliant: checkov aws_security_group.pass2/pass3 (a security group source)",
+        ),
+        pytest.param(
+            group("ck22-pass7", APP), None, id="compliant: checkov aws_security_group.pass7 (no rules)"
+        ),
+        pytest.param(
+            sg_rule("ck22-rule-self", APP, low=22.0, high=22.0, self=True),
+            None,
+            id="compliant: checkov aws_security_group_rule.pass4 (self)",
+        ),
+        pytest.param(
+            sg_rule("ck22-rule-egress", APP, kind="egress", low=22.0, high=22.0, cidrBlocks=["0.0.0.0/0"]),
+            None,
+            id="compliant: checkov aws_security_group_rule.unknown (egress)",
+        ),
+        pytest.param(
+            group("ck22-self-cidr", APP, inline("-1", 0.0, 65535.0, cidrBlocks=["0.0.0.0/0"], self=True)),
+            "all ports (protocol -1)",
+            id="violating: checkov pass_self2; AWS applies self and the CIDR both, so it is open",
+        ),
+        # EC2 IpPermission (AWS API reference): protocol -1 is every protocol and port; a protocol other
+        # than tcp, udp, icmp, icmpv6 allows all ports whatever the range says.
+        pytest.param(
+            group("lb-proto-6-range", LB, inline("6", 80.0, 443.0, cidrBlocks=["0.0.0.0/0"])),
+            "ports 80-443",
+            id="violating: LB protocol number 6 over 80-443",
+        ),
+        pytest.param(
+            group("lb-all-caps", LB, inline("ALL", 443.0, 443.0, cidrBlocks=["0.0.0.0/0"])),
+            "all ports (protocol -1)",
+            id="violating: LB protocol ALL, whatever the port range",
+        ),
+        pytest.param(
+            group("lb-minus-one-number", LB, inline(-1.0, 443.0, 443.0, cidrBlocks=["0.0.0.0/0"])),
+            "all ports (protocol -1)",
+            id="violating: LB protocol -1 sent as a number",
+        ),
+        pytest.param(
+            group("lb-esp", LB, inline("50", 443.0, 443.0, cidrBlocks=["0.0.0.0/0"])),
+            "all ports of protocol 50",
+            id="violating: LB protocol 50 (ESP) ignores its port range",
+        ),
+        pytest.param(
+            group("lb-udp-443", LB, inline("17", 443.0, 443.0, cidrBlocks=["0.0.0.0/0"])),
+            None,
+            id="compliant: LB UDP 443 by protocol number",
+        ),
+        pytest.param(
+            group("lb-prefix-all", LB, inline("tcp", 0.0, 65535.0, prefixListIds=["pl-123"])),
+            "ports 0-65535 to CIDR pl-123",
+            id="violating: LB every port from a prefix list",
+        ),
+        pytest.param(
+            vpc_ingress("lb-v6-admin", LB, low=22.0, high=3389.0, cidrIpv6="::/0"),
+            "ports 22-3389",
+            id="violating: VPC ingress rule, a range covering 22 and 3389, IPv6",
+        ),
+        pytest.param(
+            vpc_ingress("lb-icmpv6", LB, protocol="icmpv6", low=-1.0, high=-1.0, cidrIpv6="::/0"),
+            None,
+            id="compliant: VPC ingress rule ICMPv6",
+        ),
+        pytest.param(
+            sg_rule("lb-string-ports", LB, low="443", high="443", cidrBlocks=["0.0.0.0/0"]),
+            None,
+            id="compliant: ports given as strings",
         ),
     ],
 )
