@@ -33,6 +33,29 @@ SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 SERVICE = "aws:ecs/service:Service"
+# Listener protocols that terminate TLS at the load balancer with a security policy (ALB HTTPS, NLB TLS).
+TLS_PROTOCOLS = ("HTTPS", "TLS")
+# Elastic Load Balancing's predefined policies that offer TLS 1.2 and later with forward secrecy only (the
+# ELB guide: TLS 1.3-only policies, and TLS 1.3 + 1.2 policies whose ciphers are all TLS_* or ECDHE_*),
+# their FIPS and post-quantum (PQ) variants included. Ext0/Ext1/Ext2 and ELBSecurityPolicy-TLS-1-2-*
+# add non-forward-secret RSA key exchange, 2016-08 and older allow TLS 1.0.
+FORWARD_SECRET_TLS12_POLICIES = [
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+    "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+    "ELBSecurityPolicy-FS-1-2-2019-08",
+]
 TASK_SET = "aws:ecs/taskSet:TaskSet"
 ALL_PROTOCOLS = ("-1", "all")
 PORTLESS_PROTOCOLS = ("icmp", "icmpv6", "ipv6-icmp", "1", "58")
@@ -172,7 +195,8 @@ def _listener(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding
         yield Unchecked("protocol and port")
         return
     yield from public_port_problem(resource, port, [int(p) for p in config["publicPorts"]])
-    if protocol == "HTTPS":
+    protocol = str(protocol).upper()  # the provider takes the protocol in any case and stores it upper-cased
+    if protocol in TLS_PROTOCOLS:
         policy = resource.props.get("sslPolicy")
         if is_unknown(policy):
             yield Unchecked("sslPolicy")
@@ -323,13 +347,7 @@ POLICIES = [
             "allowedSslPolicies": {
                 "type": "array",
                 "items": {"type": "string"},
-                "default": [
-                    "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-                    "ELBSecurityPolicy-TLS13-1-3-2021-06",
-                    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
-                    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
-                ],
+                "default": FORWARD_SECRET_TLS12_POLICIES,
             },
         },
     ),

@@ -232,6 +232,10 @@ def listener(name, **props):
     return resource(LISTENER, name, props)
 
 
+def tls_listener(name, protocol, policy):
+    return listener(name, protocol=protocol, port=443.0, sslPolicy=policy, defaultActions=[FORWARD])
+
+
 @pytest.mark.parametrize(
     ("res", "expected"),
     [
@@ -282,6 +286,75 @@ def listener(name, **props):
             listener("tcp", protocol="TCP", port=443.0, defaultActions=[FORWARD]),
             "speaks 'TCP'",
             id="violating: not HTTP(S)",
+        ),
+        # checkov tests/terraform/checks/resource/aws/example_AppLoadBalancerTLS12/main.tf
+        pytest.param(
+            tls_listener("ck103-https-fs-1-2", "HTTPS", "ELBSecurityPolicy-FS-1-2-Res-2019-08"),
+            None,
+            id="compliant: checkov aws_lb_listener.https_fs_1_2 (TLS 1.2, forward secrecy)",
+        ),
+        pytest.param(
+            tls_listener("ck103-tls-fs-1-2", "TLS", "ELBSecurityPolicy-FS-1-2-Res-2019-08"),
+            None,
+            id="compliant: checkov tls_fs_1_2 (an NLB TLS listener is judged by its policy)",
+        ),
+        pytest.param(
+            tls_listener("ck103-https-2016", "HTTPS", "ELBSecurityPolicy-2016-08"),
+            "TLS policy 'ELBSecurityPolicy-2016-08'",
+            id="violating: checkov aws_lb_listener.https_2016",
+        ),
+        pytest.param(
+            tls_listener("ck103-tls-fs-1-1", "TLS", "ELBSecurityPolicy-FS-1-1-2019-08"),
+            "TLS policy 'ELBSecurityPolicy-FS-1-1-2019-08'",
+            id="violating: checkov aws_lb_listener.tls_fs_1_1",
+        ),
+        pytest.param(
+            tls_listener("no-policy", "HTTPS", None),
+            "TLS policy None",
+            id="violating: no ssl_policy (the API's default is ELBSecurityPolicy-2016-08, ELB guide)",
+        ),
+        pytest.param(
+            tls_listener("pq", "HTTPS", "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"),
+            None,
+            id="compliant: the ELB guide's recommended post-quantum policy",
+        ),
+        pytest.param(
+            tls_listener("fips", "HTTPS", "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04"),
+            None,
+            id="compliant: TLS 1.3 FIPS (one of the program's own MODERN_SSL_POLICIES)",
+        ),
+        pytest.param(
+            tls_listener("ext1", "HTTPS", "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06"),
+            "TLS policy 'ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06'",
+            id="violating: Ext1 adds ciphers without forward secrecy",
+        ),
+        pytest.param(
+            tls_listener("tls-1-2-2017", "HTTPS", "ELBSecurityPolicy-TLS-1-2-2017-01"),
+            "TLS policy 'ELBSecurityPolicy-TLS-1-2-2017-01'",
+            id="violating: TLS-1-2-2017-01 (checkov passes it; its RSA key exchange has no forward secrecy)",
+        ),
+        # terraform-provider-aws aws_lb_listener: protocol validated in any case, stored upper-cased
+        pytest.param(
+            tls_listener("lower-https", "https", "ELBSecurityPolicy-TLS13-1-2-2021-06"),
+            None,
+            id="compliant: protocol 'https' in lower case",
+        ),
+        pytest.param(
+            listener("lower-http", protocol="http", port=80.0, defaultActions=[REDIRECT]),
+            None,
+            id="compliant: protocol 'http' redirecting",
+        ),
+        pytest.param(
+            listener(
+                "same-protocol",
+                protocol="HTTP",
+                port=80.0,
+                defaultActions=[
+                    {"type": "redirect", "redirect": {"protocol": "#{protocol}", "statusCode": "HTTP_301"}}
+                ],
+            ),
+            "serves plain HTTP",
+            id="violating: a redirect to #{protocol} stays on HTTP",
         ),
     ],
 )
