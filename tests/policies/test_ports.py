@@ -401,6 +401,25 @@ def test_plain_http_listener_allowed_where_the_stack_says_so(pack):
             "maps containerPortRange '20-30'",
             id="violating: a range covering 22",
         ),
+        # checkov example_ECSContainerReadOnlyRoot/main.tf containers: 80 and 443, host port = container port
+        pytest.param(
+            task_definition(
+                container(portMappings=[{"containerPort": 80.0, "hostPort": 80.0}]),
+                container(name="second", portMappings=[{"containerPort": 443.0, "hostPort": 443.0}]),
+            ),
+            "maps containerPort 80",
+            id="violating: checkov fixture ports 80/443 (containers listen on 8080/8443 here)",
+        ),
+        pytest.param(
+            task_definition(container(portMappings=[{"containerPort": 8080.0, "hostPort": 22.0}])),
+            "maps hostPort 22",
+            id="violating: the host port, not only the container port",
+        ),
+        pytest.param(
+            task_definition(container(portMappings=[{"containerPortRange": "8080-8443"}])),
+            "maps containerPortRange '8080-8443'",
+            id="violating: a range between two allowed ports covers the ports between",
+        ),
     ],
 )
 def test_containers_map_only_allowed_ports(pack, task, expected):
