@@ -121,6 +121,38 @@ CASES = [
         None,
     ),
     (
+        "AWS VPC docs (network ACL rules): a deny of ::/0 matches IPv6 traffic only, so IPv4 SSH reaches the "
+        "later allow of 0.0.0.0/0",
+        "nacl-no-admin-ports-from-anywhere",
+        nacl(
+            "denied-v6-only",
+            {**SSH_ANYWHERE, "ruleNo": 50, "action": "deny", "cidrBlock": None, "ipv6CidrBlock": "::/0"},
+            {**SSH_ANYWHERE, "ruleNo": 100},
+        ),
+        "ingress entry 100 allows port 22",
+    ),
+    (
+        "AWS VPC docs (network ACL rules): the IPv4 deny first and the IPv6 deny first close both families",
+        "nacl-no-admin-ports-from-anywhere",
+        nacl(
+            "denied-both",
+            {**SSH_ANYWHERE, "ruleNo": 50, "action": "deny", "protocol": "-1", "fromPort": 0, "toPort": 0},
+            {
+                **SSH_ANYWHERE,
+                "ruleNo": 51,
+                "action": "deny",
+                "protocol": "-1",
+                "fromPort": 0,
+                "toPort": 0,
+                "cidrBlock": None,
+                "ipv6CidrBlock": "::/0",
+            },
+            {**SSH_ANYWHERE, "ruleNo": 100},
+            {**SSH_ANYWHERE, "ruleNo": 101, "cidrBlock": None, "ipv6CidrBlock": "::/0"},
+        ),
+        None,
+    ),
+    (
         CIS + " 5.1; checkov CKV_AWS_232",
         "nacl-rule-no-admin-ports-from-anywhere",
         nacl_rule("ssh", cidrBlock="0.0.0.0/0", fromPort=22, toPort=22),
