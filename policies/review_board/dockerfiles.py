@@ -52,6 +52,28 @@ class Dockerfile:
     pulls: tuple[Line, ...] = ()
     # `ADD` sources that are URLs (HTTP, Git): content no review board has seen.
     remote_adds: tuple[Line, ...] = ()
+    # Each stage's last `USER` (None where the stage sets none), in stage order.
+    users: tuple[Line | None, ...] = ()
+
+    def stage_index(self, target: str | None) -> int | None:
+        """The stage a build produces: the `target` stage by name (any case), else the last one."""
+        if target is None:
+            return len(self.froms) - 1 if self.froms else None
+        names = [line.stage for line in self.froms]
+        return names.index(target.lower()) if target.lower() in names else None
+
+    def user_of(self, index: int) -> tuple[Line | None, Line]:
+        """(the USER the stage's image runs as, the FROM it comes from): a stage without USER inherits its
+        base stage's, and when the chain ends at an image, (None, that image's FROM line)."""
+        while True:
+            if self.users[index] is not None:
+                return self.users[index], self.froms[index]
+            base = self.froms[index].value
+            names = [line.stage for line in self.froms[:index]]
+            earlier = base.lower() if base is not None else None
+            if earlier not in names:
+                return None, self.froms[index]
+            index = len(names) - 1 - names[::-1].index(earlier)  # the latest stage of that name before
 
 
 def _resolved(command: dockerfile.Command, text: str, variables: Mapping[str, Any], escape: str) -> Line:
@@ -265,6 +287,7 @@ def _read(
     exposes: list[Line] = []
     pulls: list[Line] = _frontends(text, build_args)
     remote_adds: list[Line] = []
+    users: list[Line | None] = []
     stage_commands = [command for command in commands if command.cmd.upper() == "FROM"]
     stage_names = {name for name in map(_stage_name, stage_commands) if name}
     for instruction, command, trigger in _instructions(commands):
@@ -277,7 +300,10 @@ def _read(
         elif instruction == "FROM":
             line = _resolved(command, command.value[0], global_args, escape)
             froms.append(replace(line, stage=_stage_name(command), source="FROM"))
+            users.append(None)
             stage_vars = {}
+        elif instruction == "USER" and froms and not trigger and command.value:
+            users[-1] = replace(_resolved(command, command.value[0], stage_vars, escape), source="USER")
         elif instruction == "EXPOSE":
             exposes.extend(_exposed(command, stage_vars, escape))
         elif instruction in ("COPY", "ADD", "RUN"):
@@ -297,7 +323,7 @@ def _read(
                     line = _resolved(command, source, stage_vars, escape)
                     if line.value is None or REMOTE_LOCATION.match(line.value):
                         remote_adds.append(replace(line, source="ADD"))
-    return Dockerfile(path, tuple(froms), tuple(exposes), tuple(pulls), tuple(remote_adds))
+    return Dockerfile(path, tuple(froms), tuple(exposes), tuple(pulls), tuple(remote_adds), tuple(users))
 
 
 @dataclass(frozen=True)
@@ -309,6 +335,7 @@ class Build:
     inline: Any = None  # the Dockerfile's text when given inline
     args: Mapping[str, Any] = field(default_factory=dict)
     extra_contexts: tuple[tuple[str, Any], ...] = ()  # (name, location): docker-image://, URLs, paths
+    target: Any = None  # the stage built (None: the last one)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -330,6 +357,7 @@ def _docker_image(props: Mapping[str, Any]) -> Build | None:
         context,
         _default_dockerfile(context) if dockerfile_path is None else dockerfile_path,
         args=_mapping(build.get("args")),
+        target=build.get("target"),
     )
 
 
@@ -356,6 +384,7 @@ def _docker_build_image(props: Mapping[str, Any]) -> Build | None:
         inline=inline,
         args=_mapping(props.get("buildArgs")),
         extra_contexts=(("context", location), *extra),
+        target=props.get("target"),
     )
 
 
@@ -379,6 +408,7 @@ def _remote_image(props: Mapping[str, Any]) -> Build | None:
         UNKNOWN if is_unknown(name) else _default_dockerfile(context, str(name)),
         args=_mapping(build.get("buildArgs")),
         extra_contexts=(*extra, *((("remoteContext", remote),) if remote else ())),
+        target=build.get("target"),
     )
 
 

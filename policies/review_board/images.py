@@ -3,7 +3,8 @@
 References are parsed with docker-image-py (the distribution project's grammar), through the shared
 `image_references` package. Task images must come from an approved registry and repository and, where
 required, be pinned by digest. Every `FROM` of every stage must be an approved upstream pinned by digest or
-an approved internal image, and an image is pushed to the repository named after it.
+an approved internal image, the image a Dockerfile builds names a non-root USER, and an image is pushed to
+the repository named after it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from image_references.reference_grammar import ImageReferenceError, Reference, parse_image_reference
+from review_board.container_hardening import is_root_user
 from review_board.containers import TASK_DEFINITION, containers
 from review_board.dockerfiles import (
     BUILD_READERS,
@@ -218,6 +220,40 @@ def _no_remote_add(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fi
                 )
 
 
+def _runs_as_non_root(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    build = build_settings(resource.type, resource.props)
+    target = build.target if build else None
+    for parsed in dockerfile_of(resource, config, report=False):
+        if isinstance(parsed, Violation | Unchecked):
+            yield parsed
+            continue
+        if is_unknown(target):
+            yield Unchecked("the build target")
+            continue
+        index = parsed.stage_index(target)
+        if index is None:
+            continue  # no stage, or a target the file lacks: Docker refuses to build it
+        user, origin = parsed.user_of(index)
+        subject = f"{resource.label} {parsed.path}"
+        if user is not None and user.value is None:
+            yield Unchecked(f"{subject} line {user.line}: build arg {user.unresolved_arg} is not known yet")
+        elif user is not None and is_root_user(user.value or ""):
+            yield Violation(
+                f"{subject} line {user.line} ({user.original!r}) leaves the image running as root "
+                f"(USER {user.value!r}). Fix: end the stage with USER <non-root uid>:<gid>, e.g. 10001:10001."
+            )
+        elif user is None and origin.value is None:
+            yield Unchecked(
+                f"{subject} line {origin.line}: build arg {origin.unresolved_arg} is not known yet"
+            )
+        elif user is None:
+            yield Violation(
+                f"{subject} sets no USER for the image it builds, so it runs as whatever {origin.value!r} "
+                "sets (root for scratch and most upstream images). Fix: end the stage with USER <non-root "
+                "uid>:<gid>, e.g. 10001:10001."
+            )
+
+
 def pushed_names(resource: Resource) -> list[tuple[str, Any]]:
     """(input, reference) of every name a build resource pushes or tags: imageName, tags, targetImage."""
     props = resource.props
@@ -282,6 +318,14 @@ POLICIES = [
         types=[IMAGE, DOCKER_BUILD_IMAGE, TAG],
         check=_pushed_to_approved_repository,
         config=APPROVED_INTERNAL,
+    ),
+    resource_policy(
+        name="dockerfile-user-not-root",
+        question="1",
+        description="The image a Dockerfile builds names its USER, and it is not root",
+        types=BUILD_READERS,
+        check=_runs_as_non_root,
+        config=PROJECT_ROOT,
     ),
     resource_policy(
         name="dockerfile-no-remote-add",

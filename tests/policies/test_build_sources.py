@@ -333,6 +333,85 @@ def test_no_add_from_the_network(pack, tmp_path, source, dockerfile, expected):
     assert_verdict(pack, docker_image(tmp_path, dockerfile), "dockerfile-no-remote-add", expected)
 
 
+HADOLINT_DL3002 = "hadolint test/Hadolint/Rule/DL3002Spec.hs"
+USER_CASES = [
+    (HADOLINT_DL3002 + " 'last user should not be root'", f"FROM {RUNTIME}\nUSER root\n", "USER 'root'"),
+    (HADOLINT_DL3002 + " 'no root'", f"FROM {RUNTIME}\nUSER foo\n", None),
+    (HADOLINT_DL3002 + " 'no root UID'", f"FROM {RUNTIME}\nUSER 0\n", "USER '0'"),
+    (HADOLINT_DL3002 + " 'no root:root'", f"FROM {RUNTIME}\nUSER root:root\n", "USER 'root:root'"),
+    (HADOLINT_DL3002 + " 'no UID:GID'", f"FROM {RUNTIME}\nUSER 0:0\n", "USER '0:0'"),
+    (
+        HADOLINT_DL3002 + " 'can switch back to non root'",
+        f"FROM {RUNTIME}\nUSER root\nRUN something\nUSER foo\n",
+        None,
+    ),
+    (
+        HADOLINT_DL3002 + " 'warns on transitive root user': FROM base inherits base's USER",
+        f"FROM {RUNTIME} as base\nUSER root\nRUN something\nFROM base\nRUN something else\n",
+        "USER 'root'",
+    ),
+    (
+        HADOLINT_DL3002 + " 'warns on multiple stages': hadolint warns, but the image Docker builds is the "
+        "last stage, which runs as foo",
+        f"FROM {RUNTIME} as base\nUSER root\nRUN something\nFROM {RUNTIME}\nUSER foo\n",
+        None,
+    ),
+    (
+        HADOLINT_DL3002 + " 'does not warn when switching in multiple stages': the image is FROM scratch "
+        "with no USER, which runs as uid 0",
+        f"FROM {RUNTIME} as base\nUSER root\nRUN something\nUSER foo\nFROM scratch\nRUN something else\n",
+        "sets no USER",
+    ),
+    (
+        "checkov tests/dockerfile/checks/example_RootUser/failure: the last USER is root",
+        f"FROM {RUNTIME}\nUSER 10001\nRUN x\nUSER root\n",
+        "USER 'root'",
+    ),
+    (
+        "checkov tests/dockerfile/checks/example_UserExists/failure_no_user: no USER, so the image runs as "
+        "its base's user",
+        f"FROM {RUNTIME}\nRUN x\n",
+        "sets no USER",
+    ),
+    (
+        DOCKER_REFERENCE + ": a USER in another stage is not the image's",
+        f"FROM {RUNTIME} AS build\nUSER 10001\nFROM {RUNTIME}\nCOPY --from=build /a /a\n",
+        "sets no USER",
+    ),
+    (
+        DOCKER_REFERENCE + ": USER takes ARG substitution",
+        f"FROM {RUNTIME}\nARG UID=0\nUSER ${{UID}}\n",
+        "USER '0'",
+    ),
+    ("BuildKit shell lexer: a quoted root", f'FROM {RUNTIME}\nUSER "root"\n', "USER 'root'"),
+    (
+        DOCKER_REFERENCE + ": ONBUILD USER runs in child builds, not this image",
+        f"FROM {RUNTIME}\nUSER 10001\nONBUILD USER root\n",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "dockerfile", "expected"), USER_CASES, ids=[c[0] for c in USER_CASES])
+def test_the_image_runs_as_a_named_non_root_user(pack, tmp_path, source, dockerfile, expected):
+    assert_verdict(pack, docker_image(tmp_path, dockerfile), "dockerfile-user-not-root", expected)
+
+
+def test_the_build_target_is_the_image_judged(pack, tmp_path):
+    """docker Image build.target: the named stage (any case) is the image, not the last one."""
+    text = f"FROM {RUNTIME} AS app\nUSER root\nFROM {RUNTIME} AS test\nUSER 10001\n"
+    assert_verdict(
+        pack, docker_image(tmp_path, text, target="APP"), "dockerfile-user-not-root", "USER 'root'"
+    )
+    assert_verdict(pack, docker_image(tmp_path, text), "dockerfile-user-not-root", None)
+
+
+def test_an_unknown_user_arg_is_unchecked(pack, tmp_path):
+    image = docker_image(tmp_path, f"FROM {RUNTIME}\nARG UID\nUSER $UID\n", args={"UID": UNKNOWN})
+    assert pack.violations(image, "dockerfile-user-not-root") == []
+    assert any("UID" in reason for reason in pack.unchecked(image, "dockerfile-user-not-root"))
+
+
 def test_docker_build_image_is_read_like_docker_image(pack, tmp_path):
     """pulumi docker-build Image: context.location, dockerfile.location, tags (registry docs)."""
     good = docker_build_image(tmp_path, f"FROM {RUNTIME}\nEXPOSE 8080\n")
