@@ -211,10 +211,11 @@ def _mount_sources(flags: tuple[str, ...]) -> list[str]:
 _GO_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)  # what Go's strconv.Atoi takes
 
 
-def _stage_reference(text: str, stage_names: set[str], stage_count: int) -> bool:
-    """Whether `--from` names a stage: BuildKit looks the name up (any case) among all the file's stages,
-    later ones too, or reads an integer as a stage index; anything else is an image."""
-    if _GO_INTEGER.fullmatch(text):
+def _stage_reference(text: str, stage_names: set[str], stage_count: int | None) -> bool:
+    """Whether a `--from` names a stage: BuildKit looks the name up (any case) among all the file's stages,
+    later ones too; COPY's also reads an integer as a stage index (`stage_count` given), RUN --mount's does
+    not (dockerfile2llb detectRunMount); anything else is an image."""
+    if stage_count is not None and _GO_INTEGER.fullmatch(text):
         return 0 <= int(text) < stage_count
     return text.lower() in stage_names
 
@@ -309,14 +310,11 @@ def _read(
         elif instruction in ("COPY", "ADD", "RUN"):
             sources = _flag_values(command.flags, "from") if instruction != "RUN" else []
             sources += _mount_sources(command.flags) if instruction == "RUN" else []
+            indexed = None if instruction == "RUN" else len(stage_commands)
             for source in sources:
                 line = replace(_resolved(command, source, stage_vars, escape), source=f"{instruction} from")
                 # A trigger runs in a child build, whose stages this file cannot know: an image, then.
-                if (
-                    line.value is None
-                    or trigger
-                    or not _stage_reference(line.value, stage_names, len(stage_commands))
-                ):
+                if line.value is None or trigger or not _stage_reference(line.value, stage_names, indexed):
                     pulls.append(line)
             if instruction == "ADD":
                 for source in command.value[:-1]:

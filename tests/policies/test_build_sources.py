@@ -185,6 +185,12 @@ BASE_CASES = [
         "RUN from 'untrusted.com/repo/image:tag'",
     ),
     (
+        "BuildKit dockerfile2llb detectRunMount: a mount's from= is looked up by stage name only, so from=0 "
+        "is the image docker.io/library/0",
+        f"FROM {RUNTIME}\nFROM {RUNTIME}\nRUN --mount=type=bind,from=0,target=/t true\n",
+        "RUN from '0'",
+    ),
+    (
         "hadolint DL3026Spec 'don't warn on run with bind mount from trusted registry'",
         f"FROM {RUNTIME}\nRUN --mount=type=bind,from={RUNTIME},target=/foo foobar\n",
         None,
