@@ -412,6 +412,16 @@ def test_the_build_target_is_the_image_judged(pack, tmp_path):
     assert_verdict(pack, docker_image(tmp_path, text), "dockerfile-user-not-root", None)
 
 
+def test_docker_build_target_and_an_unknown_target(pack, tmp_path):
+    """docker-build Image `target`: the stage built; while preview does not know it, the rule waits."""
+    text = f"FROM {RUNTIME} AS app\nUSER 0\nFROM {RUNTIME} AS test\nUSER 10001\n"
+    built = docker_build_image(tmp_path, text, target="app")
+    assert_verdict(pack, built, "dockerfile-user-not-root", "USER '0'")
+    unknown = docker_build_image(tmp_path, text, name="unknown-target", target=UNKNOWN)
+    assert pack.violations(unknown, "dockerfile-user-not-root") == []
+    assert pack.unchecked(unknown, "dockerfile-user-not-root")
+
+
 def test_an_unknown_user_arg_is_unchecked(pack, tmp_path):
     image = docker_image(tmp_path, f"FROM {RUNTIME}\nARG UID\nUSER $UID\n", args={"UID": UNKNOWN})
     assert pack.violations(image, "dockerfile-user-not-root") == []
