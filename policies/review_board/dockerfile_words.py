@@ -83,7 +83,7 @@ class _Lexer:
             raise UnresolvedArg(name)
         return None if value is None else str(value)
 
-    def until(self, stop: str, raw_escapes: bool = False) -> tuple[str, list[str]]:
+    def until(self, stop: str) -> tuple[str, list[str]]:
         """BuildKit's processStopOn: the text up to `stop` (consumed), and its words."""
         result, words = "", _Words()
         while self.peek():
@@ -98,9 +98,6 @@ class _Lexer:
                 continue
             char = self.next()
             if char == self.escape:
-                if raw_escapes:
-                    words.raw(char)
-                    result += char
                 char = self.next()
                 if not char:
                     break
@@ -187,7 +184,7 @@ class _Lexer:
     def deferred_word(self) -> Callable[[], str]:
         """The `word` of `${NAME:-word}`, read now but failing (an unknown inside it) only when used."""
         try:
-            word, _ = self.until("}", raw_escapes=True)
+            word, _ = self.until("}")
         except UnresolvedArg as unresolved:
             self.skip_to_brace()
             error = unresolved
