@@ -95,6 +95,9 @@ def _declare(
 ) -> None:
     """`ARG NAME[=default]`: a build arg wins; inside a stage, a bare `ARG NAME` takes the global value.
 
+    BuildKit (dispatchArg) sets the value in the stage's environment, over an earlier `ENV` of the name;
+    an ARG with no value from anywhere sets nothing.
+
     A default is one word as BuildKit reads it (`ARG IMAGE="${REGISTRY}/base"`: unquoted, expanded with
     the variables declared before it).
     """
@@ -102,7 +105,8 @@ def _declare(
     if name in build_args:
         arguments[name] = build_args[name]
     elif "=" not in declaration:
-        arguments[name] = global_args.get(name)
+        if name in global_args or name not in arguments:
+            arguments[name] = global_args.get(name)  # with no value at all, an earlier ENV's stays
     else:
         arguments[name] = _word_or_unknown(default, arguments, escape)
 

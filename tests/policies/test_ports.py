@@ -462,6 +462,20 @@ def test_forbidden_ports_win_over_allowed_ports(pack):
             "exposes '22'",
             id="violating: the stage's ENV, not an undeclared global ARG",
         ),
+        # BuildKit dockerfile2llb dispatchArg: an ARG with a value sets it over an earlier ENV; one without
+        # any value leaves the ENV's
+        pytest.param(
+            "FROM scratch\nENV PORT=22\nARG PORT=8080\nEXPOSE $PORT\n",
+            {},
+            None,
+            id="compliant: ARG after ENV",
+        ),
+        pytest.param(
+            "FROM scratch\nENV PORT=22\nARG PORT\nEXPOSE $PORT\n",
+            {},
+            "exposes '22'",
+            id="violating: a bare ARG keeps the ENV",
+        ),
         # checkov tests/dockerfile/checks/example_ExposePort22: failure, failure_tcp, success
         pytest.param("FROM scratch\nEXPOSE 22\n", {}, "exposes '22'", id="violating: checkov ExposePort22"),
         pytest.param("FROM scratch\nEXPOSE 22/tcp\n", {}, "exposes '22/tcp'", id="violating: checkov 22/tcp"),
