@@ -293,6 +293,7 @@ def _read(
     pulls: list[Line] = _frontends(text, build_args)
     remote_adds: list[Line] = []
     users: list[Line | None] = []
+    scopes: list[dict[str, Any]] = []  # each stage's variables, as the stage goes on
     stage_commands = [command for command in commands if command.cmd.upper() == "FROM"]
     stage_names = {name for name in map(_stage_name, stage_commands) if name}
     for instruction, command, trigger in _instructions(commands):
@@ -304,9 +305,13 @@ def _read(
             _set_env(stage_vars, command.value, escape)
         elif instruction == "FROM":
             line = _resolved(command, command.value[0], global_args, escape)
+            # A stage FROM an earlier stage starts from that stage's environment (its ARGs and ENVs).
+            earlier = {f.stage: variables for f, variables in zip(froms, scopes, strict=True) if f.stage}
+            base = line.value.lower() if line.value is not None else None
+            stage_vars = dict(earlier[base]) if base in earlier else {}
             froms.append(replace(line, stage=_stage_name(command), source="FROM"))
+            scopes.append(stage_vars)
             users.append(None)
-            stage_vars = {}
         elif instruction == "USER" and froms and not trigger and command.value:
             users[-1] = replace(_resolved(command, command.value[0], stage_vars, escape), source="USER")
         elif instruction == "EXPOSE":

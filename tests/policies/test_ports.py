@@ -476,6 +476,12 @@ def test_forbidden_ports_win_over_allowed_ports(pack):
             "exposes '22'",
             id="violating: a bare ARG keeps the ENV",
         ),
+        pytest.param(
+            "FROM scratch AS base\nENV PORT=22\nFROM base\nEXPOSE $PORT\n",
+            {},
+            "exposes '22'",
+            id="violating: a stage FROM an earlier stage keeps its ENV (BuildKit dispatchState init)",
+        ),
         # checkov tests/dockerfile/checks/example_ExposePort22: failure, failure_tcp, success
         pytest.param("FROM scratch\nEXPOSE 22\n", {}, "exposes '22'", id="violating: checkov ExposePort22"),
         pytest.param("FROM scratch\nEXPOSE 22/tcp\n", {}, "exposes '22/tcp'", id="violating: checkov 22/tcp"),
