@@ -54,6 +54,8 @@ class Dockerfile:
     remote_adds: tuple[Line, ...] = ()
     # Each stage's last `USER` (None where the stage sets none), in stage order.
     users: tuple[Line | None, ...] = ()
+    # `--from` lines that make a stage depend on itself: BuildKit refuses the build.
+    circular: tuple[Line, ...] = ()
 
     def stage_index(self, target: str | None) -> int | None:
         """The stage a build produces: the `target` stage by name (any case), else the last one."""
@@ -215,13 +217,34 @@ def _mount_sources(flags: tuple[str, ...]) -> list[str]:
 _GO_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)  # what Go's strconv.Atoi takes
 
 
-def _stage_reference(text: str, stage_names: set[str], stage_count: int | None) -> bool:
-    """Whether a `--from` names a stage: BuildKit looks the name up (any case) among all the file's stages,
-    later ones too; COPY's also reads an integer as a stage index (`stage_count` given), RUN --mount's does
-    not (dockerfile2llb detectRunMount); anything else is an image."""
-    if stage_count is not None and _GO_INTEGER.fullmatch(text):
-        return 0 <= int(text) < stage_count
-    return text.lower() in stage_names
+def _stage_reference(text: str, stage_names: list[str | None], indexed: bool) -> int | None:
+    """The stage a `--from` names, None for an image: BuildKit looks the name up (any case) among all the
+    file's stages, later ones too, the last of a repeated name winning; COPY's also reads an integer as a
+    stage index (`indexed`), RUN --mount's does not (dockerfile2llb detectRunMount)."""
+    if indexed and _GO_INTEGER.fullmatch(text):
+        return int(text) if 0 <= int(text) < len(stage_names) else None
+    matches = [index for index, name in enumerate(stage_names) if name == text.lower()]
+    return matches[-1] if matches else None
+
+
+def _circular(edges: list[tuple[int, int, Line]]) -> list[Line]:
+    """The `--from` lines whose stage depends, through FROM and --from, on the stage that copies."""
+    graph: dict[int, set[int]] = {}
+    for source, target, _line in edges:
+        graph.setdefault(source, set()).add(target)
+
+    def reaches(start: int, goal: int) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            stage = todo.pop()
+            if stage == goal:
+                return True
+            if stage not in seen:
+                seen.add(stage)
+                todo.extend(graph.get(stage, ()))
+        return False
+
+    return [line for source, target, line in edges if line.source != "FROM" and reaches(target, source)]
 
 
 def parse(path: Path, build_args: Mapping[str, Any]) -> Dockerfile:
@@ -295,7 +318,8 @@ def _read(
     users: list[Line | None] = []
     scopes: list[dict[str, Any]] = []  # each stage's variables, as the stage goes on
     stage_commands = [command for command in commands if command.cmd.upper() == "FROM"]
-    stage_names = {name for name in map(_stage_name, stage_commands) if name}
+    stage_names = [_stage_name(command) for command in stage_commands]
+    edges: list[tuple[int, int, Line]] = []  # (stage, the stage it builds on or copies from, line)
     for instruction, command, trigger in _instructions(commands):
         if instruction == "ARG":
             for declaration in command.value:
@@ -309,6 +333,9 @@ def _read(
             earlier = {f.stage: variables for f, variables in zip(froms, scopes, strict=True) if f.stage}
             base = line.value.lower() if line.value is not None else None
             stage_vars = dict(earlier[base]) if base in earlier else {}
+            if base in earlier:
+                builds_on = max(index for index, f in enumerate(froms) if f.stage == base)
+                edges.append((len(froms), builds_on, replace(line, source="FROM")))
             froms.append(replace(line, stage=_stage_name(command), source="FROM"))
             scopes.append(stage_vars)
             users.append(None)
@@ -319,18 +346,30 @@ def _read(
         elif instruction in ("COPY", "ADD", "RUN"):
             sources = _flag_values(command.flags, "from") if instruction != "RUN" else []
             sources += _mount_sources(command.flags) if instruction == "RUN" else []
-            indexed = None if instruction == "RUN" else len(stage_commands)
             for source in sources:
                 line = replace(_resolved(command, source, stage_vars, escape), source=f"{instruction} from")
                 # A trigger runs in a child build, whose stages this file cannot know: an image, then.
-                if line.value is None or trigger or not _stage_reference(line.value, stage_names, indexed):
+                stage = None
+                if line.value is not None and not trigger:
+                    stage = _stage_reference(line.value, stage_names, indexed=instruction != "RUN")
+                if stage is None:
                     pulls.append(line)
+                elif froms:
+                    edges.append((len(froms) - 1, stage, line))
             if instruction == "ADD":
                 for source in command.value[:-1]:
                     line = _resolved(command, source, stage_vars, escape)
                     if line.value is None or REMOTE_LOCATION.match(line.value):
                         remote_adds.append(replace(line, source="ADD"))
-    return Dockerfile(path, tuple(froms), tuple(exposes), tuple(pulls), tuple(remote_adds), tuple(users))
+    return Dockerfile(
+        path,
+        tuple(froms),
+        tuple(exposes),
+        tuple(pulls),
+        tuple(remote_adds),
+        tuple(users),
+        tuple(_circular(edges)),
+    )
 
 
 @dataclass(frozen=True)

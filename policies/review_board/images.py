@@ -161,6 +161,12 @@ def _base_images(resource: Resource, config: Mapping[str, Any]) -> Iterator[Find
                 stages.add(line.stage)
         for line in parsed.pulls:
             yield from _line_problem(resource, parsed, line, config)
+        for line in parsed.circular:
+            yield Violation(
+                f"{resource.label} {parsed.path} line {line.line} ({line.original!r}) takes content from "
+                f"{line.value!r}, a stage that depends on the stage copying, so BuildKit refuses the build "
+                "(circular dependency). Fix: copy from an earlier, independent stage."
+            )
 
 
 def _pulled(resource: Resource, key: str, config: Mapping[str, Any]) -> Iterator[Finding]:

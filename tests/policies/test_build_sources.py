@@ -160,6 +160,27 @@ BASE_CASES = [
         "COPY from 'haskell:latest'",
     ),
     (
+        "hadolint test/Hadolint/Rule/DL3023Spec.hs 'warn on copying from your the same FROM': BuildKit "
+        "(dockerfile2llb validateCircularDependency) refuses the build",
+        f"FROM {RUNTIME} as foo\nCOPY --from=foo bar .\n",
+        "circular dependency",
+    ),
+    (
+        "hadolint DL3023Spec 'don't warn on copying from other sources'",
+        f"FROM scratch as build\nRUN foo\nFROM {RUNTIME} as run\nCOPY --from=build foo .\nRUN baz\n",
+        None,
+    ),
+    (
+        "BuildKit validateCircularDependency: two stages copying from each other",
+        f"FROM {RUNTIME} AS a\nCOPY --from=b /x /x\nFROM {RUNTIME} AS b\nCOPY --from=a /y /y\n",
+        "circular dependency",
+    ),
+    (
+        "BuildKit validateCircularDependency: a mount of the stage's own name",
+        f"FROM {RUNTIME} AS a\nRUN --mount=from=a,target=/t true\n",
+        "circular dependency",
+    ),
+    (
         "hadolint DL3024Spec 'warn on duplicate aliases': BuildKit keeps the last stage of a name",
         f"FROM {RUNTIME} as foo\nRUN something\nFROM scratch as foo\nFROM foo\n",
         None,
