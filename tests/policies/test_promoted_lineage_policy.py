@@ -46,47 +46,24 @@ def verdict(pack, lineage, approved=(CENTOS,), image=APP_IMAGE):
 
 COMPLIANT = [
     pytest.param(chain(), (CENTOS,), id="chain rooted in the approved CentOS digest"),
-    pytest.param(
-        chain(CENTOS.replace(":stream9@", "@")),
-        (CENTOS,),
-        id="approved upstream recorded without its informative tag",
-    ),
+    pytest.param(chain(CENTOS.replace(":stream9@", "@")), (CENTOS,),
+                 id="approved upstream recorded without its informative tag"),
 ]
 VIOLATING = [
     pytest.param(chain(DEBIAN), (CENTOS,), "which is not approved", id="unapproved upstream"),
     pytest.param(chain(), (), "which is not approved", id="nothing approved"),
     pytest.param({}, (CENTOS,), "whose lineage was never recorded", id="pinned digest with no lineage"),
     pytest.param(edited(("base", "parent"), APP_IMAGE), (CENTOS,), "is a cycle", id="cycle"),
-    pytest.param(
-        edited(("java-runtime", "parent"), f"{REGISTRY_PREFIX}/base@sha256:{'9' * 64}"),
-        (CENTOS,),
-        "is neither a recorded image of the chain nor its upstream",
-        id="chain breaks",
-    ),
-    pytest.param(
-        edited(("base", "upstream"), DEBIAN),
-        (CENTOS, DEBIAN),
-        "differs from the upstream",
-        id="links disagree on the upstream",
-    ),
-    pytest.param(
-        edited(("base", "upstream"), "quay.io/centos/centos:stream9"),
-        (CENTOS,),
-        "is given by the tag 'stream9'",
-        id="upstream by tag",
-    ),
-    pytest.param(
-        edited(("base", "reference"), f"{REGISTRY_PREFIX}/other@sha256:{'b' * 64}"),
-        (CENTOS,),
-        "not of image 'base'",
-        id="reference of another repository",
-    ),
-    pytest.param(
-        {"base": "quay.io/centos/centos"},
-        (CENTOS,),
-        "promoted-lineage.lineage.base: expected a map",
-        id="wrong shape",
-    ),
+    pytest.param(edited(("java-runtime", "parent"), f"{REGISTRY_PREFIX}/base@sha256:{'9' * 64}"), (CENTOS,),
+                 "is neither a recorded image of the chain nor its upstream", id="chain breaks"),
+    pytest.param(edited(("base", "upstream"), DEBIAN), (CENTOS, DEBIAN), "differs from the upstream",
+                 id="links disagree on the upstream"),
+    pytest.param(edited(("base", "upstream"), "quay.io/centos/centos:stream9"), (CENTOS,),
+                 "is given by the tag 'stream9'", id="upstream by tag"),
+    pytest.param(edited(("base", "reference"), f"{REGISTRY_PREFIX}/other@sha256:{'b' * 64}"), (CENTOS,),
+                 "not of image 'base'", id="reference of another repository"),
+    pytest.param({"base": "quay.io/centos/centos"}, (CENTOS,),
+                 "promoted-lineage.lineage.base: expected a map", id="wrong shape"),
 ]
 
 
