@@ -401,6 +401,17 @@ USER_CASES = [
         "sets no USER",
     ),
     (
+        "checkov tests/dockerfile/checks/example_RootUser/success",
+        f"FROM {RUNTIME}\n\nUSER root\nCOPY test.sh /test.sh\n\nUSER checkov\n",
+        None,
+    ),
+    (
+        "checkov example_UserExists/success_gosu passes an ENTRYPOINT that drops to a user with gosu; the "
+        "image still starts as its base's user (root), so the board wants USER",
+        f'FROM {RUNTIME}\nENTRYPOINT ["gosu", "me", "tini", "--", "/bin/sh"]\n',
+        "sets no USER",
+    ),
+    (
         DOCKER_REFERENCE + ": a USER in another stage is not the image's",
         f"FROM {RUNTIME} AS build\nUSER 10001\nFROM {RUNTIME}\nCOPY --from=build /a /a\n",
         "sets no USER",
