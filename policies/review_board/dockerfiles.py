@@ -382,6 +382,8 @@ class Build:
     args: Mapping[str, Any] = field(default_factory=dict)
     extra_contexts: tuple[tuple[str, Any], ...] = ()  # (name, location): docker-image://, URLs, paths
     target: Any = None  # the stage built (None: the last one)
+    # Named build contexts: BuildKit uses one instead of the image or stage of the same name.
+    named: tuple[str, ...] = ()
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -431,6 +433,7 @@ def _docker_build_image(props: Mapping[str, Any]) -> Build | None:
         args=_mapping(props.get("buildArgs")),
         extra_contexts=(("context", location), *extra),
         target=props.get("target"),
+        named=() if is_unknown(named) else tuple(_mapping(named)),
     )
 
 
@@ -455,6 +458,7 @@ def _remote_image(props: Mapping[str, Any]) -> Build | None:
         args=_mapping(build.get("buildArgs")),
         extra_contexts=(*extra, *((("remoteContext", remote),) if remote else ())),
         target=build.get("target"),
+        named=tuple(name for name, _location in extra if not is_unknown(_location)),
     )
 
 

@@ -149,24 +149,47 @@ def _base_images(resource: Resource, config: Mapping[str, Any]) -> Iterator[Find
         yield from _pulled(resource, "name", config)
         return
     yield from _context_problems(resource, config)
+    build = build_settings(resource.type, resource.props)
+    named = set(build.named) if build else set()
     for parsed in dockerfile_of(resource, config, report=True):
         if isinstance(parsed, Violation | Unchecked):
             yield parsed
             continue
         stages: set[str] = set()
         for line in parsed.froms:
-            if line.value is None or (line.value.lower() not in stages and line.value != "scratch"):
+            replaced = line.stage in named or _familiar(line.value) in named  # judged as a context
+            if line.value is None or (
+                line.value.lower() not in stages and line.value != "scratch" and not replaced
+            ):
                 yield from _line_problem(resource, parsed, line, config)
             if line.stage:
                 stages.add(line.stage)
         for line in parsed.pulls:
-            yield from _line_problem(resource, parsed, line, config)
+            if line.source == "# syntax" or _familiar(line.value) not in named:
+                yield from _line_problem(resource, parsed, line, config)
         for line in parsed.circular:
             yield Violation(
                 f"{resource.label} {parsed.path} line {line.line} ({line.original!r}) takes content from "
                 f"{line.value!r}, a stage that depends on the stage copying, so BuildKit refuses the build "
                 "(circular dependency). Fix: copy from an earlier, independent stage."
             )
+
+
+def _familiar(image: str | None) -> str | None:
+    """An image name as BuildKit matches it to a named build context (dockerui NamedContext): Docker Hub's
+    familiar form (`alpine`, `user/app`), the tag and digest kept, a `:latest` tag dropped."""
+    reference = parse_reference(image) if image is not None else None
+    if not isinstance(reference, Reference):
+        return image
+    name = str(reference["name"])
+    domain, _, path = name.partition("/")
+    if domain in ("docker.io", "index.docker.io") and path:
+        name = path
+    if name.startswith("library/") and name.count("/") == 1:
+        name = name.removeprefix("library/")
+    familiar = name + (f":{reference['tag']}" if reference["tag"] else "")
+    familiar += f"@{reference['digest']}" if reference["digest"] else ""
+    return familiar.removesuffix(":latest")
 
 
 def _pulled(resource: Resource, key: str, config: Mapping[str, Any]) -> Iterator[Finding]:

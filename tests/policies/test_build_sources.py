@@ -506,6 +506,32 @@ def test_docker_build_inline_dockerfile_and_named_contexts(pack, tmp_path):
     assert_verdict(pack, remote, "approved-base-images", "remote context")
 
 
+NAMED_CONTEXT_CASES = [
+    ("alpine", "FROM alpine\n", None),
+    ("alpine", "FROM docker.io/library/alpine:latest\n", None),
+    ("alpine", "FROM alpine:3.19\n", "FROM 'alpine:3.19'"),
+    ("alpine", f"FROM {RUNTIME}\nCOPY --from=alpine /bin/sh /sh\n", None),
+    ("base", "FROM nginx AS base\nFROM base\n", None),
+]
+
+
+@pytest.mark.parametrize(("context_name", "dockerfile", "expected"), NAMED_CONTEXT_CASES)
+def test_a_named_context_stands_in_for_the_image_or_stage_of_its_name(
+    pack, tmp_path, context_name, dockerfile, expected
+):
+    """BuildKit dockerui NamedContext: a FROM, COPY --from image or stage whose Docker Hub familiar name
+    (':latest' dropped) is a named context's is built from that context, which is judged instead."""
+    image = docker_build_image(
+        tmp_path,
+        dockerfile,
+        context={
+            "location": str(tmp_path),
+            "named": {context_name: {"location": f"docker-image://{UPSTREAM}"}},
+        },
+    )
+    assert_verdict(pack, image, "approved-base-images", expected)
+
+
 def test_remote_image_pull_and_build(pack, tmp_path):
     """pulumi-docker RemoteImage: `name` is pulled; `build` builds from context/dockerfile (registry docs)."""
     pulled = resource(REMOTE_IMAGE, "pulled", {"name": "nginx:latest"})
