@@ -38,15 +38,35 @@ APPROVED_INTERNAL: dict[str, Mapping[str, Any]] = {
 }
 
 
+DOCKER_HUB = "docker.io"
+
+
+def docker_name(reference: Reference) -> tuple[str, str, bool]:
+    """(registry, repository, written without a registry) as Docker resolves a name (distribution's
+    ParseNormalizedNamed): a first component that is no host (no '.', ':' or 'localhost') is Docker Hub's,
+    index.docker.io is docker.io, and a one-part Docker Hub name is under library/."""
+    first, _, rest = str(reference["name"]).partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        registry, repository, bare = first, rest, False
+    else:
+        registry, repository, bare = DOCKER_HUB, str(reference["name"]), True
+    registry = DOCKER_HUB if registry == "index.docker.io" else registry
+    if registry == DOCKER_HUB and "/" not in repository:
+        repository = f"library/{repository}"
+    return registry, repository, bare
+
+
 def _internal_problem(reference: Reference, config: Mapping[str, Any]) -> str | None:
     """Why a reference is not an approved internal image, or None when it is."""
-    registry, repository = reference.split_hostname()
-    if registry is None:
-        return "a bare Docker Hub name"
+    registry, repository, bare = docker_name(reference)
+    approved_repositories = config["approvedRepositories"]
     if registry not in config["approvedRegistries"]:
+        if bare:
+            return f"a bare Docker Hub name ({registry}/{repository}, a registry not approved)"
         return f"registry {registry!r} is not approved (approved: {config['approvedRegistries']})"
-    if repository not in config["approvedRepositories"]:
-        return f"repository {repository!r} is not approved (approved: {config['approvedRepositories']})"
+    familiar = repository.removeprefix("library/") if registry == DOCKER_HUB else repository
+    if repository not in approved_repositories and familiar not in approved_repositories:
+        return f"repository {repository!r} is not approved (approved: {approved_repositories})"
     return None
 
 
@@ -89,7 +109,7 @@ def _upstream_approved(reference: Reference, approved: list[str]) -> bool:
         allowed = parse_reference(entry)
         if (
             isinstance(allowed, Reference)
-            and allowed["name"] == reference["name"]
+            and docker_name(allowed)[:2] == docker_name(reference)[:2]
             and allowed["digest"] is not None
             and allowed["digest"] == reference["digest"]
         ):
