@@ -247,21 +247,25 @@ def _circular(edges: list[tuple[int, int, Line]]) -> list[Line]:
     return [line for source, target, line in edges if line.source != "FROM" and reaches(target, source)]
 
 
-def parse(path: Path, build_args: Mapping[str, Any]) -> Dockerfile:
+def parse(
+    path: Path, build_args: Mapping[str, Any], platform_args: Mapping[str, Any] | None = None
+) -> Dockerfile:
     """Raises OSError when the file cannot be read, ValueError when Go's parser rejects it."""
     try:
         commands, text = _commands(path, path.stat().st_mtime_ns)
-        return _read(path, commands, text, build_args)  # ONBUILD triggers are parsed on their own
+        return _read(path, commands, text, build_args, platform_args or {})  # ONBUILD triggers on their own
     except dockerfile.GoIOError as error:
         raise OSError(str(error)) from error
     except dockerfile.GoParseError as error:
         raise ValueError(str(error)) from error
 
 
-def parse_inline(text: str, build_args: Mapping[str, Any]) -> Dockerfile:
+def parse_inline(
+    text: str, build_args: Mapping[str, Any], platform_args: Mapping[str, Any] | None = None
+) -> Dockerfile:
     """An inline Dockerfile (docker-build's dockerfile.inline); ValueError when Go's parser rejects it."""
     try:
-        return _read("dockerfile.inline", _inline_commands(text), text, build_args)
+        return _read("dockerfile.inline", _inline_commands(text), text, build_args, platform_args or {})
     except dockerfile.GoParseError as error:
         raise ValueError(str(error)) from error
 
@@ -304,12 +308,16 @@ def _exposed(command: dockerfile.Command, variables: Mapping[str, Any], escape: 
 
 
 def _read(
-    path: Path | str, commands: tuple[dockerfile.Command, ...], text: str, build_args: Mapping[str, Any]
+    path: Path | str,
+    commands: tuple[dockerfile.Command, ...],
+    text: str,
+    build_args: Mapping[str, Any],
+    platform_args: Mapping[str, Any],
 ) -> Dockerfile:
     # Docker's scoping: ARGs before the first FROM serve the FROM lines only; a stage sees its own ARGs
     # (re-declared globals included) and ENVs, never an undeclared global.
     escape = escape_character(text)
-    global_args: dict[str, Any] = {}
+    global_args: dict[str, Any] = dict(platform_args)  # BuildKit's automatic platform ARGs
     stage_vars: dict[str, Any] = {}
     froms: list[Line] = []
     exposes: list[Line] = []
@@ -382,6 +390,7 @@ class Build:
     args: Mapping[str, Any] = field(default_factory=dict)
     extra_contexts: tuple[tuple[str, Any], ...] = ()  # (name, location): docker-image://, URLs, paths
     target: Any = None  # the stage built (None: the last one)
+    platform: Any = None  # the one target platform ("linux/amd64"), None when the build names none
     # Named build contexts: BuildKit uses one instead of the image or stage of the same name.
     named: tuple[str, ...] = ()
 
@@ -406,6 +415,7 @@ def _docker_image(props: Mapping[str, Any]) -> Build | None:
         _default_dockerfile(context) if dockerfile_path is None else dockerfile_path,
         args=_mapping(build.get("args")),
         target=build.get("target"),
+        platform=build.get("platform"),
     )
 
 
@@ -434,7 +444,15 @@ def _docker_build_image(props: Mapping[str, Any]) -> Build | None:
         extra_contexts=(("context", location), *extra),
         target=props.get("target"),
         named=() if is_unknown(named) else tuple(_mapping(named)),
+        platform=_single(props.get("platforms")),
     )
+
+
+def _single(platforms: Any) -> Any:
+    """docker-build's `platforms`: the one platform of a single-platform build, else None."""
+    if is_unknown(platforms):
+        return UNKNOWN
+    return platforms[0] if isinstance(platforms, list) and len(platforms) == 1 else None
 
 
 def _remote_image(props: Mapping[str, Any]) -> Build | None:
@@ -459,6 +477,7 @@ def _remote_image(props: Mapping[str, Any]) -> Build | None:
         extra_contexts=(*extra, *((("remoteContext", remote),) if remote else ())),
         target=build.get("target"),
         named=tuple(name for name, _location in extra if not is_unknown(_location)),
+        platform=build.get("platform"),
     )
 
 
@@ -480,8 +499,27 @@ def locate(dockerfile_path: str, project_root: str) -> Path:
     return path if path.is_absolute() else Path(project_root) / path
 
 
+def platform_args(platform: Any) -> dict[str, Any]:
+    """BuildKit's automatic TARGET* ARGs for the build's one target platform (`os/arch[/variant]`); none
+    when the build names no single platform (a FROM that uses them then reads them empty, as the pack
+    cannot know the builder's platform)."""
+    if platform is None:
+        return {}
+    if is_unknown(platform):
+        return dict.fromkeys(("TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT"), UNKNOWN)
+    os_name, _, rest = str(platform).partition("/")
+    arch, _, variant = rest.partition("/")
+    return {
+        "TARGETPLATFORM": str(platform),
+        "TARGETOS": os_name,
+        "TARGETARCH": arch,
+        "TARGETVARIANT": variant,
+    }
+
+
 def read_dockerfile(build: Build, project_root: str) -> Dockerfile:
     """The build's Dockerfile, inline or from disk; OSError / ValueError as parse() raises them."""
+    automatic = platform_args(build.platform)
     if isinstance(build.inline, str):
-        return parse_inline(build.inline, build.args)
-    return parse(locate(str(build.dockerfile), project_root), build.args)
+        return parse_inline(build.inline, build.args, automatic)
+    return parse(locate(str(build.dockerfile), project_root), build.args, automatic)

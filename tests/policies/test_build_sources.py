@@ -532,6 +532,24 @@ def test_a_named_context_stands_in_for_the_image_or_stage_of_its_name(
     assert_verdict(pack, image, "approved-base-images", expected)
 
 
+def test_the_automatic_platform_args_follow_the_builds_platform(pack, tmp_path):
+    """BuildKit defines TARGETPLATFORM, TARGETOS, TARGETARCH and TARGETVARIANT in the global scope (Dockerfile
+    reference, automatic platform ARGs): a FROM may use them undeclared; with one platform they are known."""
+    per_arch = f"{REGISTRY}/container-platform/java-runtime-${{TARGETARCH}}@{DIGEST}"
+    text = f"FROM {per_arch}\n"
+    for_amd64 = docker_image(tmp_path, text, platform="linux/amd64")
+    assert_verdict(
+        pack, for_amd64, "approved-base-images", "repository 'container-platform/java-runtime-amd64'"
+    )
+    built = docker_build_image(
+        tmp_path, "FROM --platform=$TARGETPLATFORM ${TARGETOS}\n", platforms=["linux/arm64"]
+    )
+    assert_verdict(pack, built, "approved-base-images", "FROM 'linux'")
+    unknown = docker_image(tmp_path, text, name="unknown-platform", platform=UNKNOWN)
+    assert pack.violations(unknown, "approved-base-images") == []
+    assert any("TARGETARCH" in reason for reason in pack.unchecked(unknown, "approved-base-images"))
+
+
 def test_remote_image_pull_and_build(pack, tmp_path):
     """pulumi-docker RemoteImage: `name` is pulled; `build` builds from context/dockerfile (registry docs)."""
     pulled = resource(REMOTE_IMAGE, "pulled", {"name": "nginx:latest"})
