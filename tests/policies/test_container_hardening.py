@@ -134,6 +134,26 @@ CASES = [
     ),
     # The decoder: the provider's reading, not the author's spelling.
     (
+        "terraform-provider-aws internal/json DecodeFromReader: it decodes every JSON value of the string "
+        "into the same definitions, so a second array overrides the first",
+        "container-not-privileged",
+        raw_task("two-values", json.dumps([container()]) + "\n" + '[{"privileged": true}]'),
+        "is privileged",
+    ),
+    (
+        "terraform-provider-aws internal/json DecodeFromReader: null clears the definitions, and ECS rejects "
+        "a task definition without containers",
+        "container-not-privileged",
+        raw_task("null", "null"),
+        "no container definition at all",
+    ),
+    (
+        "terraform-provider-aws internal/json DecodeFromReader: text after the JSON that is no JSON fails",
+        "container-not-root",
+        raw_task("trailing", json.dumps([container()]) + " trailing"),
+        "not valid JSON",
+    ),
+    (
         GO_JSON,
         "container-not-privileged",
         raw_task("dup-priv", spliced('"Privileged": true')),
