@@ -55,6 +55,17 @@ CASES = [
         repository("disabled", imageTagMutability="MUTABLE"),
         "imageTagMutability='MUTABLE'",
     ),
+    # ECR API reference, PutImageTagMutability: IMMUTABLE_WITH_EXCLUSION lets the filtered tags be overwritten
+    (
+        "ecr-immutable-tags",
+        repository("with-exclusion", imageTagMutability="IMMUTABLE_WITH_EXCLUSION"),
+        "imageTagMutability='IMMUTABLE_WITH_EXCLUSION'",
+    ),
+    (
+        "ecr-immutable-tags",
+        repository("mutable-with-exclusion", imageTagMutability="MUTABLE_WITH_EXCLUSION"),
+        "imageTagMutability='MUTABLE_WITH_EXCLUSION'",
+    ),
     # ECR API reference, EncryptionConfiguration: KMS_DSSE is two layers of KMS encryption; AES256 is
     # S3-managed keys (the default, as checkov CKV_AWS_136 fails it)
     (
