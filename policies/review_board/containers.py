@@ -168,24 +168,45 @@ def decode(raw: Any) -> Decoded:
 
     Raises DecodeError with the reason when the provider would reject it.
     """
-    if isinstance(raw, str):
-        try:
-            document = json.loads(raw, object_pairs_hook=_Pairs, parse_constant=_reject_constant)
-        except json.JSONDecodeError as error:
-            raise DecodeError(f"not valid JSON ({error})") from error
-    else:
-        document = raw
-    if not isinstance(document, list) or isinstance(document, _Pairs):
-        raise DecodeError(f"a JSON {_describe(document)}, not an array of container definitions")
+    documents = _json_stream(raw) if isinstance(raw, str) else [raw]
     shape = container_shape()
     ignored: list[str] = []
-    definitions = []
-    for index, item in enumerate(document):
-        definition = _decode(shape, item, None, f"[{index}]", ignored)
+    definitions: list[Any] = []
+    for document in documents:
+        if document is None:
+            definitions = []  # null clears the slice
+            continue
+        if not isinstance(document, list) or isinstance(document, _Pairs):
+            raise DecodeError(f"a JSON {_describe(document)}, not an array of container definitions")
+        # Go decodes each element into the one already at its index, then cuts the slice to length.
+        definitions = [
+            _decode(
+                shape, item, definitions[index] if index < len(definitions) else None, f"[{index}]", ignored
+            )
+            for index, item in enumerate(document)
+        ]
+    if not definitions:
+        raise DecodeError("no container definition at all, which ECS rejects")
+    for index, definition in enumerate(definitions):
         if definition is None or definition == {}:
             raise DecodeError(f"[{index}] is an empty container definition, which the provider rejects")
-        definitions.append(definition)
     return Decoded(definitions, ignored)
+
+
+def _json_stream(text: str) -> list[Any]:
+    """Every JSON value of the text: the provider's decoder (internal/json DecodeFromReader) reads values
+    until the end of the stream, each into the same definitions, so `[...] [...]` is two passes."""
+    decoder = json.JSONDecoder(object_pairs_hook=_Pairs, parse_constant=_reject_constant)
+    values, at = [], 0
+    try:
+        while (at := len(text) - len(text[at:].lstrip(" \t\n\r"))) < len(text):
+            value, at = decoder.raw_decode(text, at)
+            values.append(value)
+    except json.JSONDecodeError as error:
+        raise DecodeError(f"not valid JSON ({error})") from error
+    if not values:
+        raise DecodeError("not valid JSON (no value)")
+    return values
 
 
 # The nine container rules of one Analyze call read the same inputs object (decode_once.py), so the same

@@ -214,11 +214,7 @@ def ecr_other_accounts_pull_only(
     for statement in item.statements:
         if not statement.allow or statement.principal_unknown:
             continue
-        others = [
-            p
-            for p in statement.principals
-            if p.kind != "Service" and principal_account(p) not in own
-        ]
+        others = [p for p in statement.principals if p.kind != "Service" and principal_account(p) not in own]
         if statement.not_principal:
             others = [Principal("*", "everyone except the NotPrincipal")]
         if not others:

@@ -3,7 +3,8 @@
 References are parsed with docker-image-py (the distribution project's grammar), through the shared
 `image_references` package. Task images must come from an approved registry and repository and, where
 required, be pinned by digest. Every `FROM` of every stage must be an approved upstream pinned by digest or
-an approved internal image, and an image is pushed to the repository named after it.
+an approved internal image, the image a Dockerfile builds names a non-root USER, and an image is pushed to
+the repository named after it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from image_references.reference_grammar import ImageReferenceError, Reference, parse_image_reference
+from review_board.container_hardening import is_root_user
 from review_board.containers import TASK_DEFINITION, containers
 from review_board.dockerfiles import (
     BUILD_READERS,
@@ -36,15 +38,35 @@ APPROVED_INTERNAL: dict[str, Mapping[str, Any]] = {
 }
 
 
+DOCKER_HUB = "docker.io"
+
+
+def docker_name(reference: Reference) -> tuple[str, str, bool]:
+    """(registry, repository, written without a registry) as Docker resolves a name (distribution's
+    ParseNormalizedNamed): a first component that is no host (no '.', ':' or 'localhost') is Docker Hub's,
+    index.docker.io is docker.io, and a one-part Docker Hub name is under library/."""
+    first, _, rest = str(reference["name"]).partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        registry, repository, bare = first, rest, False
+    else:
+        registry, repository, bare = DOCKER_HUB, str(reference["name"]), True
+    registry = DOCKER_HUB if registry == "index.docker.io" else registry
+    if registry == DOCKER_HUB and "/" not in repository:
+        repository = f"library/{repository}"
+    return registry, repository, bare
+
+
 def _internal_problem(reference: Reference, config: Mapping[str, Any]) -> str | None:
     """Why a reference is not an approved internal image, or None when it is."""
-    registry, repository = reference.split_hostname()
-    if registry is None:
-        return "a bare Docker Hub name"
+    registry, repository, bare = docker_name(reference)
+    approved_repositories = config["approvedRepositories"]
     if registry not in config["approvedRegistries"]:
+        if bare:
+            return f"a bare Docker Hub name ({registry}/{repository}, a registry not approved)"
         return f"registry {registry!r} is not approved (approved: {config['approvedRegistries']})"
-    if repository not in config["approvedRepositories"]:
-        return f"repository {repository!r} is not approved (approved: {config['approvedRepositories']})"
+    familiar = repository.removeprefix("library/") if registry == DOCKER_HUB else repository
+    if repository not in approved_repositories and familiar not in approved_repositories:
+        return f"repository {repository!r} is not approved (approved: {approved_repositories})"
     return None
 
 
@@ -87,7 +109,7 @@ def _upstream_approved(reference: Reference, approved: list[str]) -> bool:
         allowed = parse_reference(entry)
         if (
             isinstance(allowed, Reference)
-            and allowed["name"] == reference["name"]
+            and docker_name(allowed)[:2] == docker_name(reference)[:2]
             and allowed["digest"] is not None
             and allowed["digest"] == reference["digest"]
         ):
@@ -147,18 +169,47 @@ def _base_images(resource: Resource, config: Mapping[str, Any]) -> Iterator[Find
         yield from _pulled(resource, "name", config)
         return
     yield from _context_problems(resource, config)
+    build = build_settings(resource.type, resource.props)
+    named = set(build.named) if build else set()
     for parsed in dockerfile_of(resource, config, report=True):
         if isinstance(parsed, Violation | Unchecked):
             yield parsed
             continue
         stages: set[str] = set()
         for line in parsed.froms:
-            if line.value is None or (line.value.lower() not in stages and line.value != "scratch"):
+            replaced = line.stage in named or _familiar(line.value) in named  # judged as a context
+            if line.value is None or (
+                line.value.lower() not in stages and line.value != "scratch" and not replaced
+            ):
                 yield from _line_problem(resource, parsed, line, config)
             if line.stage:
                 stages.add(line.stage)
         for line in parsed.pulls:
-            yield from _line_problem(resource, parsed, line, config)
+            if line.source == "# syntax" or _familiar(line.value) not in named:
+                yield from _line_problem(resource, parsed, line, config)
+        for line in parsed.circular:
+            yield Violation(
+                f"{resource.label} {parsed.path} line {line.line} ({line.original!r}) takes content from "
+                f"{line.value!r}, a stage that depends on the stage copying, so BuildKit refuses the build "
+                "(circular dependency). Fix: copy from an earlier, independent stage."
+            )
+
+
+def _familiar(image: str | None) -> str | None:
+    """An image name as BuildKit matches it to a named build context (dockerui NamedContext): Docker Hub's
+    familiar form (`alpine`, `user/app`), the tag and digest kept, a `:latest` tag dropped."""
+    reference = parse_reference(image) if image is not None else None
+    if not isinstance(reference, Reference):
+        return image
+    name = str(reference["name"])
+    domain, _, path = name.partition("/")
+    if domain in ("docker.io", "index.docker.io") and path:
+        name = path
+    if name.startswith("library/") and name.count("/") == 1:
+        name = name.removeprefix("library/")
+    familiar = name + (f":{reference['tag']}" if reference["tag"] else "")
+    familiar += f"@{reference['digest']}" if reference["digest"] else ""
+    return familiar.removesuffix(":latest")
 
 
 def _pulled(resource: Resource, key: str, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -216,6 +267,40 @@ def _no_remote_add(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fi
                     "approved and that can change after review. Fix: put the file in the build context (or "
                     "an approved image) and COPY it."
                 )
+
+
+def _runs_as_non_root(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    build = build_settings(resource.type, resource.props)
+    target = build.target if build else None
+    for parsed in dockerfile_of(resource, config, report=False):
+        if isinstance(parsed, Violation | Unchecked):
+            yield parsed
+            continue
+        if is_unknown(target):
+            yield Unchecked("the build target")
+            continue
+        index = parsed.stage_index(target)
+        if index is None:
+            continue  # no stage, or a target the file lacks: Docker refuses to build it
+        user, origin = parsed.user_of(index)
+        subject = f"{resource.label} {parsed.path}"
+        if user is not None and user.value is None:
+            yield Unchecked(f"{subject} line {user.line}: build arg {user.unresolved_arg} is not known yet")
+        elif user is not None and is_root_user(user.value or ""):
+            yield Violation(
+                f"{subject} line {user.line} ({user.original!r}) leaves the image running as root "
+                f"(USER {user.value!r}). Fix: end the stage with USER <non-root uid>:<gid>, e.g. 10001:10001."
+            )
+        elif user is None and origin.value is None:
+            yield Unchecked(
+                f"{subject} line {origin.line}: build arg {origin.unresolved_arg} is not known yet"
+            )
+        elif user is None:
+            yield Violation(
+                f"{subject} sets no USER for the image it builds, so it runs as whatever {origin.value!r} "
+                "sets (root for scratch and most upstream images). Fix: end the stage with USER <non-root "
+                "uid>:<gid>, e.g. 10001:10001."
+            )
 
 
 def pushed_names(resource: Resource) -> list[tuple[str, Any]]:
@@ -282,6 +367,14 @@ POLICIES = [
         types=[IMAGE, DOCKER_BUILD_IMAGE, TAG],
         check=_pushed_to_approved_repository,
         config=APPROVED_INTERNAL,
+    ),
+    resource_policy(
+        name="dockerfile-user-not-root",
+        question="1",
+        description="The image a Dockerfile builds names its USER, and it is not root",
+        types=BUILD_READERS,
+        check=_runs_as_non_root,
+        config=PROJECT_ROOT,
     ),
     resource_policy(
         name="dockerfile-no-remote-add",

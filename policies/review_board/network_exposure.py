@@ -44,16 +44,19 @@ def _closed_default_group(resource: Resource, _config: Mapping[str, Any]) -> Ite
             )
 
 
-def _anywhere(cidr: Any) -> bool:
+def _anywhere(cidr: Any) -> int | None:
+    """The IP version (4 or 6) of a CIDR that is the whole internet (0.0.0.0/0, ::/0), else None."""
     try:
-        return ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0
+        network = ipaddress.ip_network(str(cidr), strict=False)
     except ValueError:
-        return False
+        return None
+    return network.version if network.prefixlen == 0 else None
 
 
 def _port_range(protocol: Any, from_port: Any, to_port: Any) -> tuple[int, int] | None:
     """Ports a NACL entry covers: all for protocol -1, its range for TCP/UDP, none for the rest."""
-    name = str(protocol).strip().lower()
+    number = as_int(protocol)  # the engine may send a number (-1.0) where the schema says string
+    name = str(number) if number is not None else str(protocol).strip().lower()
     if name in ("-1", "all"):
         return 0, MAX_PORT
     if name in ("6", "tcp", "17", "udp"):
@@ -62,12 +65,15 @@ def _port_range(protocol: Any, from_port: Any, to_port: Any) -> tuple[int, int] 
     return None
 
 
-def _entry(protocol: Any, from_port: Any, to_port: Any, cidrs: tuple[Any, ...]) -> list[int] | None:
-    """Admin-relevant facts of one entry: the ports it covers from anywhere, None when not from anywhere."""
+def _entry(
+    protocol: Any, from_port: Any, to_port: Any, cidrs: tuple[Any, ...]
+) -> tuple[int, list[int]] | None:
+    """Admin-relevant facts of one entry: (IP version, the ports it covers) from anywhere, else None."""
     ports = _port_range(protocol, from_port, to_port)
-    if ports is None or not any(_anywhere(cidr) for cidr in cidrs if cidr):
+    versions = [version for cidr in cidrs if cidr and (version := _anywhere(cidr))]
+    if ports is None or not versions:
         return None
-    return list(ports)
+    return versions[0], list(ports)
 
 
 def _nacl_inline(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -90,12 +96,17 @@ def _nacl_inline(resource: Resource, config: Mapping[str, Any]) -> Iterator[Find
             (entry.get("cidrBlock"), entry.get("ipv6CidrBlock")),
         )
         if covered is not None:
-            rules.append((as_int(entry.get("ruleNo")) or 0, str(entry.get("action")).lower(), covered))
+            version, ports = covered
+            rules.append((as_int(entry.get("ruleNo")) or 0, str(entry.get("action")).lower(), version, ports))
     for port in admin:
-        # NACLs apply the lowest-numbered matching entry: a deny from anywhere before the allow closes it.
-        first = next((r for r in sorted(rules) if r[2][0] <= port <= r[2][1]), None)
-        if first and first[1] == "allow":
-            yield _admin_violation(resource, port, f"ingress entry {first[0]}")
+        # NACLs apply the lowest-numbered matching entry: a deny from anywhere before the allow closes it,
+        # for its own address family only (a deny of ::/0 leaves an allow of 0.0.0.0/0 open to IPv4).
+        for version in (4, 6):
+            matching = (r for r in sorted(rules) if r[2] == version and r[3][0] <= port <= r[3][1])
+            first = next(matching, None)
+            if first and first[1] == "allow":
+                yield _admin_violation(resource, port, f"ingress entry {first[0]}")
+                break
 
 
 def _nacl_rule(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -113,7 +124,7 @@ def _nacl_rule(resource: Resource, config: Mapping[str, Any]) -> Iterator[Findin
         (props.get("cidrBlock"), props.get("ipv6CidrBlock")),
     )
     for port in [int(p) for p in config["adminPorts"]]:
-        if covered is not None and covered[0] <= port <= covered[1]:
+        if covered is not None and covered[1][0] <= port <= covered[1][1]:
             yield _admin_violation(resource, port, f"rule {shown(props.get('ruleNumber'))}")
 
 

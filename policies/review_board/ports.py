@@ -1,9 +1,10 @@
 """Question 2, exposed ports: what is reachable from where.
 
 Ports open to CIDR ranges (IPv4, IPv6, prefix lists) must be in the public allowlist and only on the load
-balancer's security group; everything else may be opened only from other security groups. A range, or
-protocol -1/all, is judged by every port it covers. Listeners speak HTTPS with a modern TLS policy and HTTP
-only to redirect; containers and Dockerfiles expose only allowed ports; services get no public IPs.
+balancer's security group; everything else may be opened only from other security groups. A range is
+judged by every port it covers; protocol -1/all, and any protocol but TCP, UDP and ICMP, by every port.
+Listeners speak HTTPS with a modern TLS policy and HTTP only to redirect; containers and Dockerfiles
+expose only allowed ports; services get no public IPs.
 """
 
 from __future__ import annotations
@@ -32,9 +33,35 @@ SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 SERVICE = "aws:ecs/service:Service"
+# Listener protocols that terminate TLS at the load balancer with a security policy (ALB HTTPS, NLB TLS).
+TLS_PROTOCOLS = ("HTTPS", "TLS")
+# Elastic Load Balancing's predefined policies that offer TLS 1.2 and later with forward secrecy only (the
+# ELB guide: TLS 1.3-only policies, and TLS 1.3 + 1.2 policies whose ciphers are all TLS_* or ECDHE_*),
+# their FIPS and post-quantum (PQ) variants included. Ext0/Ext1/Ext2 and ELBSecurityPolicy-TLS-1-2-*
+# add non-forward-secret RSA key exchange, 2016-08 and older allow TLS 1.0.
+FORWARD_SECRET_TLS12_POLICIES = [
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+    "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+    "ELBSecurityPolicy-FS-1-2-2019-08",
+]
 TASK_SET = "aws:ecs/taskSet:TaskSet"
 ALL_PROTOCOLS = ("-1", "all")
-PORTLESS_PROTOCOLS = ("icmp", "icmpv6", "1", "58")
+PORTLESS_PROTOCOLS = ("icmp", "icmpv6", "ipv6-icmp", "1", "58")
+# EC2 honours a port range only for TCP and UDP; any other protocol (ESP, GRE, 132, ...) it allows on every
+# port whatever the range says ("traffic on all ports is allowed, regardless of any port range").
+PORTED_PROTOCOLS = ("tcp", "udp", "6", "17")
 MAX_PORT = 65535
 
 PORT_LIST: dict[str, Any] = {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": MAX_PORT}}
@@ -49,12 +76,18 @@ class Ingress:
     to_port: Any
     cidrs: tuple[Any, ...]
 
+    @property
+    def protocol_name(self) -> str:
+        """The protocol as EC2 reads it: names in any case, numbers however the engine sent them (-1.0)."""
+        number = as_int(self.protocol)
+        return str(number) if number is not None else str(self.protocol).strip().lower()
+
     def ports(self) -> tuple[int, int] | None:
         """The covered port range; None for ICMP, which opens no port."""
-        protocol = str(self.protocol).lower()
+        protocol = self.protocol_name
         if protocol in PORTLESS_PROTOCOLS:
             return None
-        if protocol in ALL_PROTOCOLS:
+        if protocol not in PORTED_PROTOCOLS:
             return 0, MAX_PORT
         low, high = as_int(self.from_port), as_int(self.to_port)
         return (low or 0, MAX_PORT if high is None else high)
@@ -130,10 +163,13 @@ def _ingress_open(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fin
         if not ingress.cidrs or ports is None:
             continue
         sources = ", ".join(map(str, ingress.cidrs))
+        protocol = ingress.protocol_name
         described = (
-            "all ports (protocol -1)"
-            if str(ingress.protocol) in ALL_PROTOCOLS
-            else f"ports {ports[0]}-{ports[1]}"
+            f"ports {ports[0]}-{ports[1]}"
+            if protocol in PORTED_PROTOCOLS
+            else "all ports (protocol -1)"
+            if protocol in ALL_PROTOCOLS
+            else f"all ports of protocol {protocol}"
         )
         if not is_load_balancer:
             yield Violation(
@@ -159,7 +195,8 @@ def _listener(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding
         yield Unchecked("protocol and port")
         return
     yield from public_port_problem(resource, port, [int(p) for p in config["publicPorts"]])
-    if protocol == "HTTPS":
+    protocol = str(protocol).upper()  # the provider takes the protocol in any case and stores it upper-cased
+    if protocol in TLS_PROTOCOLS:
         policy = resource.props.get("sslPolicy")
         if is_unknown(policy):
             yield Unchecked("sslPolicy")
@@ -310,13 +347,7 @@ POLICIES = [
             "allowedSslPolicies": {
                 "type": "array",
                 "items": {"type": "string"},
-                "default": [
-                    "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-                    "ELBSecurityPolicy-TLS13-1-3-2021-06",
-                    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
-                    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
-                ],
+                "default": FORWARD_SECRET_TLS12_POLICIES,
             },
         },
     ),

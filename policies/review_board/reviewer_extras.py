@@ -15,6 +15,9 @@ from review_board.wire import as_int, as_list, is_unknown, shown
 REPOSITORY = "aws:ecr/repository:Repository"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 SERVICE = "aws:ecs/service:Service"
+# ECR's encryption types that use a KMS key (EncryptionConfiguration, ECR API reference): KMS, and KMS_DSSE
+# (two layers, GovCloud). AES256 is S3-managed keys, the default.
+KMS_ENCRYPTION_TYPES = ("KMS", "KMS_DSSE")
 
 
 def _scan_on_push(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -46,7 +49,7 @@ def _encrypted(resource: Resource, config: Mapping[str, Any]) -> Iterator[Findin
         yield Unchecked("encryptionConfigurations")
         return
     kinds = [s.get("encryptionType", "AES256") for s in settings] or ["AES256 (default)"]
-    if config["requireKms"] and "KMS" not in kinds:
+    if config["requireKms"] and not set(kinds) & set(KMS_ENCRYPTION_TYPES):
         yield Violation(
             f"{resource.label} is encrypted with {kinds[0]!r}, not a KMS key. "
             "Fix: set encryption_configurations=[{'encryption_type': 'KMS', 'kms_key': <key ARN>}]."

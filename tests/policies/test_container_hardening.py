@@ -36,8 +36,123 @@ def spliced(extra: str) -> str:
     return "[" + text[:-1] + ", " + extra + "}]"
 
 
+CKV = "checkov tests/terraform/checks/resource/aws/"
+SECOND = "second"
+
 CASES = [
+    # checkov's ECS fixtures, translated (container_definitions = jsonencode([...]) as the JSON string)
+    (
+        CKV + "example_ECSContainerReadOnlyRoot/main.tf: aws_ecs_task_definition.pass",
+        "container-read-only-root",
+        task_definition(container(), container(name=SECOND)),
+        None,
+    ),
+    (
+        CKV + "example_ECSContainerReadOnlyRoot/main.tf: aws_ecs_task_definition.fail (second omits it)",
+        "container-read-only-root",
+        task_definition(container(), container(name=SECOND, readonlyRootFilesystem=None)),
+        "container 'second' has readonlyRootFilesystem=None",
+    ),
+    (
+        CKV + "example_ECSContainerReadOnlyRoot/main.tf: aws_ecs_task_definition.fail2",
+        "container-read-only-root",
+        task_definition(
+            container(readonlyRootFilesystem=False), container(name=SECOND, readonlyRootFilesystem=False)
+        ),
+        "readonlyRootFilesystem=False",
+    ),
+    (
+        CKV
+        + "example_ECSContainerPrivilege/main.tf: aws_ecs_task_definition.fail spells it 'privilege', a key "
+        "the provider drops: the container is not privileged",
+        "container-not-privileged",
+        task_definition(container(), container(name=SECOND, privilege=True)),
+        None,
+    ),
+    (
+        CKV + "example_ECSContainerPrivilege/main.tf: aws_ecs_task_definition.fail, the dropped key reported",
+        "container-definitions-valid",
+        task_definition(container(), container(name=SECOND, privilege=True)),
+        "[1].privilege",
+    ),
+    (
+        CKV + "example_ECSContainerPrivilege/main.tf: aws_ecs_task_definition.pass",
+        "container-not-privileged",
+        task_definition(container(), container(name=SECOND)),
+        None,
+    ),
+    (
+        CKV
+        + "example_ECSContainerHostProcess/main.tf: fail puts pidMode in a container, where ECS has no such "
+        "key; the task's pidMode is what shares the host's namespace",
+        "container-definitions-valid",
+        task_definition(container(), container(name=SECOND, pidMode="host")),
+        "[1].pidMode",
+    ),
+    (
+        CKV + "example_ECSContainerHostProcess (CKV_AWS_335), as the task input pid_mode = host",
+        "task-no-host-namespaces",
+        task_definition(container(), pidMode="host"),
+        "pidMode='host'",
+    ),
+    (
+        CKV + "example_ECSContainerHostProcess (CKV_AWS_335), pid_mode = task",
+        "task-no-host-namespaces",
+        task_definition(container(), pidMode="task"),
+        None,
+    ),
+    (
+        CKV + "example_ECSTaskDefinitionRoleCheck/main.tf: aws_ecs_task_definition.fail (CKV_AWS_249)",
+        "task-roles-distinct",
+        task_definition(
+            container(),
+            executionRoleArn="arn:aws:iam::123456789012:role/example",
+            taskRoleArn="arn:aws:iam::123456789012:role/example",
+        ),
+        "as both execution role and task role",
+    ),
+    (
+        CKV + "example_ECSTaskDefinitionRoleCheck/main.tf: aws_ecs_task_definition.pass",
+        "task-roles-distinct",
+        task_definition(container()),
+        None,
+    ),
+    (
+        CKV + "example_ECSContainerReadOnlyRoot/main.tf: host_path /ecs/service-storage is no sensitive path",
+        "task-no-sensitive-host-mounts",
+        task_definition(
+            container(), volumes=[{"name": "service-storage", "hostPath": "/ecs/service-storage"}]
+        ),
+        None,
+    ),
+    (
+        'ECS ContainerDefinition (API reference): readonlyRootFilesystem is a Boolean; the string "true" '
+        "fails the provider's decoding, so nothing is registered",
+        "container-read-only-root",
+        raw_task("string-true", '[{"name": "app", "image": "x", "readonlyRootFilesystem": "true"}]'),
+        "cannot decode string into boolean",
+    ),
     # The decoder: the provider's reading, not the author's spelling.
+    (
+        "terraform-provider-aws internal/json DecodeFromReader: it decodes every JSON value of the string "
+        "into the same definitions, so a second array overrides the first",
+        "container-not-privileged",
+        raw_task("two-values", json.dumps([container()]) + "\n" + '[{"privileged": true}]'),
+        "is privileged",
+    ),
+    (
+        "terraform-provider-aws internal/json DecodeFromReader: null clears the definitions, and ECS rejects "
+        "a task definition without containers",
+        "container-not-privileged",
+        raw_task("null", "null"),
+        "no container definition at all",
+    ),
+    (
+        "terraform-provider-aws internal/json DecodeFromReader: text after the JSON that is no JSON fails",
+        "container-not-root",
+        raw_task("trailing", json.dumps([container()]) + " trailing"),
+        "not valid JSON",
+    ),
     (
         GO_JSON,
         "container-not-privileged",

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from tests.policies.helpers import (
+    APPROVALS,
     DIGEST,
     REGISTRY,
     UPSTREAM,
@@ -71,6 +72,27 @@ def test_task_images_may_use_tags_where_digests_are_not_required(pack):
     )
     tagged = task_definition(container(image=f"{REGISTRY}/container-platform/hello-world:1.2.3"))
     assert pack.violations(tagged, "approved-container-images") == []
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        pytest.param(f"nginx@{DIGEST}", None, id="compliant: the bare name is docker.io/library/nginx"),
+        pytest.param(f"docker.io/nginx@{DIGEST}", None, id="compliant: docker.io/nginx is the same image"),
+        pytest.param(f"someone/nginx@{DIGEST}", "repository 'someone/nginx' is not approved", id="violating"),
+    ],
+)
+def test_task_images_from_an_approved_docker_hub_repository(pack, image, expected):
+    """ECS pulls `nginx` from Docker Hub as docker.io/library/nginx (distribution's normalisation)."""
+    pack.configure(
+        {
+            "approved-container-images": {
+                "approvedRegistries": ["docker.io"],
+                "approvedRepositories": ["library/nginx"],
+            }
+        }
+    )
+    assert_verdict(pack, task_definition(container(image=image)), "approved-container-images", expected)
 
 
 def docker_image(tmp_path, dockerfile: str, *, args=None, context="images/app", name="app", image_name=None):
@@ -160,6 +182,45 @@ NESTED_ARG_DEFAULT = (
 )
 def test_every_dockerfile_from_is_an_approved_base(pack, tmp_path, dockerfile, args, expected):
     assert_verdict(pack, docker_image(tmp_path, dockerfile, args=args), "approved-base-images", expected)
+
+
+ALPINE_DIGEST = "sha256:" + "ef" * 32
+DOCKER_HUB_FORMS = [
+    (
+        "hadolint DL3026Spec 'allows all forms of docker.io': a bare name",
+        f"FROM alpine@{ALPINE_DIGEST}\n",
+        None,
+    ),
+    ("a library/ path", f"FROM library/alpine@{ALPINE_DIGEST}\n", None),
+    ("the docker.io host", f"FROM docker.io/library/alpine@{ALPINE_DIGEST}\n", None),
+    (
+        "index.docker.io, which distribution normalises to docker.io",
+        f"FROM index.docker.io/alpine@{ALPINE_DIGEST}\n",
+        None,
+    ),
+    ("another image of Docker Hub", f"FROM zemanlx/alpine@{ALPINE_DIGEST}\n", "a bare Docker Hub name"),
+    ("the same path on another registry", f"FROM quay.io/library/alpine@{ALPINE_DIGEST}\n", "neither"),
+    ("the approved image by another digest", "FROM alpine@sha256:" + "00" * 32 + "\n", "neither"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "dockerfile", "expected"), DOCKER_HUB_FORMS, ids=[c[0] for c in DOCKER_HUB_FORMS]
+)
+def test_an_approved_docker_hub_upstream_in_every_spelling_docker_accepts(
+    pack, tmp_path, case, dockerfile, expected
+):
+    """distribution's ParseNormalizedNamed: `alpine`, `library/alpine`, `docker.io/library/alpine` and
+    `index.docker.io/alpine` are one image; the board approves it once, as docker.io/library/alpine."""
+    pack.configure(
+        {
+            "approved-base-images": {
+                **APPROVALS,
+                "approvedUpstreams": [f"docker.io/library/alpine@{ALPINE_DIGEST}"],
+            }
+        }
+    )
+    assert_verdict(pack, docker_image(tmp_path, dockerfile), "approved-base-images", expected)
 
 
 def test_dockerfile_paths_are_relative_to_the_project_root(pack):

@@ -74,6 +74,12 @@ CASES = [
         "port 3389",
     ),
     (
+        CIS + " 5.1: protocol -1 sent as a number (the engine's -1.0) is every protocol",
+        "nacl-no-admin-ports-from-anywhere",
+        nacl("all-number", {**SSH_ANYWHERE, "protocol": -1.0, "fromPort": 0, "toPort": 0}),
+        "port 22",
+    ),
+    (
         CIS + " 5.1: IPv6 anywhere",
         "nacl-no-admin-ports-from-anywhere",
         nacl(
@@ -111,6 +117,38 @@ CASES = [
             {**SSH_ANYWHERE, "ruleNo": 50, "action": "deny"},
             {**SSH_ANYWHERE, "ruleNo": 60, "action": "deny", "fromPort": 3389, "toPort": 3389},
             {**SSH_ANYWHERE, "protocol": "-1", "ruleNo": 200, "fromPort": 0, "toPort": 0},
+        ),
+        None,
+    ),
+    (
+        "AWS VPC docs (network ACL rules): a deny of ::/0 matches IPv6 traffic only, so IPv4 SSH reaches the "
+        "later allow of 0.0.0.0/0",
+        "nacl-no-admin-ports-from-anywhere",
+        nacl(
+            "denied-v6-only",
+            {**SSH_ANYWHERE, "ruleNo": 50, "action": "deny", "cidrBlock": None, "ipv6CidrBlock": "::/0"},
+            {**SSH_ANYWHERE, "ruleNo": 100},
+        ),
+        "ingress entry 100 allows port 22",
+    ),
+    (
+        "AWS VPC docs (network ACL rules): the IPv4 deny first and the IPv6 deny first close both families",
+        "nacl-no-admin-ports-from-anywhere",
+        nacl(
+            "denied-both",
+            {**SSH_ANYWHERE, "ruleNo": 50, "action": "deny", "protocol": "-1", "fromPort": 0, "toPort": 0},
+            {
+                **SSH_ANYWHERE,
+                "ruleNo": 51,
+                "action": "deny",
+                "protocol": "-1",
+                "fromPort": 0,
+                "toPort": 0,
+                "cidrBlock": None,
+                "ipv6CidrBlock": "::/0",
+            },
+            {**SSH_ANYWHERE, "ruleNo": 100},
+            {**SSH_ANYWHERE, "ruleNo": 101, "cidrBlock": None, "ipv6CidrBlock": "::/0"},
         ),
         None,
     ),

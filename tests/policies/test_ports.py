@@ -30,6 +30,10 @@ def sg_rule(name, parent, *, protocol="tcp", low=443.0, high=443.0, kind="ingres
     return resource(SG_RULE, name, props, parent_type=parent)
 
 
+def inline(protocol, low, high, **sources):
+    return {"protocol": protocol, "fromPort": low, "toPort": high, **sources}
+
+
 def group(name, parent, *rules):
     return resource(SG, name, {"vpcId": "vpc-1", "ingress": list(rules)}, parent_type=parent)
 
@@ -117,6 +121,102 @@ def group(name, parent, *rules):
             None,
             id="compliant: ICMP opens no port",
         ),
+        # checkov tests/terraform/checks/resource/aws/example_SecurityGroupUnrestrictedIngress22/main.tf
+        pytest.param(
+            group("ck22-fail", APP, inline("tcp", 22.0, 22.0, cidrBlocks=["192.168.0.0/16", "0.0.0.0/0"])),
+            "opens ports 22-22 to CIDR 192.168.0.0/16, 0.0.0.0/0",
+            id="violating: checkov aws_security_group.fail",
+        ),
+        pytest.param(
+            group("ck22-fail4", APP, inline("-1", 0.0, 65535.0, cidrBlocks=["0.0.0.0/0"], ipv6CidrBlocks=[])),
+            "all ports (protocol -1)",
+            id="violating: checkov aws_security_group.fail4 (protocol -1)",
+        ),
+        pytest.param(
+            group("ck22-fail-ipv6", APP, inline("tcp", 22.0, 22.0, ipv6CidrBlocks=["::/0"])),
+            "to CIDR ::/0",
+            id="violating: checkov aws_security_group.fail-ipv6",
+        ),
+        pytest.param(
+            sg_rule("ck22-rule-fail", APP, low=22.0, high=22.0, cidrBlocks=["0.0.0.0/0"]),
+            "opens ports 22-22",
+            id="violating: checkov aws_security_group_rule.fail",
+        ),
+        pytest.param(
+            vpc_ingress("ck22-vpc-fail", APP, low=22.0, high=22.0, cidrIpv4="0.0.0.0/0"),
+            "opens ports 22-22",
+            id="violating: checkov aws_vpc_security_group_ingress_rule.fail",
+        ),
+        pytest.param(
+            group("ck22-pass2", APP, inline("tcp", 22.0, 22.0, securityGroups=["sg-foo"], cidrBlocks=None)),
+            None,
+            id="compliant: checkov aws_security_group.pass2/pass3 (a security group source)",
+        ),
+        pytest.param(
+            group("ck22-pass7", APP), None, id="compliant: checkov aws_security_group.pass7 (no rules)"
+        ),
+        pytest.param(
+            sg_rule("ck22-rule-self", APP, low=22.0, high=22.0, self=True),
+            None,
+            id="compliant: checkov aws_security_group_rule.pass4 (self)",
+        ),
+        pytest.param(
+            sg_rule("ck22-rule-egress", APP, kind="egress", low=22.0, high=22.0, cidrBlocks=["0.0.0.0/0"]),
+            None,
+            id="compliant: checkov aws_security_group_rule.unknown (egress)",
+        ),
+        pytest.param(
+            group("ck22-self-cidr", APP, inline("-1", 0.0, 65535.0, cidrBlocks=["0.0.0.0/0"], self=True)),
+            "all ports (protocol -1)",
+            id="violating: checkov pass_self2; AWS applies self and the CIDR both, so it is open",
+        ),
+        # EC2 IpPermission (AWS API reference): protocol -1 is every protocol and port; a protocol other
+        # than tcp, udp, icmp, icmpv6 allows all ports whatever the range says.
+        pytest.param(
+            group("lb-proto-6-range", LB, inline("6", 80.0, 443.0, cidrBlocks=["0.0.0.0/0"])),
+            "ports 80-443",
+            id="violating: LB protocol number 6 over 80-443",
+        ),
+        pytest.param(
+            group("lb-all-caps", LB, inline("ALL", 443.0, 443.0, cidrBlocks=["0.0.0.0/0"])),
+            "all ports (protocol -1)",
+            id="violating: LB protocol ALL, whatever the port range",
+        ),
+        pytest.param(
+            group("lb-minus-one-number", LB, inline(-1.0, 443.0, 443.0, cidrBlocks=["0.0.0.0/0"])),
+            "all ports (protocol -1)",
+            id="violating: LB protocol -1 sent as a number",
+        ),
+        pytest.param(
+            group("lb-esp", LB, inline("50", 443.0, 443.0, cidrBlocks=["0.0.0.0/0"])),
+            "all ports of protocol 50",
+            id="violating: LB protocol 50 (ESP) ignores its port range",
+        ),
+        pytest.param(
+            group("lb-udp-443", LB, inline("17", 443.0, 443.0, cidrBlocks=["0.0.0.0/0"])),
+            None,
+            id="compliant: LB UDP 443 by protocol number",
+        ),
+        pytest.param(
+            group("lb-prefix-all", LB, inline("tcp", 0.0, 65535.0, prefixListIds=["pl-123"])),
+            "ports 0-65535 to CIDR pl-123",
+            id="violating: LB every port from a prefix list",
+        ),
+        pytest.param(
+            vpc_ingress("lb-v6-admin", LB, low=22.0, high=3389.0, cidrIpv6="::/0"),
+            "ports 22-3389",
+            id="violating: VPC ingress rule, a range covering 22 and 3389, IPv6",
+        ),
+        pytest.param(
+            vpc_ingress("lb-icmpv6", LB, protocol="icmpv6", low=-1.0, high=-1.0, cidrIpv6="::/0"),
+            None,
+            id="compliant: VPC ingress rule ICMPv6",
+        ),
+        pytest.param(
+            sg_rule("lb-string-ports", LB, low="443", high="443", cidrBlocks=["0.0.0.0/0"]),
+            None,
+            id="compliant: ports given as strings",
+        ),
     ],
 )
 def test_ingress_from_cidrs_only_to_the_load_balancer_on_public_ports(pack, rule, expected):
@@ -130,6 +230,10 @@ FORWARD = {"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:eu
 
 def listener(name, **props):
     return resource(LISTENER, name, props)
+
+
+def tls_listener(name, protocol, policy):
+    return listener(name, protocol=protocol, port=443.0, sslPolicy=policy, defaultActions=[FORWARD])
 
 
 @pytest.mark.parametrize(
@@ -183,6 +287,75 @@ def listener(name, **props):
             "speaks 'TCP'",
             id="violating: not HTTP(S)",
         ),
+        # checkov tests/terraform/checks/resource/aws/example_AppLoadBalancerTLS12/main.tf
+        pytest.param(
+            tls_listener("ck103-https-fs-1-2", "HTTPS", "ELBSecurityPolicy-FS-1-2-Res-2019-08"),
+            None,
+            id="compliant: checkov aws_lb_listener.https_fs_1_2 (TLS 1.2, forward secrecy)",
+        ),
+        pytest.param(
+            tls_listener("ck103-tls-fs-1-2", "TLS", "ELBSecurityPolicy-FS-1-2-Res-2019-08"),
+            None,
+            id="compliant: checkov tls_fs_1_2 (an NLB TLS listener is judged by its policy)",
+        ),
+        pytest.param(
+            tls_listener("ck103-https-2016", "HTTPS", "ELBSecurityPolicy-2016-08"),
+            "TLS policy 'ELBSecurityPolicy-2016-08'",
+            id="violating: checkov aws_lb_listener.https_2016",
+        ),
+        pytest.param(
+            tls_listener("ck103-tls-fs-1-1", "TLS", "ELBSecurityPolicy-FS-1-1-2019-08"),
+            "TLS policy 'ELBSecurityPolicy-FS-1-1-2019-08'",
+            id="violating: checkov aws_lb_listener.tls_fs_1_1",
+        ),
+        pytest.param(
+            tls_listener("no-policy", "HTTPS", None),
+            "TLS policy None",
+            id="violating: no ssl_policy (the API's default is ELBSecurityPolicy-2016-08, ELB guide)",
+        ),
+        pytest.param(
+            tls_listener("pq", "HTTPS", "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"),
+            None,
+            id="compliant: the ELB guide's recommended post-quantum policy",
+        ),
+        pytest.param(
+            tls_listener("fips", "HTTPS", "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04"),
+            None,
+            id="compliant: TLS 1.3 FIPS (one of the program's own MODERN_SSL_POLICIES)",
+        ),
+        pytest.param(
+            tls_listener("ext1", "HTTPS", "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06"),
+            "TLS policy 'ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06'",
+            id="violating: Ext1 adds ciphers without forward secrecy",
+        ),
+        pytest.param(
+            tls_listener("tls-1-2-2017", "HTTPS", "ELBSecurityPolicy-TLS-1-2-2017-01"),
+            "TLS policy 'ELBSecurityPolicy-TLS-1-2-2017-01'",
+            id="violating: TLS-1-2-2017-01 (checkov passes it; its RSA key exchange has no forward secrecy)",
+        ),
+        # terraform-provider-aws aws_lb_listener: protocol validated in any case, stored upper-cased
+        pytest.param(
+            tls_listener("lower-https", "https", "ELBSecurityPolicy-TLS13-1-2-2021-06"),
+            None,
+            id="compliant: protocol 'https' in lower case",
+        ),
+        pytest.param(
+            listener("lower-http", protocol="http", port=80.0, defaultActions=[REDIRECT]),
+            None,
+            id="compliant: protocol 'http' redirecting",
+        ),
+        pytest.param(
+            listener(
+                "same-protocol",
+                protocol="HTTP",
+                port=80.0,
+                defaultActions=[
+                    {"type": "redirect", "redirect": {"protocol": "#{protocol}", "statusCode": "HTTP_301"}}
+                ],
+            ),
+            "serves plain HTTP",
+            id="violating: a redirect to #{protocol} stays on HTTP",
+        ),
     ],
 )
 def test_listeners_serve_https_and_http_only_redirects(pack, res, expected):
@@ -228,6 +401,25 @@ def test_plain_http_listener_allowed_where_the_stack_says_so(pack):
             "maps containerPortRange '20-30'",
             id="violating: a range covering 22",
         ),
+        # checkov example_ECSContainerReadOnlyRoot/main.tf containers: 80 and 443, host port = container port
+        pytest.param(
+            task_definition(
+                container(portMappings=[{"containerPort": 80.0, "hostPort": 80.0}]),
+                container(name="second", portMappings=[{"containerPort": 443.0, "hostPort": 443.0}]),
+            ),
+            "maps containerPort 80",
+            id="violating: checkov fixture ports 80/443 (containers listen on 8080/8443 here)",
+        ),
+        pytest.param(
+            task_definition(container(portMappings=[{"containerPort": 8080.0, "hostPort": 22.0}])),
+            "maps hostPort 22",
+            id="violating: the host port, not only the container port",
+        ),
+        pytest.param(
+            task_definition(container(portMappings=[{"containerPortRange": "8080-8443"}])),
+            "maps containerPortRange '8080-8443'",
+            id="violating: a range between two allowed ports covers the ports between",
+        ),
     ],
 )
 def test_containers_map_only_allowed_ports(pack, task, expected):
@@ -269,6 +461,53 @@ def test_forbidden_ports_win_over_allowed_ports(pack):
             {},
             "exposes '22'",
             id="violating: the stage's ENV, not an undeclared global ARG",
+        ),
+        # BuildKit dockerfile2llb dispatchArg: an ARG with a value sets it over an earlier ENV; one without
+        # any value leaves the ENV's
+        pytest.param(
+            "FROM scratch\nENV PORT=22\nARG PORT=8080\nEXPOSE $PORT\n",
+            {},
+            None,
+            id="compliant: ARG after ENV",
+        ),
+        pytest.param(
+            "FROM scratch\nENV PORT=22\nARG PORT\nEXPOSE $PORT\n",
+            {},
+            "exposes '22'",
+            id="violating: a bare ARG keeps the ENV",
+        ),
+        pytest.param(
+            "FROM scratch AS base\nENV PORT=22\nFROM base\nEXPOSE $PORT\n",
+            {},
+            "exposes '22'",
+            id="violating: a stage FROM an earlier stage keeps its ENV (BuildKit dispatchState init)",
+        ),
+        # checkov tests/dockerfile/checks/example_ExposePort22: failure, failure_tcp, success
+        pytest.param("FROM scratch\nEXPOSE 22\n", {}, "exposes '22'", id="violating: checkov ExposePort22"),
+        pytest.param("FROM scratch\nEXPOSE 22/tcp\n", {}, "exposes '22/tcp'", id="violating: checkov 22/tcp"),
+        pytest.param("FROM scratch\nEXPOSE 8080/tcp 8443/udp\n", {}, None, id="compliant: two allowed"),
+        # hadolint test/Hadolint/Rule/DL3011Spec.hs: ports beyond 65535
+        pytest.param("FROM scratch\nEXPOSE 80000\n", {}, "exposes '80000'", id="violating: DL3011 80000"),
+        pytest.param(
+            "FROM scratch\nEXPOSE 40000-80000/tcp\n", {}, "40000-80000/tcp", id="violating: DL3011 range"
+        ),
+        # BuildKit's dispatchExpose reads each word with its shell lexer (ProcessWords): quotes removed,
+        # a substituted value split at blanks.
+        pytest.param('FROM scratch\nEXPOSE "8080"\n', {}, None, id="compliant: quoted port"),
+        pytest.param("FROM scratch\nEXPOSE '22'\n", {}, "exposes '22'", id="violating: single-quoted 22"),
+        pytest.param(
+            'FROM scratch\nENV PORTS="8080 22"\nEXPOSE $PORTS\n',
+            {},
+            "exposes '22'",
+            id="violating: a value that splits into two ports",
+        ),
+        pytest.param(
+            "FROM scratch\nARG PORT\nEXPOSE ${PORT:-22}\n", {}, "exposes '22'", id="violating: default 22"
+        ),
+        pytest.param("FROM scratch\nexpose \\\n 22\n", {}, "exposes '22'", id="violating: continued line"),
+        pytest.param("FROM scratch\nONBUILD EXPOSE 22\n", {}, "exposes '22'", id="violating: ONBUILD"),
+        pytest.param(
+            "FROM scratch\nRUN <<EOF\nEXPOSE 22\nEOF\n", {}, None, id="compliant: heredoc body is no EXPOSE"
         ),
     ],
 )

@@ -47,6 +47,44 @@ CASES = [
     ),
     ("ecr-encryption", repository("hardened"), None),
     ("ecr-encryption", repository("aes", encryptionConfigurations=[]), "AES256 (default)"),
+    # checkov tests/terraform/checks/resource/aws/example_ECRImmutableTags/main.tf
+    ("ecr-immutable-tags", repository("enabled", imageTagMutability="IMMUTABLE"), None),
+    ("ecr-immutable-tags", resource(REPOSITORY, "default", {}), "imageTagMutability='MUTABLE'"),
+    (
+        "ecr-immutable-tags",
+        repository("disabled", imageTagMutability="MUTABLE"),
+        "imageTagMutability='MUTABLE'",
+    ),
+    # ECR API reference, PutImageTagMutability: IMMUTABLE_WITH_EXCLUSION lets the filtered tags be overwritten
+    (
+        "ecr-immutable-tags",
+        repository("with-exclusion", imageTagMutability="IMMUTABLE_WITH_EXCLUSION"),
+        "imageTagMutability='IMMUTABLE_WITH_EXCLUSION'",
+    ),
+    (
+        "ecr-immutable-tags",
+        repository("mutable-with-exclusion", imageTagMutability="MUTABLE_WITH_EXCLUSION"),
+        "imageTagMutability='MUTABLE_WITH_EXCLUSION'",
+    ),
+    # ECR API reference, EncryptionConfiguration: KMS_DSSE is two layers of KMS encryption; AES256 is
+    # S3-managed keys (the default, as checkov CKV_AWS_136 fails it)
+    (
+        "ecr-encryption",
+        repository("dsse", encryptionConfigurations=[{"encryptionType": "KMS_DSSE"}]),
+        None,
+    ),
+    (
+        "ecr-encryption",
+        repository("aes-explicit", encryptionConfigurations=[{"encryptionType": "AES256"}]),
+        "encrypted with 'AES256'",
+    ),
+    (
+        "ecr-encryption",
+        repository("kms-aws-managed", encryptionConfigurations=[{"encryptionType": "KMS"}]),
+        None,
+    ),
+    # checkov CKV_AWS_163 (image scan on push): absent or false fails
+    ("ecr-scan-on-push", resource(REPOSITORY, "no-scanning", {}), "scanOnPush=None"),
     ("container-not-privileged", task_definition(container()), None),
     ("container-not-privileged", task_definition(container(privileged=True)), "is privileged"),
     (
