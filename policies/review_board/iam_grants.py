@@ -2,9 +2,11 @@
 
 An action is judged on the Resource patterns that can match its own resource types (iam:PassRole on
 `user/*` passes no role), and an action with no resource type can only be granted on `*`, which scopes
-nothing and widens nothing. Allow and Deny combine as IAM combines them: a Deny takes away only what it
-provably covers, an unconditioned Deny of the action on a pattern that contains the allowed one. A
-Condition on an Allow does not narrow its reach: the rules judge what the statement can reach.
+nothing and widens nothing. IAM acts only in the caller's account, so for iam actions an account wildcard
+(`arn:aws:iam::*:role/x`) reaches what the same pattern reaches in one account. Allow and Deny combine as
+IAM combines them: a Deny takes away only what it provably covers, an unconditioned Deny of the action on
+a pattern that contains the allowed one. A Condition on an Allow does not narrow its reach: the rules
+judge what the statement can reach (only a condition that can never hold again makes it grant nothing).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from review_board.iam_statements import Document, Kind, Statement, Unjudgeable
 from review_board.iam_statements import parse as parse_document
 
 EVERYTHING = parse("*")
+# Services whose identity-based grants reach only the caller's own account (no resource-based policies).
+OWN_ACCOUNT_SERVICES = frozenset({"iam"})
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,11 @@ def covers(deny: str, allow: str) -> bool:
     return deny.endswith("*") and not has_wildcard(head) and allow.startswith(head)
 
 
+def reach_for(pattern: ArnPattern, service: str) -> Reach:
+    """What `pattern` reaches for an action of `service`."""
+    return pattern.in_own_account if service in OWN_ACCOUNT_SERVICES else pattern.reach
+
+
 def _patterns(
     statement: Statement, action: str, kinds: frozenset[str] | None, floor: Reach = Reach.ONE
 ) -> tuple[ArnPattern, ...]:
@@ -75,11 +84,16 @@ def _patterns(
     found = []
     for text in statement.resources:
         pattern = parse(text)
-        if pattern.reach < floor:
+        if reach_for(pattern, service) < floor:
             continue
         if not types or any(applies(pattern, service, kind) for kind in types):
             found.append(pattern)
     return tuple(found)
+
+
+def _grant(action: str, patterns: tuple[ArnPattern, ...], statement: Statement) -> Grant:
+    service = action.split(":", 1)[0]
+    return Grant(action, max(reach_for(p, service) for p in patterns), patterns, statement)
 
 
 def _unless_denied(
@@ -110,13 +124,14 @@ def grants(
     for statement, action in document.allowing(actions - ONLY_ON_EVERYTHING):
         patterns = _unless_denied(_patterns(statement, action, kinds, floor), action, document)
         if patterns:
-            yield Grant(action, max(p.reach for p in patterns), patterns, statement)
+            yield _grant(action, patterns, statement)
 
 
 def everything_on_everything(document: Document) -> list[Statement]:
-    """Allow statements granting every action on every resource, unless a Deny takes all of it away."""
+    """Allow statements granting every action on every resource, unless a Deny on every resource takes some
+    of it away (then what is left is judged action by action)."""
     broad = document.allow_index[1]
-    if not broad or any(d.granted == ALL_ACTIONS and "*" in d.resources for d in document.denials):
+    if not broad or any("*" in d.resources for d in document.denials):
         return []  # a statement granting every action is among the broad ones
     return [
         s
@@ -124,6 +139,20 @@ def everything_on_everything(document: Document) -> list[Statement]:
         if s.granted == ALL_ACTIONS
         and (s.not_resource or any(parse(t).reach is Reach.EVERYTHING for t in s.resources))
     ]
+
+
+def remaining(document: Document, statement: Statement) -> frozenset[str]:
+    """The actions an Allow statement still grants after the Denies that cover all of its resources."""
+    granted = statement.granted
+    if not granted & document.denied_actions:
+        return granted
+    resources = ("*",) if statement.not_resource or not statement.resources else statement.resources
+    taken = [
+        deny.granted
+        for deny in document.denials
+        if all(any(covers(d, r) for d in deny.resources) for r in resources)
+    ]
+    return granted.difference(*taken)
 
 
 def unscoped(
@@ -139,7 +168,8 @@ def unscoped(
         if statement.not_resource:
             wide = [EVERYTHING]  # everything but a few resources: judged as everything
         else:
-            wide = [parse(t) for t in statement.resources if parse(t).reach >= floor]
+            # reach_for never exceeds a pattern's reach: the actions' own reach is judged below.
+            wide = [p for p in map(parse, statement.resources) if p.reach >= floor]
         if not wide:
             continue
         everything = any(p.reach is Reach.EVERYTHING for p in wide)
@@ -155,7 +185,7 @@ def unscoped(
                 patterns = _patterns(statement, action, None, floor)
                 patterns = _unless_denied(patterns, action, document)
             if patterns:
-                yield Grant(action, max(p.reach for p in patterns), patterns, statement)
+                yield _grant(action, patterns, statement)
 
 
 def statement_in_words(statement: Statement, kind: Kind = "identity") -> str:
@@ -195,4 +225,5 @@ def document_in_words(raw: Any, kind: Kind = "identity") -> list[str]:
         return [f"cannot be judged: {error}"]
     if parsed is None:
         return ["unknown until deployed"]
-    return [statement_in_words(statement, kind) for statement in parsed.statements]
+    defects = [f"cannot be judged as written: {defect}" for defect in parsed.defects]
+    return defects + [statement_in_words(statement, kind) for statement in parsed.statements]
