@@ -10,9 +10,9 @@ A wildcard region or partition multiplies a reach without widening it; the words
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from review_board.iam_actions import RESOURCE_ARNS, has_wildcard
 
@@ -30,8 +30,9 @@ class Reach(IntEnum):
 _IMPLIED_TYPE = {"s3": "bucket", "sqs": "queue", "sns": "topic"}
 
 
-@dataclass(frozen=True)
-class ArnPattern:
+class ArnPattern(NamedTuple):
+    """A tuple, not a frozen dataclass: a large document holds hundreds of distinct patterns."""
+
     text: str
     reach: Reach
     service: str  # "" when the service itself is a wildcard

@@ -155,6 +155,10 @@ def remaining(document: Document, statement: Statement) -> frozenset[str]:
     return granted.difference(*taken)
 
 
+def _may_be_wide(text: str) -> bool:
+    return not text or "*" in text or "?" in text
+
+
 def unscoped(
     document: Document, floor: Reach = Reach.TYPE, skip: Iterable[Statement] = ()
 ) -> Iterator[Grant]:
@@ -168,8 +172,9 @@ def unscoped(
         if statement.not_resource:
             wide = [EVERYTHING]  # everything but a few resources: judged as everything
         else:
-            # reach_for never exceeds a pattern's reach: the actions' own reach is judged below.
-            wide = [p for p in map(parse, statement.resources) if p.reach >= floor]
+            # A non-empty pattern without a wildcard names one resource; reach_for never exceeds a pattern's
+            # reach: the actions' own reach is judged below.
+            wide = [p for p in map(parse, filter(_may_be_wide, statement.resources)) if p.reach >= floor]
         if not wide:
             continue
         everything = any(p.reach is Reach.EVERYTHING for p in wide)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from review_board.iam_actions import granted
 from review_board.wire import document, is_unknown
@@ -63,8 +63,10 @@ class Principal:
     value: str
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
+    """A tuple, not a frozen dataclass: a document may hold a thousand, and a frozen dataclass's __init__
+    costs several times a tuple's."""
+
     operator: str  # as written: "StringEquals", "ForAnyValue:StringLike", "ArnLikeIfExists"
     key: str  # lower-case, as IAM compares condition keys
     values: tuple[str, ...]
@@ -90,10 +92,10 @@ def _moment(value: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Statement:
     """Read-only by convention: not frozen, because a frozen dataclass's __init__ costs six times as
-    much, and a document may hold a thousand statements."""
+    much, and a document may hold a thousand statements (slotted for the same reason)."""
 
     number: int
     allow: bool
@@ -106,18 +108,16 @@ class Statement:
     principal_unknown: bool = False
     conditions: tuple[Condition, ...] = ()
     sid: str = ""
+    # Every action (lower-case) the statement covers, its globs matched over AWS's action list; set once, as
+    # every rule reads it. Empty while a NotAction element is unknown: what it leaves out is not known (it
+    # is named unchecked).
+    granted: frozenset[str] = field(init=False)
 
-    @cached_property
-    def granted(self) -> frozenset[str]:
-        """Every action (lower-case) the statement covers, its globs matched over AWS's action list.
+    def __post_init__(self) -> None:
+        unknown = self.not_action and UNKNOWN_ELEMENT in self.actions
+        self.granted = frozenset() if unknown else granted(self.actions, self.not_action)
 
-        Empty while a NotAction element is unknown: what it leaves out is not known (it is named unchecked).
-        """
-        if self.not_action and UNKNOWN_ELEMENT in self.actions:
-            return frozenset()
-        return granted(self.actions, self.not_action)
-
-    @cached_property
+    @property
     def inert(self) -> bool:
         """The statement can never apply: one of its conditions can never hold again."""
         return any(c.never_holds for c in self.conditions)
@@ -246,6 +246,9 @@ def _conditions(value: Any, where: str) -> tuple[Condition, ...]:
         if not isinstance(block, Mapping):
             raise Unjudgeable(f"{where} {operator} is {block!r}, where IAM wants an object of condition keys")
         for key, raw in block.items():
+            if type(raw) is str:  # the common case: one string value
+                found.append(Condition(str(operator), str(key).lower(), (raw,)))
+                continue
             values = raw if isinstance(raw, list) else [raw]
             unknown = any(is_unknown(v) for v in values)
             known = [v for v in values if not is_unknown(v)]
