@@ -61,9 +61,9 @@ class ArnPattern(NamedTuple):
 
     @property
     def caller_itself(self) -> bool:
-        """The resource is the caller itself (`user/${aws:username}`): what AWS's self-service examples
-        grant, each user their own credentials."""
-        return self.kind == "user" and self.resource.split("/", 1)[-1] in CALLER_VARIABLES
+        """The resource is the caller itself (`user/${aws:username}`, its `mfa/${aws:username}` device):
+        what AWS's self-service examples grant, each user their own credentials."""
+        return self.kind in ("user", "mfa") and self.resource.split("/", 1)[-1] in CALLER_VARIABLES
 
 
 CALLER_VARIABLES = frozenset({"${aws:username}", "${aws:userid}"})
