@@ -77,11 +77,25 @@ def matching(pattern: str) -> frozenset[str]:
     return frozenset(name for s in services for name in SERVICE_ACTIONS[s] if whole.fullmatch(name))
 
 
-@lru_cache(maxsize=8192)
 def granted(patterns: tuple[str, ...], negated: bool) -> frozenset[str]:
-    """The actions a statement's Action (or, `negated`, NotAction) list grants."""
-    matched = frozenset().union(*(matching(p) for p in patterns))
-    return ALL_ACTIONS - matched if negated else matched
+    """The actions a statement's Action (or, `negated`, NotAction) list grants.
+
+    What NotAction leaves is most of AWS's list: those sets are large, so fewer are kept between documents.
+    """
+    return _all_but(patterns) if negated else _matched(patterns)
+
+
+@lru_cache(maxsize=8192)
+def _matched(patterns: tuple[str, ...]) -> frozenset[str]:
+    if len(patterns) == 1:
+        return matching(patterns[0])  # the same object for every `*`: compared by identity first
+    return frozenset().union(*(matching(p) for p in patterns))
+
+
+@lru_cache(maxsize=64)
+def _all_but(patterns: tuple[str, ...]) -> frozenset[str]:
+    matched = _matched(patterns)
+    return ALL_ACTIONS if matched.isdisjoint(ALL_ACTIONS) else ALL_ACTIONS - matched
 
 
 @lru_cache(maxsize=8192)

@@ -12,8 +12,8 @@ judge what the statement can reach (only a condition that can never hold again m
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from review_board.iam_actions import (
     ACTIONS,
@@ -29,12 +29,14 @@ from review_board.iam_statements import Document, Kind, Statement, Unjudgeable
 from review_board.iam_statements import parse as parse_document
 
 EVERYTHING = parse("*")
+EVERYWHERE = (EVERYTHING,)
 # Services whose identity-based grants reach only the caller's own account (no resource-based policies).
 OWN_ACCOUNT_SERVICES = frozenset({"iam"})
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
+    """A tuple: a `*` grant is one per action, thousands of them."""
+
     action: str  # lower-case
     reach: Reach
     patterns: tuple[ArnPattern, ...]  # the Resource patterns that reach the action's resources
@@ -46,8 +48,13 @@ class Grant:
 
 
 def widest(patterns: Iterable[ArnPattern]) -> str:
-    ordered = sorted(patterns, key=lambda p: -p.reach)
-    return ordered[0].words if ordered else "nothing"
+    patterns = tuple(patterns)
+    return _widest(patterns) if patterns else "nothing"
+
+
+@lru_cache(maxsize=4096)
+def _widest(patterns: tuple[ArnPattern, ...]) -> str:
+    return max(patterns, key=lambda p: p.reach).words
 
 
 def covers(deny: str, allow: str) -> bool:
@@ -129,16 +136,18 @@ def grants(
 
 def everything_on_everything(document: Document) -> list[Statement]:
     """Allow statements granting every action on every resource, unless a Deny on every resource takes some
-    of it away (then what is left is judged action by action)."""
+    of it away (then what is left is judged action by action). Several rules ask: answered once."""
     broad = document.allow_index[1]
     if not broad or any("*" in d.resources for d in document.denials):
         return []  # a statement granting every action is among the broad ones
-    return [
-        s
-        for s in broad
-        if s.granted == ALL_ACTIONS
-        and (s.not_resource or any(parse(t).reach is Reach.EVERYTHING for t in s.resources))
-    ]
+    if "everything" not in document.memo:
+        document.memo["everything"] = [
+            s
+            for s in broad
+            if (s.granted is ALL_ACTIONS or s.granted == ALL_ACTIONS)
+            and (s.not_resource or any(parse(t).reach is Reach.EVERYTHING for t in s.resources))
+        ]
+    return document.memo["everything"]
 
 
 def remaining(document: Document, statement: Statement) -> frozenset[str]:
@@ -147,12 +156,16 @@ def remaining(document: Document, statement: Statement) -> frozenset[str]:
     if not granted & document.denied_actions:
         return granted
     resources = ("*",) if statement.not_resource or not statement.resources else statement.resources
-    taken = [
-        deny.granted
-        for deny in document.denials
+    covering = tuple(
+        number
+        for number, deny in enumerate(document.denials)
         if all(any(covers(d, r) for d in deny.resources) for r in resources)
-    ]
-    return granted.difference(*taken)
+    )
+    # Statements granting the same actions under the same Denies share one answer (one set difference).
+    key = ("remaining", id(granted), covering)
+    if key not in document.memo:
+        document.memo[key] = granted.difference(*(document.denials[n].granted for n in covering))
+    return document.memo[key]
 
 
 def _may_be_wide(text: str) -> bool:
@@ -164,7 +177,7 @@ def unscoped(
 ) -> Iterator[Grant]:
     """Allowed actions that support resource-level scoping, granted at `floor` reach or wider."""
     skipped = {id(s) for s in skip}
-    for statement in document.allows:
+    for statement in document.distinct_allows:
         if id(statement) in skipped:
             continue
         if statement.resources_unknown:
@@ -174,7 +187,8 @@ def unscoped(
         else:
             # A non-empty pattern without a wildcard names one resource; reach_for never exceeds a pattern's
             # reach: the actions' own reach is judged below.
-            wide = [p for p in map(parse, filter(_may_be_wide, statement.resources)) if p.reach >= floor]
+            texts = statement.resources if floor is Reach.ONE else filter(_may_be_wide, statement.resources)
+            wide = [p for p in map(parse, texts) if p.reach >= floor]
         if not wide:
             continue
         everything = any(p.reach is Reach.EVERYTHING for p in wide)
@@ -183,12 +197,14 @@ def unscoped(
             # A pattern of one service reaches only that service's resources: skip every other service.
             services = frozenset().union(*(SERVICE_ACTIONS.get(p.service, frozenset()) for p in wide))
             candidates = candidates & services
+        denied = document.denied_actions
+        if candidates & denied:
+            candidates &= remaining(document, statement)  # what Denies take from all of it is gone
         for action in sorted(candidates):
-            if everything and not document.denials:
-                patterns: tuple[ArnPattern, ...] = (EVERYTHING,)
-            else:
-                patterns = _patterns(statement, action, None, floor)
-                patterns = _unless_denied(patterns, action, document)
+            if everything and action not in denied:
+                yield Grant(action, Reach.EVERYTHING, EVERYWHERE, statement)
+                continue
+            patterns = _unless_denied(_patterns(statement, action, None, floor), action, document)
             if patterns:
                 yield _grant(action, patterns, statement)
 

@@ -139,7 +139,10 @@ def _whole_services(doc: Document, statement: Statement) -> tuple[str, ...]:
     if not services or not statement.granted & doc.denied_actions:
         return services
     left = remaining(doc, statement)
-    return tuple(s for s in services if SERVICE_ACTIONS[s] <= left)
+    key = ("whole services", id(left))
+    if key not in doc.memo:
+        doc.memo[key] = tuple(s for s in services if SERVICE_ACTIONS[s] <= left)
+    return doc.memo[key]
 
 
 @for_each(identity_documents)

@@ -29,6 +29,9 @@ from review_board.wire import document, is_unknown
 # No AWS policy holds more: the largest, a KMS key policy, is 32 KB, fewer than 700 minimal statements.
 MAX_STATEMENTS = 1000
 MAX_ELEMENTS = 20_000
+# Each NotAction list leaves most of AWS's ~17,000 actions, a set of its own: past this many different ones
+# (no policy within AWS's size quotas needs them) the document is refused rather than judged slowly.
+MAX_NOT_ACTION_LISTS = 100
 UNKNOWN_ELEMENT = "<unknown until apply>"
 VERSIONS = ("2012-10-17", "2008-10-17")
 STATEMENT_KEYS = frozenset(
@@ -141,6 +144,8 @@ class Document:
     statements: tuple[Statement, ...]
     unchecked: tuple[str, ...] = field(default=())
     defects: tuple[str, ...] = field(default=())  # why it cannot be judged as written, though it was read
+    # Answers the rules share within one document (iam_grants.remaining).
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def allows(self) -> tuple[Statement, ...]:
@@ -148,11 +153,24 @@ class Document:
         return tuple(s for s in self.statements if s.allow and not (s.conditions and s.inert))
 
     @cached_property
+    def distinct_allows(self) -> tuple[Statement, ...]:
+        """The Allow statements, each shape (the same actions on the same resources) once, the first kept:
+        a repeated statement grants nothing more, and a large document may repeat one a thousand times."""
+        seen: set[tuple[Any, ...]] = set()
+        distinct = []
+        for statement in self.allows:
+            shape = (statement.actions, statement.not_action, statement.resources, statement.not_resource)
+            if shape not in seen:
+                seen.add(shape)
+                distinct.append(statement)
+        return tuple(distinct)
+
+    @cached_property
     def allow_index(self) -> tuple[dict[str, list[Statement]], tuple[Statement, ...]]:
         """Allow statements by the actions they grant, and apart those that grant hundreds (`s3:*`, `*`)."""
         by_action: dict[str, list[Statement]] = {}
         broad = []
-        for statement in self.allows:
+        for statement in self.distinct_allows:
             granted = statement.granted
             if len(granted) > 64:
                 broad.append(statement)
@@ -398,7 +416,15 @@ def parse(raw: Any, where: str, kind: Kind) -> Document | None:
     unchecked: list[str] = []
     statements = []
     elements = 0
+    not_actions: set[str] = set()
     for number, item in enumerate(items, 1):
+        if type(item) is dict and "NotAction" in item:
+            not_actions.add(repr(item["NotAction"]))
+            if len(not_actions) > MAX_NOT_ACTION_LISTS:
+                raise Unjudgeable(
+                    f"it has more than {MAX_NOT_ACTION_LISTS} different NotAction lists, more than any "
+                    "policy within AWS's size quotas"
+                )
         parsed_statement = statement(item, number, kind, unchecked)
         if parsed_statement is not None:
             statements.append(parsed_statement)

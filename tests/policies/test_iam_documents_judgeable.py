@@ -117,6 +117,14 @@ BAD_IDENTITY = [
         json.dumps(doc(allow("s3:GetObject", Condition=["aws:SecureTransport"]))),
         "where IAM wants an object of operators",
     ),
+    (
+        "AWS IAM User Guide, reference_iam-quotas (10,240 characters of inline policy per role)",
+        "many-not-actions",
+        json.dumps(
+            doc(*[{"Effect": "Allow", "NotAction": f"s3:Get{i}*", "Resource": "*"} for i in range(101)])
+        ),
+        "more than 100 different NotAction lists",
+    ),
     (GRAMMAR, "nested-too-deep", '{"Statement": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested deeper"),
 ]
 
