@@ -45,6 +45,7 @@ ALL_ACTIONS = frozenset(ACTIONS)
 ONLY_ON_EVERYTHING = frozenset(name for name, info in ACTIONS.items() if not info.resource_types)
 
 
+@lru_cache(maxsize=8192)
 def glob(pattern: str) -> re.Pattern[str]:
     """IAM's glob: `*` any run of characters, `?` exactly one; everything else literal (no fnmatch sets)."""
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
@@ -103,6 +104,13 @@ def whole_services(patterns: tuple[str, ...], negated: bool) -> tuple[str, ...]:
     """The services all of whose actions the list grants (`s3:*`, `S3:*`, `*`, NotAction ...), sorted."""
     actions = granted(patterns, negated)
     return tuple(sorted(s for s, names in SERVICE_ACTIONS.items() if names <= actions))
+
+
+@lru_cache(maxsize=8192)
+def covers_name(patterns: tuple[str, ...], negated: bool, name: str) -> bool:
+    """Whether an Action (or, `negated`, NotAction) list covers the action `name`, listed by AWS or not."""
+    name = name.lower()
+    return any(glob(p.lower()).fullmatch(name) for p in patterns) != negated
 
 
 def named(action: str) -> str:

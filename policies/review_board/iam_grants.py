@@ -150,21 +150,24 @@ def everything_on_everything(document: Document) -> list[Statement]:
     return document.memo["everything"]
 
 
+def covering_denials(document: Document, statement: Statement) -> tuple[Statement, ...]:
+    """The Denies that provably cover every resource of an Allow statement."""
+    resources = ("*",) if statement.not_resource or not statement.resources else statement.resources
+    return tuple(
+        deny for deny in document.denials if all(any(covers(d, r) for d in deny.resources) for r in resources)
+    )
+
+
 def remaining(document: Document, statement: Statement) -> frozenset[str]:
     """The actions an Allow statement still grants after the Denies that cover all of its resources."""
     granted = statement.granted
     if not granted & document.denied_actions:
         return granted
-    resources = ("*",) if statement.not_resource or not statement.resources else statement.resources
-    covering = tuple(
-        number
-        for number, deny in enumerate(document.denials)
-        if all(any(covers(d, r) for d in deny.resources) for r in resources)
-    )
+    covering = covering_denials(document, statement)
     # Statements granting the same actions under the same Denies share one answer (one set difference).
-    key = ("remaining", id(granted), covering)
+    key = ("remaining", id(granted), tuple(id(d) for d in covering))
     if key not in document.memo:
-        document.memo[key] = granted.difference(*(document.denials[n].granted for n in covering))
+        document.memo[key] = granted.difference(*(d.granted for d in covering))
     return document.memo[key]
 
 

@@ -20,10 +20,17 @@ from cloudsplaining.shared.constants import (
 )
 
 from review_board.framework import Finding, Resource, Violation, for_each
-from review_board.iam_actions import ACTIONS, ONLY_ON_EVERYTHING, SERVICE_ACTIONS, named, whole_services
+from review_board.iam_actions import ACTIONS, ONLY_ON_EVERYTHING, covers_name, named, whole_services
 from review_board.iam_arns import Reach
 from review_board.iam_carriers import identity_documents
-from review_board.iam_grants import Grant, everything_on_everything, grants, remaining, unscoped, widest
+from review_board.iam_grants import (
+    Grant,
+    covering_denials,
+    everything_on_everything,
+    grants,
+    unscoped,
+    widest,
+)
 from review_board.iam_statements import Document, Statement
 
 PASS_ROLE = "iam:passrole"
@@ -133,16 +140,24 @@ def _by_reach(found: Iterable[Grant]) -> list[tuple[str, list[Grant]]]:
     return list(groups.items())
 
 
+# A name no AWS action has: the actions a service has yet to add, which a wildcard grants in advance.
+FUTURE_ACTION = "\x00"
+
+
 def _whole_services(doc: Document, statement: Statement) -> tuple[str, ...]:
-    """The services all of whose actions the statement still grants after the Denies that cover it."""
+    """The services a statement grants by wildcard, every action of them, including those AWS has yet to
+    add. A Deny that takes only some (s3:Delete*) leaves the wildcard open; one that takes the whole service,
+    or leaves only named actions (NotAction s3:GetObject), closes it."""
     services = whole_services(statement.actions, statement.not_action)
     if not services or not statement.granted & doc.denied_actions:
         return services
-    left = remaining(doc, statement)
-    key = ("whole services", id(left))
-    if key not in doc.memo:
-        doc.memo[key] = tuple(s for s in services if SERVICE_ACTIONS[s] <= left)
-    return doc.memo[key]
+    denials = covering_denials(doc, statement)
+    return tuple(s for s in services if not _denied_future(s, denials))
+
+
+def _denied_future(service: str, denials: Iterable[Statement]) -> bool:
+    future = f"{service}:{FUTURE_ACTION}"
+    return any(covers_name(d.actions, d.not_action, future) for d in denials)
 
 
 @for_each(identity_documents)

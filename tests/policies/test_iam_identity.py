@@ -88,6 +88,11 @@ WILDCARD_ACTIONS = [
     ),
     (AWS_ACTION_DOC, role_policy("upper-iam", doc(allow("IAM:*", ROLES))), "['IAM:*']"),
     (
+        f"{AWS_EVALUATION}: a Deny of s3:Delete* leaves s3:* open to every other s3 action, and new ones",
+        role_policy("s3-but-delete", doc(allow("s3:*", "arn:aws:s3:::b/*"), deny("s3:Delete*"))),
+        "every action of s3",
+    ),
+    (
         f"{AWS_EVALUATION}: Deny NotAction leaves only s3:GetObject, which is no wildcard",
         role_policy(
             "deny-not-get",
