@@ -58,6 +58,7 @@ NAME_KEYS = frozenset(
     }
 )
 RESTRICTING_KEYS = ACCOUNT_KEYS | ARN_KEYS | NAME_KEYS
+ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
 MATCHING = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"})
 NOT_MATCHING = frozenset(
     {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike"}
@@ -72,6 +73,17 @@ def _operator(condition: Condition) -> tuple[str, bool]:
     return operator, lenient
 
 
+def _expands(condition: Condition, value: str) -> bool:
+    """Whether a Like operator's wildcard reaches past the caller's own: every value of an ARN key is
+    judged by its account; an organisation path may end in a wildcard below its organisation
+    (`o-a1b2c3d4e5/*`, AWS's own examples), not within the organisation's ID (`o-*`)."""
+    if condition.key in ARN_KEYS or not has_wildcard(value):
+        return False
+    if condition.key in ORG_PATH_KEYS:
+        return "/" not in value.split("*", 1)[0].split("?", 1)[0]
+    return True
+
+
 def _trusted_values(condition: Condition, operator: str, trusted: frozenset[str]) -> bool:
     """Every value names trusted callers: no wildcard a Like operator would expand ("o-*" is every
     organisation), account values among trustedAccounts, ARN values in trusted accounts."""
@@ -79,7 +91,7 @@ def _trusted_values(condition: Condition, operator: str, trusted: frozenset[str]
         return False
     globbing = operator.endswith("Like")
     for value in condition.values:
-        if value.strip("*?") == "" or (globbing and condition.key not in ARN_KEYS and has_wildcard(value)):
+        if value.strip("*?") == "" or (globbing and _expands(condition, value)):
             return False
         if condition.key in ACCOUNT_KEYS and value not in trusted:
             return False

@@ -818,6 +818,42 @@ TRUSTED_CASES = [
         ),
         None,
     ),
+    (
+        f"{CONDITION_KEYS}: aws:PrincipalOrgPaths, an organisational unit and below (ForAnyValue:StringLike)",
+        carrying(
+            BUCKET_POLICY,
+            "org-path",
+            doc(
+                grant(
+                    "*",
+                    "s3:GetObject",
+                    f"{BUCKET}/*",
+                    **org(
+                        condition="ForAnyValue:StringLike",
+                        key="aws:PrincipalOrgPaths",
+                        value="o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*",
+                    ),
+                )
+            ),
+        ),
+        None,
+    ),
+    (
+        f"{CONDITION_KEYS}: aws:PrincipalOrgPaths 'o-*/*' is every organisation's path",
+        carrying(
+            BUCKET_POLICY,
+            "any-org-path",
+            doc(
+                grant(
+                    "*",
+                    "s3:GetObject",
+                    f"{BUCKET}/*",
+                    **org(condition="ForAnyValue:StringLike", key="aws:PrincipalOrgPaths", value="o-*/*"),
+                )
+            ),
+        ),
+        "anyone",
+    ),
 ]
 
 PULL_ONLY_CASES = [
