@@ -254,7 +254,7 @@ def aws_service(principal: Principal) -> bool:
     """An AWS service, not an account: a service principal, or a CloudFront origin access identity
     (`arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E…`, AWS's pseudo-account)."""
     if principal.kind == "Service":
-        return True
+        return "*" not in principal.value and "?" not in principal.value  # `{"Service": "*"}` is anyone
     return principal.kind == "AWS" and principal.value.startswith(CLOUDFRONT_IDENTITY)
 
 

@@ -854,6 +854,11 @@ TRUSTED_CASES = [
         ),
         "anyone",
     ),
+    (
+        "AWS IAM User Guide, reference_policies_elements_principal: a wildcard service is no named service",
+        carrying(BUCKET_POLICY, "any-service", doc(grant({"Service": "*"}, "s3:PutObject", f"{BUCKET}/*"))),
+        "anyone ('*')",
+    ),
 ]
 
 PULL_ONLY_CASES = [
