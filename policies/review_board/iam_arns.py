@@ -222,3 +222,17 @@ def applies(pattern: ArnPattern, service: str, resource_type: str) -> bool:
         return resource.startswith(template_start)
     start = _literal_start(resource)
     return start.startswith(template_start) or template_start.startswith(start)
+
+
+@lru_cache(maxsize=8192)
+def arn_services(action: str, resource_types: tuple[str, ...]) -> frozenset[str] | None:
+    """The services in the ARNs of an action's resource types, which a pattern must name to reach them
+    (ssm:StartSession reaches `ec2` instances); None when a type's ARN is not known (anything may apply)."""
+    service = action.split(":", 1)[0]
+    found = set()
+    for resource_type in resource_types:
+        template = _template(service, resource_type)
+        if template is None or not template[0]:
+            return None
+        found.add(template[0])
+    return frozenset(found) if found else None

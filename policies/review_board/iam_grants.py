@@ -24,7 +24,7 @@ from review_board.iam_actions import (
     has_wildcard,
     named,
 )
-from review_board.iam_arns import ArnPattern, Reach, applies, parse
+from review_board.iam_arns import ArnPattern, Reach, applies, arn_services, parse
 from review_board.iam_statements import Document, Kind, Statement, Unjudgeable
 from review_board.iam_statements import parse as parse_document
 
@@ -128,10 +128,38 @@ def grants(
 
     Actions that have no resource type are left out: they are granted on `*` by necessity.
     """
-    for statement, action in document.allowing(actions - ONLY_ON_EVERYTHING):
-        patterns = _unless_denied(_patterns(statement, action, kinds, floor), action, document)
-        if patterns:
-            yield _grant(action, patterns, statement)
+    for statement, granted in document.granting(actions - ONLY_ON_EVERYTHING):
+        # A statement granting hundreds of actions (`*`, `s3:*`) is first cut as a whole: its reach and
+        # the services its patterns name settle most of them before each is judged on its patterns.
+        widest_reach, services = _reaches(document, statement) if len(granted) > 8 else (floor, None)
+        if widest_reach < floor:
+            continue
+        for action in sorted(granted):
+            if services is not None:
+                info = ACTIONS.get(action)
+                targets = arn_services(action, info.resource_types) if info else None
+                if targets is not None and services.isdisjoint(targets):
+                    continue  # every pattern names another service's resources
+            patterns = _unless_denied(_patterns(statement, action, kinds, floor), action, document)
+            if patterns:
+                yield _grant(action, patterns, statement)
+
+
+def _reaches(document: Document, statement: Statement) -> tuple[Reach, frozenset[str] | None]:
+    """A statement's widest pattern reach, and the services its patterns name (None when one may reach any
+    service's resources): a first cut, once per statement, before each action is judged on its patterns."""
+    key = ("reaches", id(statement))
+    if key not in document.memo:
+        if statement.not_resource or statement.resources_unknown:
+            document.memo[key] = (Reach.EVERYTHING, None)
+        else:
+            patterns = [parse(text) for text in statement.resources]
+            widest_reach = max((p.reach for p in patterns), default=Reach.ONE)
+            wild = any(p.reach is Reach.EVERYTHING or not p.service for p in patterns if p.text[:4] == "arn:")
+            wild = wild or widest_reach is Reach.EVERYTHING
+            services = None if wild else frozenset(p.service for p in patterns)
+            document.memo[key] = (widest_reach, services)
+    return document.memo[key]
 
 
 def everything_on_everything(document: Document) -> list[Statement]:

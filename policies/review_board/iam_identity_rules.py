@@ -152,7 +152,10 @@ def _whole_services(doc: Document, statement: Statement) -> tuple[str, ...]:
     if not services or not statement.granted & doc.denied_actions:
         return services
     denials = covering_denials(doc, statement)
-    return tuple(s for s in services if not _denied_future(s, denials))
+    key = ("open wildcards", id(statement.granted), tuple(id(d) for d in denials))
+    if key not in doc.memo:
+        doc.memo[key] = tuple(s for s in services if not _denied_future(s, denials))
+    return doc.memo[key]
 
 
 def _denied_future(service: str, denials: Iterable[Statement]) -> bool:

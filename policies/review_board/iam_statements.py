@@ -185,11 +185,24 @@ class Document:
 
     def allowing(self, actions: frozenset[str]) -> list[tuple[Statement, str]]:
         """(statement, action) for each action of `actions` an Allow grants, in statement order."""
+        return [(s, a) for s, granted in self.granting(actions) for a in sorted(granted)]
+
+    def granting(self, actions: frozenset[str]) -> list[tuple[Statement, list[str]]]:
+        """Each Allow statement granting some of `actions`, with those actions, in statement order."""
         by_action, broad = self.allow_index
-        found = [(s, a) for a in actions for s in by_action.get(a, ())]
-        found += [(s, a) for s in broad for a in s.granted & actions]
-        found.sort(key=lambda pair: (pair[0].number, pair[1]))
-        return found
+        found: dict[int, list[Any]] = {}
+        for action in actions:
+            for statement in by_action.get(action, ()):
+                entry = found.get(statement.number)
+                if entry is None:
+                    found[statement.number] = [statement, action]
+                else:
+                    entry.append(action)
+        for statement in broad:
+            granted = statement.granted & actions
+            if granted:
+                found[statement.number] = [statement, *granted]
+        return [(found[n][0], found[n][1:]) for n in sorted(found)]
 
     @cached_property
     def denials(self) -> tuple[Statement, ...]:
