@@ -77,7 +77,7 @@ WILDCARD_ACTIONS = [
         None,
     ),
     (
-        "checkov CKV_AWS_63 fixture (example_StarActionPolicyDocument): Action ['*'] as a list",
+        "checkov CKV_AWS_49 / CKV_AWS_63 (StarActionPolicyDocument): Action ['*'] as a list",
         role_policy("star-list", doc(allow(["*"], ["*"]))),
         "wildcard action(s) ['*']",
     ),
@@ -237,12 +237,12 @@ RESOURCES_SCOPED = [
         None,
     ),
     (
-        "checkov CKV_AWS_111 fixture (example_IAMWriteAccess) 'unrestrictable': X-Ray takes only '*'",
+        "checkov CKV_AWS_290 fixture (example_IAMWriteAccess) 'unrestrictable': X-Ray takes only '*'",
         role_policy("xray", doc(allow(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]))),
         None,
     ),
     (
-        "checkov CKV_AWS_111 fixture (example_IAMWriteAccess) 'fail': s3:* on '*'",
+        "checkov CKV_AWS_290 fixture (example_IAMWriteAccess) 'fail': s3:* on '*'",
         role_policy("s3-star-star", doc(allow("s3:*"))),
         "s3:AbortMultipartUpload",
     ),
@@ -553,12 +553,12 @@ PRIVILEGE_ESCALATION = [
         "iam:CreateLoginProfile",
     ),
     (
-        "checkov CKV_AWS_110 fixture (example_IAMPrivilegeEscalation) 'privilege_escalation'; Rhino #6",
+        "checkov CKV_AWS_286 fixture (example_IAMPrivilegeEscalation) 'privilege_escalation'; Rhino #6",
         role_policy("update-login", doc(allow("iam:UpdateLoginProfile"))),
         "iam:UpdateLoginProfile",
     ),
     (
-        "checkov CKV_AWS_110 fixture 'passing': lambda:CreateFunction on Resource 's3', which is no ARN",
+        "checkov CKV_AWS_286 fixture 'passing': lambda:CreateFunction on Resource 's3', which is no ARN",
         role_policy("not-an-arn", doc(allow("lambda:CreateFunction", "s3"))),
         None,
     ),
@@ -734,12 +734,12 @@ CREDENTIAL_EXPOSURE = [
         None,
     ),
     (
-        "checkov CKV_AWS_107 fixture (example_IAMCredentialsExposure) 'fail': iam:CreateAccessKey on '*'",
+        "checkov CKV_AWS_287 fixture (example_IAMCredentialsExposure) 'fail': iam:CreateAccessKey on '*'",
         role_policy("access-keys", doc(allow(["s3:GetObject", "iam:CreateAccessKey"]))),
         "iam:CreateAccessKey",
     ),
     (
-        "checkov CKV_AWS_107 fixture 'pass': Lambda and DynamoDB writes return no credentials",
+        "checkov CKV_AWS_287 fixture 'pass': Lambda and DynamoDB writes return no credentials",
         role_policy(
             "no-credentials",
             doc(allow(["lambda:CreateFunction", "lambda:CreateEventSourceMapping", "dynamodb:CreateTable"])),
@@ -747,7 +747,7 @@ CREDENTIAL_EXPOSURE = [
         None,
     ),
     (
-        "checkov CKV_AWS_107 fixture 'deny': a conditional Deny of '*' grants nothing",
+        "checkov CKV_AWS_287 fixture 'deny': a conditional Deny of '*' grants nothing",
         role_policy(
             "deny-all",
             doc(deny(["*"], Condition={"NotIpAddress": {"aws:SourceIp": "1.2.3.4/16"}})),
@@ -755,7 +755,7 @@ CREDENTIAL_EXPOSURE = [
         None,
     ),
     (
-        "checkov CKV_AWS_108 fixture (example_IAMDataExfiltration) 'fail'",
+        "checkov CKV_AWS_288 fixture (example_IAMDataExfiltration) 'fail'",
         role_policy(
             "exfiltration",
             doc(

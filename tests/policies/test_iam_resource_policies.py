@@ -527,7 +527,7 @@ TRUSTED_CASES = [
         None,
     ),
     (
-        "checkov CKV_AWS_387 fixture (example_SNSCrossAccountAccess) fail0: a role of another account",
+        "checkov CKV_AWS_385 fixture (example_SNSCrossAccountAccess) fail0: a role of another account",
         carrying(
             "aws:sns/topicPolicy:TopicPolicy",
             "sns-other-role",
@@ -557,7 +557,7 @@ TRUSTED_CASES = [
         None,
     ),
     (
-        "checkov CKV_AWS_168 fixture (example_SQSOverlyPermissive) pass_w_condition: aws:SourceVpc",
+        "checkov CKV_AWS_387 fixture (example_SQSOverlyPermissive) pass_w_condition: aws:SourceVpc",
         carrying(
             "aws:sqs/queuePolicy:QueuePolicy",
             "sqs-source-vpc",
@@ -571,12 +571,12 @@ TRUSTED_CASES = [
         None,
     ),
     (
-        "checkov CKV_AWS_72 fixture (example_SQSPolicy) / CKV_AWS_168 fail2: anyone, every action",
+        "checkov CKV_AWS_72 (SQSPolicy) / CKV_AWS_387 fixture fail2: anyone, every action",
         carrying("aws:sqs/queuePolicy:QueuePolicy", "sqs-star-star", doc(grant("*", "*", "q")), queueUrl="q"),
         "anyone ('*')",
     ),
     (
-        "checkov CKV_AWS_168 fixture pass: a named role of the account",
+        "checkov CKV_AWS_387 fixture pass: a named role of the account",
         carrying(
             "aws:sqs/queuePolicy:QueuePolicy",
             "sqs-own-role",
