@@ -144,7 +144,7 @@ class Document:
     statements: tuple[Statement, ...]
     unchecked: tuple[str, ...] = field(default=())
     defects: tuple[str, ...] = field(default=())  # why it cannot be judged as written, though it was read
-    # Answers the rules share within one document (iam_grants.remaining).
+    # Answers several rules share within one document (iam_grants, iam_identity_rules), asked once.
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
