@@ -45,6 +45,7 @@ ALL_ACTIONS = frozenset(ACTIONS)
 ONLY_ON_EVERYTHING = frozenset(name for name, info in ACTIONS.items() if not info.resource_types)
 
 
+@lru_cache(maxsize=8192)
 def glob(pattern: str) -> re.Pattern[str]:
     """IAM's glob: `*` any run of characters, `?` exactly one; everything else literal (no fnmatch sets)."""
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
@@ -77,11 +78,25 @@ def matching(pattern: str) -> frozenset[str]:
     return frozenset(name for s in services for name in SERVICE_ACTIONS[s] if whole.fullmatch(name))
 
 
-@lru_cache(maxsize=8192)
 def granted(patterns: tuple[str, ...], negated: bool) -> frozenset[str]:
-    """The actions a statement's Action (or, `negated`, NotAction) list grants."""
-    matched = frozenset().union(*(matching(p) for p in patterns))
-    return ALL_ACTIONS - matched if negated else matched
+    """The actions a statement's Action (or, `negated`, NotAction) list grants.
+
+    What NotAction leaves is most of AWS's list: those sets are large, so fewer are kept between documents.
+    """
+    return _all_but(patterns) if negated else _matched(patterns)
+
+
+@lru_cache(maxsize=8192)
+def _matched(patterns: tuple[str, ...]) -> frozenset[str]:
+    if len(patterns) == 1:
+        return matching(patterns[0])  # the same object for every `*`: compared by identity first
+    return frozenset().union(*(matching(p) for p in patterns))
+
+
+@lru_cache(maxsize=64)
+def _all_but(patterns: tuple[str, ...]) -> frozenset[str]:
+    matched = _matched(patterns)
+    return ALL_ACTIONS if matched.isdisjoint(ALL_ACTIONS) else ALL_ACTIONS - matched
 
 
 @lru_cache(maxsize=8192)
@@ -89,6 +104,13 @@ def whole_services(patterns: tuple[str, ...], negated: bool) -> tuple[str, ...]:
     """The services all of whose actions the list grants (`s3:*`, `S3:*`, `*`, NotAction ...), sorted."""
     actions = granted(patterns, negated)
     return tuple(sorted(s for s, names in SERVICE_ACTIONS.items() if names <= actions))
+
+
+@lru_cache(maxsize=8192)
+def covers_name(patterns: tuple[str, ...], negated: bool, name: str) -> bool:
+    """Whether an Action (or, `negated`, NotAction) list covers the action `name`, listed by AWS or not."""
+    name = name.lower()
+    return any(glob(p.lower()).fullmatch(name) for p in patterns) != negated
 
 
 def named(action: str) -> str:

@@ -10,9 +10,9 @@ A wildcard region or partition multiplies a reach without widening it; the words
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from enum import IntEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from review_board.iam_actions import RESOURCE_ARNS, has_wildcard
 
@@ -30,8 +30,9 @@ class Reach(IntEnum):
 _IMPLIED_TYPE = {"s3": "bucket", "sqs": "queue", "sns": "topic"}
 
 
-@dataclass(frozen=True)
-class ArnPattern:
+class ArnPattern(NamedTuple):
+    """A tuple, not a frozen dataclass: a large document holds hundreds of distinct patterns."""
+
     text: str
     reach: Reach
     service: str  # "" when the service itself is a wildcard
@@ -40,29 +41,48 @@ class ArnPattern:
     kind: str  # the resource type token ("role", "secret", "bucket"), "" when not known
     prefix: str  # the literal start of the resource id, before its first wildcard
     resource: str = "*"  # the resource segment ("role/web"); "*" when the pattern is not an ARN
+    local: Reach | None = None  # the reach within one account, when the account is a wildcard
 
     @property
     def words(self) -> str:
         return reach_in_words(self)
 
+    @property
+    def in_own_account(self) -> Reach:
+        """The reach for a service that acts only in the caller's account (IAM: no identity policy reaches
+        another account's users, roles or policies), where an account wildcard adds nothing."""
+        return self.reach if self.local is None else self.local
+
+    @property
+    def aws_owned(self) -> bool:
+        """AWS's own resources (`arn:aws:iam::aws:policy/...`, the AWS-managed policies): nobody else's
+        policy can change them."""
+        return self.account == "aws"
+
+    @property
+    def caller_itself(self) -> bool:
+        """The resource is the caller itself (`user/${aws:username}`, its `mfa/${aws:username}` device):
+        what AWS's self-service examples grant, each user their own credentials."""
+        return self.kind in ("user", "mfa") and self.resource.split("/", 1)[-1] in CALLER_VARIABLES
+
+
+CALLER_VARIABLES = frozenset({"${aws:username}", "${aws:userid}"})
+_WILDCARD = re.compile(r"[*?]")
+_SEPARATOR = re.compile(r"[/:]")
+
 
 def _literal_start(text: str) -> str:
-    match = re.search(r"[*?]", text)
+    match = _WILDCARD.search(text)
     return text if match is None else text[: match.start()]
 
 
 @lru_cache(maxsize=16384)
 def parse(text: str) -> ArnPattern:
     """The reach of one Resource (or NotResource) element."""
-    pattern = _parse(text)
-    fields = text.split(":", 5)
-    resource = fields[5] if len(fields) == 6 and text.startswith("arn:") else "*"
-    return replace(pattern, resource=resource)
-
-
-def _parse(text: str) -> ArnPattern:
-    if not text.startswith("arn:") or has_wildcard(text[:4]):
-        reach = Reach.EVERYTHING if has_wildcard(text[:4]) or not text else Reach.ONE
+    head = text[:4]
+    if head != "arn:":
+        wild = has_wildcard(head)
+        reach = Reach.EVERYTHING if wild or not text else Reach.ONE
         return ArnPattern(text, reach, "", "", "", "", _literal_start(text))
     fields = text.split(":", 5)
     if len(fields) < 6:
@@ -73,27 +93,40 @@ def _parse(text: str) -> ArnPattern:
             return ArnPattern(text, Reach.ONE, fields[2] if len(fields) > 2 else "", "", "", "", text)
     _, _partition, service, region, account, resource = fields
     if has_wildcard(service):
-        return ArnPattern(text, Reach.EVERYTHING, "", region, account, "", "")
+        return ArnPattern(text, Reach.EVERYTHING, "", region, account, "", "", resource)
     service = service.lower()
-    prefix = _literal_start(resource)
     if service == "s3" and not account:
-        return _s3(text, region, resource, prefix)
-    if has_wildcard(account):
-        kind = _kind(service, resource)
-        return ArnPattern(text, Reach.ANY_ACCOUNT, service, region, account, kind, prefix)
+        return _s3(text, region, resource)
+    local = _in_one_account(text, service, region, account, resource)
+    if not has_wildcard(account):
+        return local
+    kind = _kind(service, resource)
+    prefix = _literal_start(resource)
+    return ArnPattern(text, Reach.ANY_ACCOUNT, service, region, account, kind, prefix, resource, local.reach)
+
+
+def _in_one_account(text: str, service: str, region: str, account: str, resource: str) -> ArnPattern:
     if service in _IMPLIED_TYPE:
         kind = _IMPLIED_TYPE[service]
-        reach = _id_reach(resource)
-        return ArnPattern(text, reach, service, region, account, kind, prefix)
-    separator = re.search(r"[/:]", resource)
+        prefix = _literal_start(resource)
+        return ArnPattern(text, _id_reach(resource), service, region, account, kind, prefix, resource)
+    separator = _SEPARATOR.search(resource)
     token = resource if separator is None else resource[: separator.start()]
     if has_wildcard(token):
-        return ArnPattern(text, Reach.ACCOUNT, service, region, account, "", prefix)
+        prefix = _literal_start(resource)
+        return ArnPattern(text, Reach.ACCOUNT, service, region, account, "", prefix, resource)
     if separator is None:
-        return ArnPattern(text, Reach.ONE, service, region, account, token, prefix)
+        return ArnPattern(text, Reach.ONE, service, region, account, token, resource, resource)
     identifier = resource[separator.end() :]
     return ArnPattern(
-        text, _id_reach(identifier), service, region, account, token, _literal_start(identifier)
+        text,
+        _id_reach(identifier),
+        service,
+        region,
+        account,
+        token,
+        _literal_start(identifier),
+        resource,
     )
 
 
@@ -103,24 +136,24 @@ def _id_reach(identifier: str) -> Reach:
     return Reach.PREFIX if _literal_start(identifier) else Reach.TYPE
 
 
-def _s3(text: str, region: str, resource: str, prefix: str) -> ArnPattern:
+def _s3(text: str, region: str, resource: str) -> ArnPattern:
     """S3 names buckets globally, without an account: a wildcard bucket is any account's bucket."""
+    prefix = _literal_start(resource)
     bucket, slash, key = resource.partition("/")
     if has_wildcard(bucket) and not _literal_start(bucket):
-        return ArnPattern(text, Reach.ANY_ACCOUNT, "s3", region, "", "bucket", prefix)
+        return ArnPattern(text, Reach.ANY_ACCOUNT, "s3", region, "", "bucket", prefix, resource)
     if has_wildcard(bucket):
-        return ArnPattern(text, Reach.PREFIX, "s3", region, "", "bucket", prefix)
+        return ArnPattern(text, Reach.PREFIX, "s3", region, "", "bucket", prefix, resource)
     if not slash:
-        return ArnPattern(text, Reach.ONE, "s3", region, "", "bucket", prefix)
-    return ArnPattern(
-        text, Reach.ONE if not has_wildcard(key) else Reach.PREFIX, "s3", region, "", "object", prefix
-    )
+        return ArnPattern(text, Reach.ONE, "s3", region, "", "bucket", prefix, resource)
+    reach = Reach.ONE if not has_wildcard(key) else Reach.PREFIX
+    return ArnPattern(text, reach, "s3", region, "", "object", prefix, resource)
 
 
 def _kind(service: str, resource: str) -> str:
     if service in _IMPLIED_TYPE:
         return _IMPLIED_TYPE[service]
-    separator = re.search(r"[/:]", resource)
+    separator = _SEPARATOR.search(resource)
     token = resource if separator is None else resource[: separator.start()]
     return "" if has_wildcard(token) or separator is None else token
 
@@ -189,3 +222,17 @@ def applies(pattern: ArnPattern, service: str, resource_type: str) -> bool:
         return resource.startswith(template_start)
     start = _literal_start(resource)
     return start.startswith(template_start) or template_start.startswith(start)
+
+
+@lru_cache(maxsize=8192)
+def arn_services(action: str, resource_types: tuple[str, ...]) -> frozenset[str] | None:
+    """The services in the ARNs of an action's resource types, which a pattern must name to reach them
+    (ssm:StartSession reaches `ec2` instances); None when a type's ARN is not known (anything may apply)."""
+    service = action.split(":", 1)[0]
+    found = set()
+    for resource_type in resource_types:
+        template = _template(service, resource_type)
+        if template is None or not template[0]:
+            return None
+        found.add(template[0])
+    return frozenset(found) if found else None

@@ -67,6 +67,7 @@ ATTACHMENT_TYPES = (
 )
 ECR_HOST = re.compile(r"^(?:https://)?(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/?$")
 ACCOUNT = re.compile(r"^\d{12}$")
+CLOUDFRONT_IDENTITY = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity "
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def _read(resource: Resource, what: str, raw: Any, kind: Kind) -> Iterator[Docum
     if parsed is None:
         yield Unchecked(what)
         return
+    for defect in parsed.defects:
+        yield _unjudgeable(where, Unjudgeable(defect))
     for part in parsed.unchecked:
         yield Unchecked(f"{part} of {what}")
     yield parsed
@@ -245,6 +248,14 @@ def access_items(resource: Resource) -> list[Document | OtherAccount | Finding]:
         return list(_read(r, "policy", r.props.get("policy"), "resource"))
 
     return _once(resource, "access", read)
+
+
+def aws_service(principal: Principal) -> bool:
+    """An AWS service, not an account: a service principal, or a CloudFront origin access identity
+    (`arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E…`, AWS's pseudo-account)."""
+    if principal.kind == "Service":
+        return "*" not in principal.value and "?" not in principal.value  # `{"Service": "*"}` is anyone
+    return principal.kind == "AWS" and principal.value.startswith(CLOUDFRONT_IDENTITY)
 
 
 def principal_account(principal: Principal) -> str | None:

@@ -9,6 +9,7 @@ these lists lack.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -19,19 +20,36 @@ from cloudsplaining.shared.constants import (
 )
 
 from review_board.framework import Finding, Resource, Violation, for_each
-from review_board.iam_actions import ACTIONS, ONLY_ON_EVERYTHING, named, whole_services
+from review_board.iam_actions import ACTIONS, ONLY_ON_EVERYTHING, covers_name, named, whole_services
 from review_board.iam_arns import Reach
 from review_board.iam_carriers import identity_documents
-from review_board.iam_grants import Grant, everything_on_everything, grants, unscoped, widest
-from review_board.iam_statements import Document
+from review_board.iam_grants import (
+    Grant,
+    covering_denials,
+    everything_on_everything,
+    grants,
+    unscoped,
+    widest,
+)
+from review_board.iam_statements import Document, Statement
 
 PASS_ROLE = "iam:passrole"
+# Permissions-management actions that give the caller nothing it does not have: a service-linked role's
+# permissions and trust are AWS's, and ChangePassword changes only the caller's own password.
+NOT_REWRITES = frozenset({"iam:createservicelinkedrole", "iam:deleteservicelinkedrole", "iam:changepassword"})
 # Rewriting any IAM policy, principal or credential grants whatever the writer wants: judged at any reach.
 IAM_REWRITES = frozenset(
     a for a, info in ACTIONS.items() if a.startswith("iam:") and info.access_level == "Permissions management"
-) - {PASS_ROLE} | {
+) - {PASS_ROLE} - NOT_REWRITES | {
     m[0] for m in PRIVILEGE_ESCALATION_METHODS.values() if len(m) == 1 and m[0].startswith("iam:")
 }
+# A user's own credentials (AWS's self-service examples, on `user/${aws:username}`): managing them gives
+# the user nothing more. Writing the user's own policies does, and stays a rewrite.
+OWN_CREDENTIALS = re.compile(
+    r"iam:(?:(?:create|delete|update|upload|reset|enable|resync|deactivate)"
+    r"(?:accesskey|loginprofile|sshpublickey|servicespecificcredential|mfadevice|virtualmfadevice"
+    r"|signingcertificate)|changepassword)"
+)
 ESCALATION_METHODS: dict[str, tuple[str, ...]] = {
     **{name: tuple(actions) for name, actions in PRIVILEGE_ESCALATION_METHODS.items()},
     # BishopFox iam-vulnerable privesc-assumerole / Rhino: assume any role in the account.
@@ -46,6 +64,33 @@ ESCALATION_METHODS: dict[str, tuple[str, ...]] = {
     "PassExistingRoleToUpdatedECSService": (PASS_ROLE, "ecs:registertaskdefinition", "ecs:updateservice"),
     # Lambda layers run in the function with its role (pathfinding.cloud lambda-004).
     "UpdateLambdaConfigurationWithLayer": ("lambda:updatefunctionconfiguration", "lambda:invokefunction"),
+    # BishopFox iam-vulnerable privesc-cloudFormationUpdateStack: a stack runs with its service role.
+    "UpdateExistingCloudFormationStack": ("cloudformation:updatestack",),
+    # BishopFox privesc3's AssociateIamInstanceProfile: any instance profile on a running instance.
+    "PassExistingRoleToRunningEC2Instance": (PASS_ROLE, "ec2:associateiaminstanceprofile"),
+    "ReplaceRoleOfRunningEC2Instance": (PASS_ROLE, "ec2:replaceiaminstanceprofileassociation"),
+    # ECS RunTask and StartTask overrides take a taskRoleArn: any role for an existing task definition.
+    "PassExistingRoleToECSTaskOverride": (PASS_ROLE, "ecs:runtask"),
+    "PassExistingRoleToECSStartTaskOverride": (PASS_ROLE, "ecs:starttask"),
+    # A new launch template with any instance profile, launched by an Auto Scaling group.
+    "PassExistingRoleToNewLaunchTemplate": (
+        PASS_ROLE,
+        "ec2:createlaunchtemplate",
+        "autoscaling:createautoscalinggroup",
+    ),
+    # AWS Batch runs a new job definition's container with any job role.
+    "PassExistingRoleToNewBatchJob": (PASS_ROLE, "batch:registerjobdefinition", "batch:submitjob"),
+    # Step Functions calls AWS APIs with the state machine's role.
+    "PassExistingRoleToNewStateMachine": (PASS_ROLE, "states:createstatemachine", "states:startexecution"),
+    # CodeBuild: an existing project's role runs the build spec the caller gives or edits.
+    "StartExistingCodeBuildProjectWithBuildspecOverride": ("codebuild:startbuild",),
+    "UpdateExistingCodeBuildProjectThenBuild": ("codebuild:updateproject", "codebuild:startbuild"),
+    # Rhino Security Labs #21: a pipeline definition runs commands with the pipeline's resource role.
+    "PassExistingRoleToNewDataPipelineDefinition": (
+        PASS_ROLE,
+        "datapipeline:createpipeline",
+        "datapipeline:putpipelinedefinition",
+    ),
 }
 ESCALATION_ACTIONS = frozenset(a for actions in ESCALATION_METHODS.values() for a in actions) | {PASS_ROLE}
 CREDENTIAL_ACTIONS = frozenset(
@@ -95,12 +140,33 @@ def _by_reach(found: Iterable[Grant]) -> list[tuple[str, list[Grant]]]:
     return list(groups.items())
 
 
+# A name no AWS action has: the actions a service has yet to add, which a wildcard grants in advance.
+FUTURE_ACTION = "\x00"
+
+
+def _whole_services(doc: Document, statement: Statement) -> tuple[str, ...]:
+    """The services a statement grants by wildcard, every action of them, including those AWS has yet to
+    add. A Deny that takes only some (s3:Delete*) leaves the wildcard open; one that takes the whole service,
+    or leaves only named actions (NotAction s3:GetObject), closes it."""
+    services = whole_services(statement.actions, statement.not_action)
+    if not services or not statement.granted & doc.denied_actions:
+        return services
+    denials = covering_denials(doc, statement)
+    key = ("open wildcards", id(statement.granted), tuple(id(d) for d in denials))
+    if key not in doc.memo:
+        doc.memo[key] = tuple(s for s in services if not _denied_future(s, denials))
+    return doc.memo[key]
+
+
+def _denied_future(service: str, denials: Iterable[Statement]) -> bool:
+    future = f"{service}:{FUTURE_ACTION}"
+    return any(covers_name(d.actions, d.not_action, future) for d in denials)
+
+
 @for_each(identity_documents)
 def wildcard_actions(resource: Resource, doc: Document, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    for statement in doc.statements:
-        if not statement.allow:
-            continue
-        services = whole_services(statement.actions, statement.not_action)
+    for statement in doc.allows:
+        services = _whole_services(doc, statement)
         if not services:
             continue
         if statement.not_action:
@@ -120,8 +186,8 @@ def wildcard_actions(resource: Resource, doc: Document, _config: Mapping[str, An
 
 @for_each(identity_documents)
 def not_action(resource: Resource, doc: Document, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    for statement in doc.statements:
-        if statement.allow and (statement.not_action or statement.not_resource):
+    for statement in doc.allows:
+        if statement.not_action or statement.not_resource:
             used = "NotAction" if statement.not_action else "NotResource"
             values = statement.actions if statement.not_action else statement.resources
             yield Violation(
@@ -166,7 +232,19 @@ def _reach_by_action(doc: Document, actions: frozenset[str]) -> dict[str, Reach]
 
 
 def _denied_everything(doc: Document) -> bool:
-    return not any(s.allow for s in doc.statements)
+    return not doc.allows
+
+
+def _rewrites(doc: Document) -> list[Grant]:
+    """IAM rewrites at any reach, but for AWS's own policies (nobody can change them) and a user's own
+    credentials."""
+    found = []
+    for grant in grants(doc, IAM_REWRITES):
+        own = OWN_CREDENTIALS.fullmatch(grant.action) is not None
+        patterns = tuple(p for p in grant.patterns if not p.aws_owned and not (own and p.caller_itself))
+        if patterns:
+            found.append(Grant(grant.action, grant.reach, patterns, grant.statement))
+    return found
 
 
 @for_each(identity_documents)
@@ -177,7 +255,7 @@ def privilege_escalation(resource: Resource, doc: Document, _config: Mapping[str
         return
     if _denied_everything(doc):
         return
-    rewrites = list(grants(doc, IAM_REWRITES))
+    rewrites = _rewrites(doc)
     if rewrites:
         yield Violation(
             f"{doc.where} allows IAM permissions management ({_shown((g.action for g in rewrites), 12)}) on "

@@ -5,7 +5,10 @@ or a NotPrincipal; it lets in an outsider when the principal's account is not in
 is allowed only with a condition that really restricts the caller (the organisation, the source account,
 ARN or VPC endpoint, the KMS calling service or account), with trusted values and no IfExists; or when a
 Deny of the same actions, for everyone, provably refuses every caller the condition does not restrict.
-A condition on anything else does not make a grant safe. Service principals are not accounts and pass.
+A condition on anything else does not make a grant safe, nor does a source ARN without an account (an S3
+bucket's: bucket names pass from account to account). Service principals are not accounts and pass, but
+for a Lambda permission, where AWS's Lambda guide requires it: a service principal without a source ARN
+or account lets any account's use of that service invoke the function (the confused deputy).
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ from typing import Any
 
 from review_board.framework import Finding, Resource, Unchecked, Violation, for_each
 from review_board.iam_actions import has_wildcard, named
-from review_board.iam_carriers import OtherAccount, access_items, principal_account
+from review_board.iam_carriers import (
+    LAMBDA_PERMISSION,
+    OtherAccount,
+    access_items,
+    aws_service,
+    principal_account,
+)
 from review_board.iam_grants import covers
 from review_board.iam_statements import Condition, Document, Principal, Statement
 
@@ -49,6 +58,7 @@ NAME_KEYS = frozenset(
     }
 )
 RESTRICTING_KEYS = ACCOUNT_KEYS | ARN_KEYS | NAME_KEYS
+ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
 MATCHING = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"})
 NOT_MATCHING = frozenset(
     {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike"}
@@ -63,6 +73,17 @@ def _operator(condition: Condition) -> tuple[str, bool]:
     return operator, lenient
 
 
+def _expands(condition: Condition, value: str) -> bool:
+    """Whether a Like operator's wildcard reaches past the caller's own: every value of an ARN key is
+    judged by its account; an organisation path may end in a wildcard below its organisation
+    (`o-a1b2c3d4e5/*`, AWS's own examples), not within the organisation's ID (`o-*`)."""
+    if condition.key in ARN_KEYS or not has_wildcard(value):
+        return False
+    if condition.key in ORG_PATH_KEYS:
+        return "/" not in value.split("*", 1)[0].split("?", 1)[0]
+    return True
+
+
 def _trusted_values(condition: Condition, operator: str, trusted: frozenset[str]) -> bool:
     """Every value names trusted callers: no wildcard a Like operator would expand ("o-*" is every
     organisation), account values among trustedAccounts, ARN values in trusted accounts."""
@@ -70,16 +91,14 @@ def _trusted_values(condition: Condition, operator: str, trusted: frozenset[str]
         return False
     globbing = operator.endswith("Like")
     for value in condition.values:
-        if value.strip("*?") == "" or (globbing and condition.key not in ARN_KEYS and has_wildcard(value)):
+        if value.strip("*?") == "" or (globbing and _expands(condition, value)):
             return False
         if condition.key in ACCOUNT_KEYS and value not in trusted:
             return False
         if condition.key in ARN_KEYS:
             fields = value.split(":")
             account = fields[4] if len(fields) >= 6 else ""
-            if account and account not in trusted:
-                return False
-            if not account and has_wildcard(value):
+            if account not in trusted:
                 return False
     return True
 
@@ -94,12 +113,15 @@ def _restricts(condition: Condition, trusted: frozenset[str], operators: frozens
     )
 
 
-def _outsiders(statement: Statement, trusted: frozenset[str]) -> list[str]:
+def _outsiders(statement: Statement, trusted: frozenset[str], services_need_source: bool) -> list[str]:
     if statement.not_principal:
         return [f"everyone except {[p.value for p in statement.principals]}"]
     found = []
     for principal in statement.principals:
-        if _anyone(principal):
+        if aws_service(principal):
+            if services_need_source and principal.kind == "Service":
+                found.append(f"any account's {principal.value!r}")
+        elif _anyone(principal):
             found.append(f"anyone ({principal.value!r})")
         elif principal.kind in ("AWS", "CanonicalUser", "Federated"):
             account = principal_account(principal) if principal.kind == "AWS" else None
@@ -157,7 +179,7 @@ def resource_policies_trusted(
     for statement in item.statements:
         if not statement.allow or statement.principal_unknown:
             continue
-        outsiders = _outsiders(statement, trusted)
+        outsiders = _outsiders(statement, trusted, resource.type == LAMBDA_PERMISSION)
         if not outsiders:
             continue
         if any(_restricts(c, trusted, MATCHING) for c in statement.conditions):
@@ -171,7 +193,7 @@ def resource_policies_trusted(
             f"{item.where} lets {', '.join(outsiders)} {_actions(statement)} ({statement.label}) without a "
             "condition that restricts the caller to trusted accounts. Fix: name principals of accounts in "
             "trustedAccounts, or add a condition on aws:PrincipalOrgID, aws:SourceAccount, aws:SourceArn or "
-            "aws:SourceVpce."
+            "aws:SourceVpce (a Lambda permission's source_account or source_arn)."
         )
 
 

@@ -3,7 +3,12 @@
 A statement is its Effect, Action or NotAction, Resource or NotResource, Principal or NotPrincipal and
 Condition; single values stand for one-element lists, as AWS allows. A document IAM would reject (not
 JSON, a missing Effect, a number where a string belongs, an unknown element) or one too large for any AWS
-policy cannot be judged: `Unjudgeable` says why, and the rules block on it rather than guess.
+policy cannot be judged: `Unjudgeable` says why, and the rules block on it rather than guess. A Statement
+given as one object, not a list, is a defect the review board refuses too (`Document.defects`), though
+AWS reads it as one statement: its statement is still judged, so a real finding inside is also reported.
+
+A statement whose condition can never hold again (DateLessThan aws:CurrentTime or aws:TokenIssueTime, a
+date in the past: BishopFox iam-vulnerable's fp5) grants nothing: it is left out of `Document.allows`.
 
 Preview leaves parts unknown: an unknown Action or Resource element is left out and named, an unknown
 NotAction or NotResource still counts as present, an unknown Effect leaves the statement out, an unknown
@@ -14,8 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from review_board.iam_actions import granted
 from review_board.wire import document, is_unknown
@@ -23,6 +29,9 @@ from review_board.wire import document, is_unknown
 # No AWS policy holds more: the largest, a KMS key policy, is 32 KB, fewer than 700 minimal statements.
 MAX_STATEMENTS = 1000
 MAX_ELEMENTS = 20_000
+# Each NotAction list leaves most of AWS's ~17,000 actions, a set of its own: past this many different ones
+# (no policy within AWS's size quotas needs them) the document is refused rather than judged slowly.
+MAX_NOT_ACTION_LISTS = 100
 UNKNOWN_ELEMENT = "<unknown until apply>"
 VERSIONS = ("2012-10-17", "2008-10-17")
 STATEMENT_KEYS = frozenset(
@@ -39,6 +48,10 @@ STATEMENT_KEYS = frozenset(
     }
 )
 PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
+# Condition keys that only grow: a "before" date in the past can never hold again.
+CLOCK_KEYS = frozenset({"aws:currenttime", "aws:tokenissuetime", "aws:epochtime"})
+BEFORE = frozenset({"DateLessThan", "DateLessThanEquals", "NumericLessThan", "NumericLessThanEquals"})
+STATEMENT_OBJECT = "Statement is one object, where the review board requires a list of statements ([{...}])"
 
 Kind = Literal["identity", "resource", "trust"]
 
@@ -53,18 +66,39 @@ class Principal:
     value: str
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
+    """A tuple, not a frozen dataclass: a document may hold a thousand, and a frozen dataclass's __init__
+    costs several times a tuple's."""
+
     operator: str  # as written: "StringEquals", "ForAnyValue:StringLike", "ArnLikeIfExists"
     key: str  # lower-case, as IAM compares condition keys
     values: tuple[str, ...]
     unknown: bool = False  # some value is not known until apply
 
+    @property
+    def never_holds(self) -> bool:
+        """A "before" test of the clock against moments that have all passed: it can never hold again."""
+        if self.unknown or self.key not in CLOCK_KEYS or self.operator not in BEFORE or not self.values:
+            return False
+        now = datetime.now(UTC)
+        return all((moment := _moment(v)) is not None and moment < now for v in self.values)
 
-@dataclass(eq=False)
+
+def _moment(value: str) -> datetime | None:
+    """A condition's date (ISO 8601 or seconds since the epoch, as IAM accepts both), in UTC."""
+    try:
+        if value.isdigit():
+            return datetime.fromtimestamp(int(value), UTC)
+        moment = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(eq=False, slots=True)
 class Statement:
     """Read-only by convention: not frozen, because a frozen dataclass's __init__ costs six times as
-    much, and a document may hold a thousand statements."""
+    much, and a document may hold a thousand statements (slotted for the same reason)."""
 
     number: int
     allow: bool
@@ -77,16 +111,19 @@ class Statement:
     principal_unknown: bool = False
     conditions: tuple[Condition, ...] = ()
     sid: str = ""
+    # Every action (lower-case) the statement covers, its globs matched over AWS's action list; set once, as
+    # every rule reads it. Empty while a NotAction element is unknown: what it leaves out is not known (it
+    # is named unchecked).
+    granted: frozenset[str] = field(init=False)
 
-    @cached_property
-    def granted(self) -> frozenset[str]:
-        """Every action (lower-case) the statement covers, its globs matched over AWS's action list.
+    def __post_init__(self) -> None:
+        unknown = self.not_action and UNKNOWN_ELEMENT in self.actions
+        self.granted = frozenset() if unknown else granted(self.actions, self.not_action)
 
-        Empty while a NotAction element is unknown: what it leaves out is not known (it is named unchecked).
-        """
-        if self.not_action and UNKNOWN_ELEMENT in self.actions:
-            return frozenset()
-        return granted(self.actions, self.not_action)
+    @property
+    def inert(self) -> bool:
+        """The statement can never apply: one of its conditions can never hold again."""
+        return any(c.never_holds for c in self.conditions)
 
     @property
     def resources_unknown(self) -> bool:
@@ -106,31 +143,66 @@ class Document:
     kind: Kind
     statements: tuple[Statement, ...]
     unchecked: tuple[str, ...] = field(default=())
+    defects: tuple[str, ...] = field(default=())  # why it cannot be judged as written, though it was read
+    # Answers several rules share within one document (iam_grants, iam_identity_rules), asked once.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def allows(self) -> tuple[Statement, ...]:
-        return tuple(s for s in self.statements if s.allow)
+        """The Allow statements that can apply (not those whose condition can never hold)."""
+        return tuple(s for s in self.statements if s.allow and not (s.conditions and s.inert))
+
+    @cached_property
+    def distinct_allows(self) -> tuple[Statement, ...]:
+        """The Allow statements, each shape (the same actions on the same resources) once, the first kept:
+        a repeated statement grants nothing more, and a large document may repeat one a thousand times."""
+        seen: set[tuple[Any, ...]] = set()
+        distinct = []
+        for statement in self.allows:
+            shape = (statement.actions, statement.not_action, statement.resources, statement.not_resource)
+            if shape not in seen:
+                seen.add(shape)
+                distinct.append(statement)
+        return tuple(distinct)
 
     @cached_property
     def allow_index(self) -> tuple[dict[str, list[Statement]], tuple[Statement, ...]]:
         """Allow statements by the actions they grant, and apart those that grant hundreds (`s3:*`, `*`)."""
         by_action: dict[str, list[Statement]] = {}
         broad = []
-        for statement in self.allows:
-            if len(statement.granted) > 64:
+        for statement in self.distinct_allows:
+            granted = statement.granted
+            if len(granted) > 64:
                 broad.append(statement)
-            else:
-                for action in statement.granted:
-                    by_action.setdefault(action, []).append(statement)
+                continue
+            for action in granted:
+                found = by_action.get(action)
+                if found is None:
+                    by_action[action] = [statement]
+                else:
+                    found.append(statement)
         return by_action, tuple(broad)
 
     def allowing(self, actions: frozenset[str]) -> list[tuple[Statement, str]]:
         """(statement, action) for each action of `actions` an Allow grants, in statement order."""
+        return [(s, a) for s, granted in self.granting(actions) for a in sorted(granted)]
+
+    def granting(self, actions: frozenset[str]) -> list[tuple[Statement, list[str]]]:
+        """Each Allow statement granting some of `actions`, with those actions, in statement order."""
         by_action, broad = self.allow_index
-        found = [(s, a) for a in actions for s in by_action.get(a, ())]
-        found += [(s, a) for s in broad for a in s.granted & actions]
-        found.sort(key=lambda pair: (pair[0].number, pair[1]))
-        return found
+        found: dict[int, list[Any]] = {}
+        for action in actions:
+            for statement in by_action.get(action, ()):
+                entry = found.get(statement.number)
+                if entry is None:
+                    found[statement.number] = [statement, action]
+                else:
+                    entry.append(action)
+        for statement in broad:
+            granted = statement.granted & actions
+            if granted:
+                found[statement.number] = [statement, *granted]
+        return [(found[n][0], found[n][1:]) for n in sorted(found)]
 
     @cached_property
     def denials(self) -> tuple[Statement, ...]:
@@ -205,6 +277,9 @@ def _conditions(value: Any, where: str) -> tuple[Condition, ...]:
         if not isinstance(block, Mapping):
             raise Unjudgeable(f"{where} {operator} is {block!r}, where IAM wants an object of condition keys")
         for key, raw in block.items():
+            if type(raw) is str:  # the common case: one string value
+                found.append(Condition(str(operator), str(key).lower(), (raw,)))
+                continue
             values = raw if isinstance(raw, list) else [raw]
             unknown = any(is_unknown(v) for v in values)
             known = [v for v in values if not is_unknown(v)]
@@ -228,55 +303,88 @@ def _one_of(raw: Mapping[str, Any], keys: tuple[str, str], where: str, required:
 
 
 def statement(raw: Any, number: int, kind: Kind, unchecked: list[str]) -> Statement | None:
-    """One statement, or None when preview does not know its Effect. Raises Unjudgeable."""
-    where = f"statement {number}"
-    if is_unknown(raw):
-        unchecked.append(where)
-        return None
-    if not isinstance(raw, Mapping):
-        raise Unjudgeable(f"{where} is {raw!r}, not an object")
+    """One statement, or None when preview does not know its Effect. Raises Unjudgeable.
+
+    The common statement (a dict of strings and lists of strings) takes the straight path: no message is
+    built and no helper called unless something is off.
+    """
+    if type(raw) is not dict:
+        if is_unknown(raw):
+            unchecked.append(f"statement {number}")
+            return None
+        if not isinstance(raw, Mapping):
+            raise Unjudgeable(f"statement {number} is {raw!r:.80}, not an object")
     if not raw.keys() <= STATEMENT_KEYS:
         extra = sorted(str(key) for key in raw if key not in STATEMENT_KEYS)
-        raise Unjudgeable(f"{where} has the element(s) {extra}, which IAM does not know")
+        raise Unjudgeable(f"statement {number} has the element(s) {extra}, which IAM does not know")
     effect = raw.get("Effect")
-    if is_unknown(effect):
-        unchecked.append(f"the Effect of {where}")
+    if effect == "Allow":
+        allow = True
+    elif effect == "Deny":
+        allow = False
+    elif is_unknown(effect):
+        unchecked.append(f"the Effect of statement {number}")
         return None
-    if effect not in ("Allow", "Deny"):
-        raise Unjudgeable(f'{where} has Effect {effect!r}; IAM accepts only "Allow" or "Deny"')
+    else:
+        raise Unjudgeable(f'statement {number} has Effect {effect!r}; IAM accepts only "Allow" or "Deny"')
     sid = raw.get("Sid", "")
-    if not isinstance(sid, str):
-        raise Unjudgeable(f"{where} has Sid {sid!r}, not a string")
-    action_key = _one_of(raw, ("Action", "NotAction"), where, required=True)
-    assert action_key is not None
-    resource_key = _one_of(raw, ("Resource", "NotResource"), where, required=kind == "identity")
-    principal_key = _one_of(raw, ("Principal", "NotPrincipal"), where, required=kind != "identity")
-    if kind == "identity" and principal_key:
-        raise Unjudgeable(f"{where} has a {principal_key}, which identity-based policies may not have")
+    if type(sid) is not str:
+        raise Unjudgeable(f"statement {number} has Sid {sid!r}, not a string")
+
+    if "Action" in raw and "NotAction" not in raw:
+        action_key: str | None = "Action"
+    else:
+        action_key = _one_of(raw, ("Action", "NotAction"), f"statement {number}", required=True)
     negated_action = action_key == "NotAction"
-    actions = _strings(raw[action_key], action_key, number, unchecked, keep_unknown=negated_action)
-    resources: tuple[str, ...] = ()
-    if resource_key:
-        negated = resource_key == "NotResource"
-        resources = _strings(raw[resource_key], resource_key, number, unchecked, keep_unknown=negated)
+    action = raw[action_key]
+    if type(action) is str and action:
+        actions: tuple[str, ...] = (action,)
+    elif type(action) is list and action and all(type(a) is str and a for a in action):
+        actions = tuple(action)
+    else:
+        actions = _strings(action, action_key, number, unchecked, keep_unknown=negated_action)
+
+    if "Resource" in raw and "NotResource" not in raw:
+        resource_key: str | None = "Resource"
+    else:
+        resource_key = _one_of(raw, ("Resource", "NotResource"), f"statement {number}", kind == "identity")
+    not_resource = resource_key == "NotResource"
+    resource = raw[resource_key] if resource_key else None
+    if resource_key is None:
+        resources: tuple[str, ...] = ()
+    elif type(resource) is str and resource:
+        resources = (resource,)
+    elif type(resource) is list and resource and all(type(r) is str and r for r in resource):
+        resources = tuple(resource)
+    else:
+        resources = _strings(resource, resource_key, number, unchecked, keep_unknown=not_resource)
+
     principals: tuple[Principal, ...] = ()
-    principal_unknown = False
-    if principal_key:
+    principal_unknown = not_principal = False
+    if kind != "identity" or "Principal" in raw or "NotPrincipal" in raw:
+        where = f"statement {number}"
+        principal_key = _one_of(raw, ("Principal", "NotPrincipal"), where, required=kind != "identity")
+        if kind == "identity":
+            raise Unjudgeable(f"{where} has a {principal_key}, which identity-based policies may not have")
+        not_principal = principal_key == "NotPrincipal"
         principals, principal_unknown = _principals(raw[principal_key], f"the {principal_key} of {where}")
         if principal_unknown:
             unchecked.append(f"the {principal_key} of {where}")
-    conditions = _conditions(raw["Condition"], f"the Condition of {where}") if "Condition" in raw else ()
-    if any(c.unknown for c in conditions):
-        unchecked.append(f"the Condition of {where}")
+
+    conditions: tuple[Condition, ...] = ()
+    if "Condition" in raw:
+        conditions = _conditions(raw["Condition"], f"the Condition of statement {number}")
+        if any(c.unknown for c in conditions):
+            unchecked.append(f"the Condition of statement {number}")
     return Statement(
         number,
-        effect == "Allow",
+        allow,
         actions,
         negated_action,
         resources,
-        resource_key == "NotResource",
+        not_resource,
         principals,
-        principal_key == "NotPrincipal",
+        not_principal,
         principal_unknown,
         conditions,
         sid,
@@ -291,6 +399,8 @@ def parse(raw: Any, where: str, kind: Kind) -> Document | None:
         parsed = document(raw)
     except ValueError as error:
         raise Unjudgeable(str(error)) from error
+    except RecursionError as error:
+        raise Unjudgeable("it is nested deeper than any IAM policy") from error
     if is_unknown(parsed):
         return None
     if not isinstance(parsed, Mapping):
@@ -303,8 +413,13 @@ def parse(raw: Any, where: str, kind: Kind) -> Document | None:
     raw_statements = parsed["Statement"]
     if is_unknown(raw_statements):
         return None
-    # A single statement object is one statement, as AWS reads it.
-    items = raw_statements if isinstance(raw_statements, list) else [raw_statements]
+    defects: tuple[str, ...] = ()
+    if isinstance(raw_statements, list):
+        items = raw_statements
+    elif isinstance(raw_statements, Mapping):
+        items, defects = [raw_statements], (STATEMENT_OBJECT,)
+    else:
+        raise Unjudgeable(f"Statement is {raw_statements!r:.60}, not an object or a list of them")
     if not items:
         raise Unjudgeable("Statement is empty")
     if len(items) > MAX_STATEMENTS:
@@ -312,14 +427,27 @@ def parse(raw: Any, where: str, kind: Kind) -> Document | None:
             f"it has {len(items)} statements, more than any AWS policy can hold ({MAX_STATEMENTS})"
         )
     unchecked: list[str] = []
-    statements = tuple(
-        s
-        for number, item in enumerate(items, 1)
-        if (s := statement(item, number, kind, unchecked)) is not None
-    )
-    elements = sum(len(s.actions) + len(s.resources) + len(s.principals) for s in statements)
+    statements = []
+    elements = 0
+    not_actions: set[str] = set()
+    for number, item in enumerate(items, 1):
+        if type(item) is dict and "NotAction" in item:
+            not_actions.add(repr(item["NotAction"]))
+            if len(not_actions) > MAX_NOT_ACTION_LISTS:
+                raise Unjudgeable(
+                    f"it has more than {MAX_NOT_ACTION_LISTS} different NotAction lists, more than any "
+                    "policy within AWS's size quotas"
+                )
+        parsed_statement = statement(item, number, kind, unchecked)
+        if parsed_statement is not None:
+            statements.append(parsed_statement)
+            elements += (
+                len(parsed_statement.actions)
+                + len(parsed_statement.resources)
+                + len(parsed_statement.principals)
+            )
     if elements > MAX_ELEMENTS:
         raise Unjudgeable(
             f"it has {elements} actions, resources and principals, more than any AWS policy holds"
         )
-    return Document(where, kind, statements, tuple(unchecked))
+    return Document(where, kind, tuple(statements), tuple(unchecked), defects)

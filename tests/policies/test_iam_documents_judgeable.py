@@ -81,6 +81,51 @@ BAD_IDENTITY = [
         json.dumps(doc(*[allow("s3:GetObject", f"arn:aws:s3:::b/{i}") for i in range(10_000)])),
         "10000 statements",
     ),
+    (
+        GRAMMAR + ": Statement is a list of statements (AWS reads one object, the review board does not)",
+        "statement-object",
+        json.dumps({"Version": "2012-10-17", "Statement": allow("s3:GetObject", "arn:aws:s3:::b/x")}),
+        "Statement is one object",
+    ),
+    (GRAMMAR, "statement-null", json.dumps({"Statement": None}), "Statement is None"),
+    (GRAMMAR, "statement-number", json.dumps({"Statement": 7}), "Statement is 7"),
+    (GRAMMAR, "null-statement", json.dumps(doc(None)), "statement 1 is None"),
+    (GRAMMAR, "null-effect", json.dumps(doc({**allow("s3:GetObject"), "Effect": None})), "Effect None"),
+    (GRAMMAR, "number-effect", json.dumps(doc({**allow("s3:GetObject"), "Effect": 1})), "Effect 1"),
+    (GRAMMAR, "null-action", json.dumps(doc(allow(None))), "holds None"),
+    (GRAMMAR, "bool-action", json.dumps(doc(allow(True))), "holds True"),
+    (GRAMMAR, "number-in-list", json.dumps(doc(allow(["s3:GetObject", 3]))), "holds 3"),
+    (GRAMMAR, "object-action", json.dumps(doc(allow({"s3": "GetObject"}))), "holds {'s3': 'GetObject'}"),
+    (GRAMMAR, "number-resource", json.dumps(doc(allow("s3:GetObject", [1.5]))), "holds 1.5"),
+    (GRAMMAR, "empty-string-action", json.dumps(doc(allow(""))), "holds ''"),
+    (GRAMMAR, "number-sid", json.dumps(doc({**allow("s3:GetObject"), "Sid": 12})), "Sid 12"),
+    (
+        GRAMMAR,
+        "number-version",
+        json.dumps({"Version": 2012, "Statement": [allow("s3:GetObject")]}),
+        "Version 2012",
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_elements_condition",
+        "null-condition",
+        json.dumps(doc(allow("s3:GetObject", Condition={"Bool": {"aws:SecureTransport": None}}))),
+        "holds None",
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_elements_condition",
+        "condition-list",
+        json.dumps(doc(allow("s3:GetObject", Condition=["aws:SecureTransport"]))),
+        "where IAM wants an object of operators",
+    ),
+    (
+        "AWS IAM User Guide, reference_iam-quotas (10,240 characters of inline policy per role)",
+        "many-not-actions",
+        json.dumps(
+            doc(*[{"Effect": "Allow", "NotAction": f"s3:Get{i}*", "Resource": "*"} for i in range(101)])
+        ),
+        "more than 100 different NotAction lists",
+    ),
+    (GRAMMAR, "nested-too-deep", '{"Statement": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested deeper"),
 ]
 
 
@@ -154,3 +199,64 @@ def test_a_role_policy_at_the_statement_limit_is_still_judged(pack):
         "thousand", json.dumps(doc(*[allow("s3:GetObject", f"arn:aws:s3:::b/{i}") for i in range(1000)]))
     )
     assert pack.violations(many, "iam-resources-scoped") == []
+
+
+def test_a_statement_object_is_refused_and_what_it_grants_still_judged(pack):
+    """The issue's "Statement as an object": AWS would read it as one statement, so the board refuses the
+    spelling (mandatory in prod) and still reports the escalation inside it."""
+    prod = json.loads((Path(__file__).resolve().parents[2] / "policies" / "config" / "prod.json").read_text())
+    pack.configure(prod)
+    res = role_policy("object-passrole", json.dumps({"Statement": allow("iam:PassRole", "*")}))
+    found = pack.analyze(res).diagnostics
+    refused = [d for d in found if "cannot be judged" in d.message and "Statement is one object" in d.message]
+    assert refused and all(d.enforcement_level == "mandatory" for d in refused), [d.message for d in found]
+    escalation = [d.message for d in found if d.policy_name == "iam-no-privilege-escalation"]
+    assert any("iam:PassRole on every resource" in m for m in escalation), escalation
+
+
+@pytest.mark.parametrize(
+    ("res", "policy"),
+    [
+        pytest.param(
+            resource(
+                ROLE,
+                "object-trust",
+                {
+                    "assumeRolePolicy": json.dumps(
+                        {
+                            "Statement": {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        }
+                    )
+                },
+            ),
+            "iam-trust-named-services",
+            id="trust policy whose Statement is an object",
+        ),
+        pytest.param(
+            resource(
+                "aws:s3/bucketPolicy:BucketPolicy",
+                "object-bucket-policy",
+                {
+                    "policy": json.dumps(
+                        {
+                            "Statement": {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "s3:GetObject",
+                                "Resource": "arn:aws:s3:::b/*",
+                            }
+                        }
+                    )
+                },
+            ),
+            "iam-resource-policies-trusted",
+            id="bucket policy whose Statement is an object",
+        ),
+    ],
+)
+def test_every_carrier_refuses_a_statement_object(pack, res, policy):
+    assert_verdict(pack, res, policy, "Statement is one object")

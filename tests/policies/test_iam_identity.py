@@ -48,6 +48,12 @@ PROGRAM = "components/iam_documents.py execution_role_policy (ECS task execution
 RHINO = "Rhino Security Labs, AWS IAM privilege escalation methods"
 BISHOPFOX = "BishopFox iam-vulnerable"
 CLOUDSPLAINING = "salesforce/cloudsplaining, shared/constants.py PRIVILEGE_ESCALATION_METHODS"
+OWN_USER = "arn:aws:iam::*:user/${aws:username}"
+
+
+def _token_issued(operator: str) -> dict:
+    """BishopFox's tool-testing condition: the session's token issued before or after 2020-01-01."""
+    return {operator: {"aws:TokenIssueTime": "2020-01-01T00:00:01Z"}}
 
 
 WILDCARD_ACTIONS = [
@@ -64,6 +70,40 @@ WILDCARD_ACTIONS = [
         "AWS IAM User Guide, reference_policies_elements_notaction (Allow with NotAction grants the rest)",
         role_policy("not-iam", doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})),
         "every action of",
+    ),
+    (
+        f"{BISHOPFOX} tool-testing fp1-allow-and-deny-same-policy: iam:* allowed and denied",
+        role_policy("fp1-allow-deny", doc(allow("iam:*"), deny("iam:*"))),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_49 / CKV_AWS_63 (StarActionPolicyDocument): Action ['*'] as a list",
+        role_policy("star-list", doc(allow(["*"], ["*"]))),
+        "wildcard action(s) ['*']",
+    ),
+    (
+        f"{AWS_EVALUATION}: a Deny of iam:* leaves every other service wildcarded",
+        role_policy("star-but-iam", doc(allow("*"), deny("iam:*"))),
+        "every action of",
+    ),
+    (AWS_ACTION_DOC, role_policy("upper-iam", doc(allow("IAM:*", ROLES))), "['IAM:*']"),
+    (
+        f"{AWS_EVALUATION}: a Deny of s3:Delete* leaves s3:* open to every other s3 action, and new ones",
+        role_policy("s3-but-delete", doc(allow("s3:*", "arn:aws:s3:::b/*"), deny("s3:Delete*"))),
+        "every action of s3",
+    ),
+    (
+        f"{AWS_EVALUATION}: Deny NotAction leaves only s3:GetObject, which is no wildcard",
+        role_policy(
+            "deny-not-get",
+            doc(allow("*"), {"Effect": "Deny", "NotAction": "s3:GetObject", "Resource": "*"}),
+        ),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_355 fixture (example_IAMStarResourcePolicyDocument): ec2:Describe* is no service",
+        role_policy("describe", doc(allow("ec2:Describe*", "arn:aws:ec2:us-east-1:123456789012:instance/*"))),
+        None,
     ),
 ]
 
@@ -90,6 +130,31 @@ NOT_ACTION = [
     (
         "AWS IAM User Guide, reference_policies_elements_notaction (Deny with NotAction: MFA example)",
         role_policy("deny-not-action", doc({"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"})),
+        None,
+    ),
+    (
+        f"{BISHOPFOX} tool-testing fn4-ExploitableNotAction",
+        role_policy(
+            "fn4-not-action",
+            doc(
+                {
+                    "Effect": "Allow",
+                    "NotAction": ["iam:Update*", "iam:Create*", "iam:Attach*"],
+                    "Resource": "*",
+                }
+            ),
+        ),
+        "NotAction ['iam:Update*', 'iam:Create*', 'iam:Attach*']",
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_elements_notresource: NotResource with Deny narrows",
+        role_policy(
+            "deny-not-resource",
+            doc(
+                allow("s3:GetObject", "arn:aws:s3:::reports/*"),
+                {"Effect": "Deny", "Action": "s3:*", "NotResource": ["arn:aws:s3:::reports/*"]},
+            ),
+        ),
         None,
     ),
 ]
@@ -160,6 +225,58 @@ RESOURCES_SCOPED = [
             ),
         ),
         "every secret in account",
+    ),
+    (
+        "checkov CKV_AWS_355 fixture (example_IAMStarResourcePolicyDocument) 'fail': ec2:Describe* on '*'",
+        role_policy("describe-star", doc(allow("ec2:Describe*"))),
+        "ec2:Describe",
+    ),
+    (
+        "checkov CKV_AWS_355 fixture 'pass_unrestrictable': s3:ListAllMyBuckets takes only '*'",
+        role_policy("list-buckets", doc(allow("s3:ListAllMyBuckets"))),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_290 fixture (example_IAMWriteAccess) 'unrestrictable': X-Ray takes only '*'",
+        role_policy("xray", doc(allow(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]))),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_290 fixture (example_IAMWriteAccess) 'fail': s3:* on '*'",
+        role_policy("s3-star-star", doc(allow("s3:*"))),
+        "s3:AbortMultipartUpload",
+    ),
+    (
+        "AWS IAM User Guide, using-service-linked-roles: create one named service-linked role",
+        role_policy(
+            "service-linked",
+            doc(
+                allow(
+                    "iam:CreateServiceLinkedRole",
+                    "arn:aws:iam::*:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS*",
+                    Condition={"StringLike": {"iam:AWSServiceName": "ecs.amazonaws.com"}},
+                )
+            ),
+        ),
+        None,
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_examples_aws_my-sec-creds-self-manage: own access keys",
+        role_policy("own-keys", doc(allow(["iam:CreateAccessKey", "iam:UpdateAccessKey"], OWN_USER))),
+        None,
+    ),
+    (
+        f"{AWS_RESOURCE_DOC}: an account wildcard on IAM ARNs still reaches every role of the account",
+        role_policy("any-account-roles", doc(allow("iam:GetRole", "arn:aws:iam::*:role/*"))),
+        "arn:aws:iam::*:role/*",
+    ),
+    (
+        f"{AWS_EVALUATION}: Allow '*' with Deny NotAction s3:GetObject grants s3:GetObject on '*'",
+        role_policy(
+            "star-denied-but-get",
+            doc(allow("*"), {"Effect": "Deny", "NotAction": "s3:GetObject", "Resource": "*"}),
+        ),
+        "s3:GetObject on every resource",
     ),
 ]
 
@@ -311,6 +428,235 @@ PRIVILEGE_ESCALATION = [
         ),
         "every role in account",
     ),
+    (
+        f"{BISHOPFOX} tool-testing fp4-NonExploitableResourceConstraint: AWS-managed policies",
+        role_policy(
+            "fp4-aws-policies", doc(allow("iam:CreatePolicyVersion", "arn:aws:iam::aws:policy/fp4-*"))
+        ),
+        None,
+    ),
+    (
+        f"{BISHOPFOX} tool-testing fn2-ExploitableResourceConstraint: the account's own policies",
+        role_policy("fn2-own-policies", doc(allow("iam:CreatePolicyVersion", "arn:aws:iam::*:policy/fn2-*"))),
+        "iam:CreatePolicyVersion",
+    ),
+    (
+        f"{BISHOPFOX} tool-testing fn3-ExploitableConditionConstraint: a date condition that holds",
+        role_policy(
+            "fn3-date-holds",
+            doc(allow("iam:CreatePolicyVersion", Condition=_token_issued("DateGreaterThan"))),
+        ),
+        "iam:CreatePolicyVersion",
+    ),
+    (
+        f"{BISHOPFOX} tool-testing fp5-NonExploitableConditionConstraint: a date condition never true again",
+        role_policy(
+            "fp5-date-passed",
+            doc(allow("iam:CreatePolicyVersion", Condition=_token_issued("DateLessThan"))),
+        ),
+        None,
+    ),
+    (
+        f"{BISHOPFOX} tool-testing fn4-ExploitableNotAction: NotAction leaves iam:Put*Policy",
+        role_policy(
+            "fn4-not-action",
+            doc(
+                {
+                    "Effect": "Allow",
+                    "NotAction": ["iam:Update*", "iam:Create*", "iam:Attach*"],
+                    "Resource": "*",
+                }
+            ),
+        ),
+        "IAM permissions management",
+    ),
+    (
+        f"{BISHOPFOX} tool-testing fp1-allow-and-deny-same-policy",
+        role_policy("fp1-allow-deny", doc(allow("iam:*"), deny("iam:*"))),
+        None,
+    ),
+    (f"{BISHOPFOX} tool-testing fp3-deny", role_policy("fp3-deny", doc(deny("iam:*"))), None),
+    (
+        f"{BISHOPFOX} privesc-cloudFormationUpdateStack",
+        role_policy(
+            "cfn-update", doc(allow(["cloudformation:UpdateStack", "cloudformation:DescribeStacks"]))
+        ),
+        "UpdateExistingCloudFormationStack",
+    ),
+    (
+        f"{BISHOPFOX} privesc-codeBuildCreateProjectPassRole",
+        role_policy(
+            "codebuild",
+            doc(allow(["codebuild:CreateProject", "codebuild:StartBuild", "iam:PassRole", "iam:ListRoles"])),
+        ),
+        "PassExistingRoleToNewCodeBuildProjectThenBuild",
+    ),
+    (
+        f"{BISHOPFOX} privesc21-PassExistingRoleToNewDataPipeline; {RHINO} #21",
+        role_policy(
+            "datapipeline",
+            doc(
+                allow("iam:PassRole"),
+                allow(["datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"]),
+            ),
+        ),
+        "PassExistingRoleToNewDataPipeline",
+    ),
+    (
+        f"{BISHOPFOX} privesc3-CreateEC2WithExistingIP: AssociateIamInstanceProfile too",
+        role_policy("ec2-associate", doc(allow(["ec2:AssociateIamInstanceProfile", "iam:PassRole"]))),
+        "PassExistingRoleToRunningEC2Instance",
+    ),
+    (
+        f"{BISHOPFOX} privesc16-PassRoleToNewLambdaThenTriggerWithNewDynamo; {RHINO} #16",
+        role_policy(
+            "lambda-trigger",
+            doc(allow(["lambda:CreateFunction", "iam:PassRole", "lambda:CreateEventSourceMapping"])),
+        ),
+        "PassExistingRoleToNewLambdaThenTriggerWithExistingDynamo",
+    ),
+    (
+        f"{BISHOPFOX} privesc17-EditExistingLambdaFunctionWithRole",
+        role_policy(
+            "lambda-edit", doc(allow(["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"]))
+        ),
+        "EditExistingLambdaFunctionWithRole",
+    ),
+    (
+        f"{BISHOPFOX} privesc19-UpdateExistingGlueDevEndpoint; {RHINO} #19",
+        role_policy("glue-update", doc(allow(["glue:UpdateDevEndpoint", "glue:GetDevEndpoint"]))),
+        "UpdateExistingGlueDevEndpoint",
+    ),
+    (
+        f"{BISHOPFOX} privesc-sageMakerCreateNotebookPassRole",
+        role_policy("notebook", doc(allow(["sagemaker:CreateNotebookInstance", "iam:PassRole"]))),
+        "PassExistingRoleToNewSageMakerNotebookInstance",
+    ),
+    (
+        f"{BISHOPFOX} privesc-sageMakerCreateTrainingJob",
+        role_policy("training", doc(allow(["sagemaker:CreateTrainingJob", "iam:PassRole"]))),
+        "PassExistingRoleToNewSageMakerTrainingJob",
+    ),
+    (
+        f"{BISHOPFOX} privesc-sageMakerCreateProcessingJob",
+        role_policy("processing", doc(allow(["sagemaker:CreateProcessingJob", "iam:PassRole"]))),
+        "PassExistingRoleToNewSageMakerProcessingJob",
+    ),
+    (
+        f"{RHINO} #2 iam:SetDefaultPolicyVersion",
+        role_policy("default-version", doc(allow("iam:SetDefaultPolicyVersion"))),
+        "iam:SetDefaultPolicyVersion",
+    ),
+    (
+        f"{RHINO} #5 iam:CreateLoginProfile",
+        role_policy("login-profile", doc(allow("iam:CreateLoginProfile"))),
+        "iam:CreateLoginProfile",
+    ),
+    (
+        "checkov CKV_AWS_286 fixture (example_IAMPrivilegeEscalation) 'privilege_escalation'; Rhino #6",
+        role_policy("update-login", doc(allow("iam:UpdateLoginProfile"))),
+        "iam:UpdateLoginProfile",
+    ),
+    (
+        "checkov CKV_AWS_286 fixture 'passing': lambda:CreateFunction on Resource 's3', which is no ARN",
+        role_policy("not-an-arn", doc(allow("lambda:CreateFunction", "s3"))),
+        None,
+    ),
+    (
+        f"{RHINO} #8 iam:AttachGroupPolicy",
+        role_policy("attach-group", doc(allow("iam:AttachGroupPolicy"))),
+        "iam:AttachGroupPolicy",
+    ),
+    (
+        f"{RHINO} #9 iam:AttachRolePolicy",
+        role_policy("attach-role", doc(allow("iam:AttachRolePolicy", ROLES))),
+        "iam:AttachRolePolicy",
+    ),
+    (
+        f"{RHINO} #11 iam:PutGroupPolicy",
+        role_policy("put-group", doc(allow("iam:PutGroupPolicy"))),
+        "iam:PutGroupPolicy",
+    ),
+    (
+        f"{RHINO} #10 iam:PutUserPolicy on the user itself: writing its own policy still escalates",
+        role_policy("put-own-policy", doc(allow("iam:PutUserPolicy", OWN_USER))),
+        "iam:PutUserPolicy",
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_examples_aws_my-sec-creds-self-manage: own credentials",
+        role_policy(
+            "own-credentials",
+            doc(
+                allow(
+                    [
+                        "iam:CreateAccessKey",
+                        "iam:DeleteAccessKey",
+                        "iam:UpdateAccessKey",
+                        "iam:UploadSSHPublicKey",
+                        "iam:CreateLoginProfile",
+                        "iam:UpdateLoginProfile",
+                        "iam:ChangePassword",
+                    ],
+                    OWN_USER,
+                ),
+                allow(
+                    ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice"],
+                    "arn:aws:iam::*:mfa/${aws:username}",
+                ),
+            ),
+        ),
+        None,
+    ),
+    (
+        "AWS IAM User Guide, using-service-linked-roles: a service-linked role's permissions are AWS's",
+        role_policy(
+            "service-linked",
+            doc(
+                allow(
+                    "iam:CreateServiceLinkedRole",
+                    "arn:aws:iam::*:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+                    Condition={"StringLike": {"iam:AWSServiceName": "ecs.amazonaws.com"}},
+                )
+            ),
+        ),
+        None,
+    ),
+    (
+        "AWS ECS API reference, RunTask overrides.taskRoleArn: any role for an existing task definition",
+        role_policy("run-task-override", doc(allow("ecs:RunTask"), allow("iam:PassRole", ROLES))),
+        "PassExistingRoleToECSTaskOverride",
+    ),
+    (
+        "AWS Batch User Guide, job definitions' jobRoleArn: a new job definition with any role",
+        role_policy(
+            "batch",
+            doc(allow(["batch:RegisterJobDefinition", "batch:SubmitJob"]), allow("iam:PassRole", ROLES)),
+        ),
+        "PassExistingRoleToNewBatchJob",
+    ),
+    (
+        "AWS IAM User Guide, id_roles_use_passrole: one named role; IAM cannot pass another account's",
+        role_policy("passrole-named-any-account", doc(allow("iam:PassRole", "arn:aws:iam::*:role/web-task"))),
+        None,
+    ),
+    (
+        "AWS IAM User Guide, id_roles_use_passrole: every role, with an account wildcard",
+        role_policy("passrole-any-account", doc(allow("iam:PassRole", "arn:aws:iam::*:role/*"))),
+        "iam:PassRole",
+    ),
+    (
+        f"{AWS_EVALUATION}: Allow '*' with Deny NotAction s3:GetObject leaves no escalation",
+        role_policy(
+            "star-denied-but-get",
+            doc(allow("*"), {"Effect": "Deny", "NotAction": "s3:GetObject", "Resource": "*"}),
+        ),
+        None,
+    ),
+    (
+        f"{AWS_EVALUATION}: Allow '*' with Deny iam:* still lets Lambda code run with any existing role",
+        role_policy("star-but-iam", doc(allow("*"), deny("iam:*"))),
+        "EditExistingLambdaFunctionWithRole",
+    ),
 ]
 
 CREDENTIAL_EXPOSURE = [
@@ -387,6 +733,69 @@ CREDENTIAL_EXPOSURE = [
         role_policy("login", doc(allow("ecr:GetAuthorizationToken"))),
         None,
     ),
+    (
+        "checkov CKV_AWS_287 fixture (example_IAMCredentialsExposure) 'fail': iam:CreateAccessKey on '*'",
+        role_policy("access-keys", doc(allow(["s3:GetObject", "iam:CreateAccessKey"]))),
+        "iam:CreateAccessKey",
+    ),
+    (
+        "checkov CKV_AWS_287 fixture 'pass': Lambda and DynamoDB writes return no credentials",
+        role_policy(
+            "no-credentials",
+            doc(allow(["lambda:CreateFunction", "lambda:CreateEventSourceMapping", "dynamodb:CreateTable"])),
+        ),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_287 fixture 'deny': a conditional Deny of '*' grants nothing",
+        role_policy(
+            "deny-all",
+            doc(deny(["*"], Condition={"NotIpAddress": {"aws:SourceIp": "1.2.3.4/16"}})),
+        ),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_288 fixture (example_IAMDataExfiltration) 'fail'",
+        role_policy(
+            "exfiltration",
+            doc(
+                allow(
+                    [
+                        "ssm:GetParameter",
+                        "s3:GetObject",
+                        "ssm:GetParameters",
+                        "ssm:GetParametersByPath",
+                        "secretsmanager:GetSecretValue",
+                        "s3:PutObject",
+                    ]
+                )
+            ),
+        ),
+        "secretsmanager:GetSecretValue",
+    ),
+    (
+        "AWS KMS Developer Guide, conditions-kms-via-service: kms:ViaService still decrypts every key",
+        role_policy(
+            "decrypt-via",
+            doc(
+                allow(
+                    "kms:Decrypt",
+                    Condition={"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}},
+                )
+            ),
+        ),
+        "kms:Decrypt",
+    ),
+    (
+        AWS_ACTION_DOC,
+        role_policy("get-parameter-glob", doc(allow("ssm:GetParameter*"))),
+        "ssm:GetParametersByPath",
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_examples_aws_my-sec-creds-self-manage: own access keys",
+        role_policy("own-keys", doc(allow("iam:CreateAccessKey", OWN_USER))),
+        None,
+    ),
 ]
 
 SHELL_ACCESS = [
@@ -444,6 +853,38 @@ SHELL_ACCESS = [
         "ec2-instance-connect:SendSSHPublicKey",
     ),
     (AWS_ACTION_DOC, role_policy("glob", doc(allow("SSM:Send*"))), "ssm:SendCommand"),
+    (
+        f"{BISHOPFOX} privesc-ssmSendCommand (lower-case action as written there)",
+        role_policy("send-command-lower", doc(allow(["ec2:DescribeInstances", "ssm:sendCommand"]))),
+        "ssm:SendCommand",
+    ),
+    (
+        f"{BISHOPFOX} privesc-ec2InstanceConnect: the serial console too",
+        role_policy("serial-console", doc(allow("ec2-instance-connect:SendSerialConsoleSSHPublicKey"))),
+        "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
+    ),
+    (
+        "AWS Systems Manager User Guide, getting-started-restrict-access-examples: a tag condition does "
+        "not name the instances",
+        role_policy(
+            "session-by-tag",
+            doc(
+                allow(
+                    "ssm:StartSession",
+                    "arn:aws:ec2:*:*:instance/*",
+                    Condition={"StringLike": {"ssm:resourceTag/Team": "web"}},
+                )
+            ),
+        ),
+        "ssm:StartSession",
+    ),
+    (
+        "AWS ECS Developer Guide, ecs-exec: ExecuteCommand on one named cluster's tasks",
+        role_policy(
+            "exec-cluster", doc(allow("ecs:ExecuteCommand", f"arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/prod"))
+        ),
+        None,
+    ),
 ]
 
 

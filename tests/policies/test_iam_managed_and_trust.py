@@ -187,6 +187,46 @@ TRUST_CASES = [
         ),
         "NotPrincipal",
     ),
+    (
+        "BishopFox iam-vulnerable tool-testing privesc-permissive-role-trust: the account's root",
+        role("own-root", trust=assume({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})),
+        f"AWS: arn:aws:iam::{ACCOUNT}:root",
+    ),
+    (
+        "checkov CKV_AWS_61 fixture (example_IAMRoleAllowAssumeFromAccount) fail: a bare account ID",
+        role("bare-account", trust=assume({"AWS": OTHER})),
+        f"AWS: {OTHER}",
+    ),
+    (
+        "checkov CKV_AWS_61 fixture fail3: a role and an account in one AWS list",
+        role("role-and-account", trust=assume({"AWS": [f"arn:aws:iam::{OTHER}:role/role-name", OTHER]})),
+        f"AWS: {OTHER}",
+    ),
+    (
+        "checkov CKV_AWS_60 (IAMRoleAllowsPublicAssume): '*' in an AWS list",
+        role("star-in-list", trust=assume({"AWS": [f"arn:aws:iam::{ACCOUNT}:root", "*"]})),
+        "any principal",
+    ),
+    (
+        "AWS IAM User Guide, id_roles_create_for-service: the Statement given as one object",
+        role(
+            "trust-object",
+            trust={
+                "Version": "2012-10-17",
+                "Statement": {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                },
+            },
+        ),
+        "Statement is one object",
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_elements_principal: a wildcard service",
+        role("any-service", trust=assume({"Service": "*"})),
+        "['*']",
+    ),
 ]
 
 

@@ -72,3 +72,20 @@ def test_the_review_facts_carry_each_statement_reach():
     reach = [line for role in facts.roles for policy in role.policies for line in policy.reach]
     assert any(f"one cluster in account {A}" in line for line in reach), reach
     assert all(line.startswith("statement ") for line in reach), reach
+
+
+IN_ONE_ACCOUNT = [
+    ("arn:aws:iam::*:role/*", Reach.TYPE),
+    ("arn:aws:iam::*:role/web-task", Reach.ONE),
+    ("arn:aws:iam::*:user/${aws:username}", Reach.ONE),
+    ("arn:aws:iam::*", Reach.ACCOUNT),
+    (f"arn:aws:iam::{A}:role/app-*", Reach.PREFIX),
+    ("arn:aws:s3:::*", Reach.ANY_ACCOUNT),
+]
+
+
+@pytest.mark.parametrize(("pattern", "reach"), IN_ONE_ACCOUNT, ids=[r[0] for r in IN_ONE_ACCOUNT])
+def test_an_account_wildcard_adds_nothing_where_a_service_acts_in_one_account(pattern, reach):
+    """AWS IAM User Guide, reference_policies_elements_resource: IAM resources are reached only in the
+    caller's own account by identity policies; S3 bucket names have no account at all."""
+    assert parse(pattern).in_own_account is reach

@@ -25,6 +25,7 @@ ECR_EXAMPLES = "AWS ECR User Guide, repository-policy-examples"
 S3_EXAMPLES = "AWS S3 User Guide, example-bucket-policies"
 KMS_DEFAULT = "AWS KMS Developer Guide, key-policy-default"
 CONDITION_KEYS = "AWS IAM User Guide, reference_policies_condition-keys"
+TRAILS = f"arn:aws:cloudtrail:*:{ACCOUNT}:trail/*"
 
 
 def grant(principal, actions, resources=None, **extra):
@@ -415,6 +416,449 @@ TRUSTED_CASES = [
         ),
         None,
     ),
+    (
+        "checkov CKV_AWS_33 fixture (example_KMSKeyWildcardPrincipal) fail_0: {'AWS': '*'} after the root",
+        carrying(
+            KEY, "kms-fail-0", doc(grant({"AWS": ROOT}, "kms:*", "*"), grant({"AWS": "*"}, "kms:*", "*"))
+        ),
+        "anyone ('*')",
+    ),
+    (
+        "checkov CKV_AWS_33 fixture fail_4: '*' in the AWS list beside the root",
+        carrying(KEY, "kms-fail-4", doc(grant({"AWS": [ROOT, "*"]}, "kms:*", "*"))),
+        "anyone ('*')",
+    ),
+    (
+        "checkov CKV_AWS_33 fixture pass_1: a Deny for everyone lets nobody in",
+        carrying(
+            KEY,
+            "kms-deny",
+            doc({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}),
+        ),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_33 fixture pass_4: '*' restricted by kms:CallerAccount of the account",
+        carrying(
+            KEY,
+            "kms-caller-account",
+            doc(
+                grant(
+                    {"AWS": ROOT}, "kms:*", "*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+                ),
+                grant({"AWS": "*"}, "kms:*", "*", Condition={"StringEquals": {"kms:CallerAccount": ACCOUNT}}),
+            ),
+        ),
+        None,
+    ),
+    (
+        f"{KMS_DEFAULT}: the account as a bare 12-digit ID, as IAM accepts it",
+        carrying(KEY, "kms-account-id", doc(grant({"AWS": ACCOUNT}, "kms:*", "*"))),
+        None,
+    ),
+    (
+        f"{KMS_DEFAULT}: a bare 12-digit ID of another account",
+        carrying(KEY, "kms-other-id", doc(grant({"AWS": OTHER}, "kms:Decrypt", "*"))),
+        OTHER,
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_elements_principal: a wildcard account is any account",
+        carrying(KEY, "kms-any-root", doc(grant({"AWS": "arn:aws:iam::*:root"}, "kms:*", "*"))),
+        "anyone ('arn:aws:iam::*:root')",
+    ),
+    (
+        "AWS CloudTrail User Guide, create-kms-key-policy-for-cloudtrail: the service, by encryption context",
+        carrying(
+            KEY,
+            "kms-cloudtrail",
+            doc(
+                grant(
+                    {"Service": "cloudtrail.amazonaws.com"},
+                    "kms:GenerateDataKey*",
+                    "*",
+                    Condition={"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": TRAILS}},
+                )
+            ),
+        ),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_169 fixture (example_SNSTopicPolicyAnyPrincipal) sns_pass_condition",
+        carrying(
+            "aws:sns/topicPolicy:TopicPolicy",
+            "sns-source-account",
+            doc(
+                grant(
+                    {"AWS": [f"arn:aws:iam::{ACCOUNT}:role/sns", "*"]},
+                    ["SNS:Subscribe", "SNS:Publish"],
+                    "t",
+                    Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+                )
+            ),
+            arn="t",
+        ),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_169 fixture sns_tp3: a role name in any account",
+        carrying(
+            "aws:sns/topicPolicy:TopicPolicy",
+            "sns-any-account-role",
+            doc(grant({"AWS": "arn:aws:iam::*:role/sns"}, "SNS:Publish", "t")),
+            arn="t",
+        ),
+        "anyone ('arn:aws:iam::*:role/sns')",
+    ),
+    (
+        "checkov CKV_AWS_169 fixture sns_tp1: Principal '*' with Deny",
+        carrying(
+            "aws:sns/topicPolicy:TopicPolicy",
+            "sns-deny",
+            doc(
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": ["SNS:Publish", "SNS:Subscribe"],
+                    "Resource": "t",
+                }
+            ),
+            arn="t",
+        ),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_385 fixture (example_SNSCrossAccountAccess) fail0: a role of another account",
+        carrying(
+            "aws:sns/topicPolicy:TopicPolicy",
+            "sns-other-role",
+            doc(grant({"AWS": [f"arn:aws:iam::{OTHER}:role/sns"]}, ["SNS:Publish", "SNS:Subscribe"], "t")),
+            arn="t",
+        ),
+        f"arn:aws:iam::{OTHER}:role/sns",
+    ),
+    (
+        "AWS S3 User Guide, ways-to-add-notification-config-to-bucket: for one bucket and its account",
+        carrying(
+            "aws:sns/topicPolicy:TopicPolicy",
+            "sns-from-s3",
+            doc(
+                grant(
+                    {"Service": "s3.amazonaws.com"},
+                    "SNS:Publish",
+                    "t",
+                    Condition={
+                        "ArnLike": {"aws:SourceArn": "arn:aws:s3:::bank-reports"},
+                        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                    },
+                )
+            ),
+            arn="t",
+        ),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_387 fixture (example_SQSOverlyPermissive) pass_w_condition: aws:SourceVpc",
+        carrying(
+            "aws:sqs/queuePolicy:QueuePolicy",
+            "sqs-source-vpc",
+            doc(
+                grant(
+                    "*", "sqs:SendMessage", "q", Condition={"StringEquals": {"aws:SourceVpc": "vpc-12345678"}}
+                )
+            ),
+            queueUrl="q",
+        ),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_72 (SQSPolicy) / CKV_AWS_387 fixture fail2: anyone, every action",
+        carrying("aws:sqs/queuePolicy:QueuePolicy", "sqs-star-star", doc(grant("*", "*", "q")), queueUrl="q"),
+        "anyone ('*')",
+    ),
+    (
+        "checkov CKV_AWS_387 fixture pass: a named role of the account",
+        carrying(
+            "aws:sqs/queuePolicy:QueuePolicy",
+            "sqs-own-role",
+            doc(grant({"AWS": f"arn:aws:iam::{ACCOUNT}:role/specific-role"}, "sqs:SendMessage", "q")),
+            queueUrl="q",
+        ),
+        None,
+    ),
+    (
+        "AWS SQS Developer Guide, sqs-creating-custom-policies: a Deny with NotPrincipal lets nobody in",
+        carrying(
+            "aws:sqs/queuePolicy:QueuePolicy",
+            "sqs-deny-others",
+            doc({"Effect": "Deny", "NotPrincipal": {"AWS": ROOT}, "Action": "sqs:*", "Resource": "q"}),
+            queueUrl="q",
+        ),
+        None,
+    ),
+    (
+        f"{S3_EXAMPLES}: a CloudFront origin access identity (an AWS identity, not an account)",
+        carrying(
+            BUCKET_POLICY,
+            "cloudfront-oai",
+            doc(
+                grant(
+                    {"AWS": "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL"},
+                    "s3:GetObject",
+                    f"{BUCKET}/*",
+                )
+            ),
+        ),
+        None,
+    ),
+    (
+        "AWS CloudFront Developer Guide, private-content-restricting-access-to-s3 (origin access control)",
+        carrying(
+            BUCKET_POLICY,
+            "cloudfront-oac",
+            doc(
+                grant(
+                    {"Service": "cloudfront.amazonaws.com"},
+                    "s3:GetObject",
+                    f"{BUCKET}/*",
+                    Condition={
+                        "StringEquals": {
+                            "AWS:SourceArn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/EDFDVBD6EXAMPLE"
+                        }
+                    },
+                )
+            ),
+        ),
+        None,
+    ),
+    (
+        f"{S3_EXAMPLES}: restricting access to specific IP addresses says where, not who",
+        carrying(
+            BUCKET_POLICY,
+            "source-ip",
+            doc(
+                grant(
+                    "*",
+                    "s3:GetObject",
+                    f"{BUCKET}/*",
+                    Condition={"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}},
+                )
+            ),
+        ),
+        "anyone ('*')",
+    ),
+    (
+        f"{CONDITION_KEYS}: aws:PrincipalAccount of the account",
+        carrying(
+            BUCKET_POLICY,
+            "principal-account",
+            doc(
+                grant(
+                    {"AWS": "*"},
+                    "s3:GetObject",
+                    f"{BUCKET}/*",
+                    **org(key="aws:PrincipalAccount", value=ACCOUNT),
+                )
+            ),
+        ),
+        None,
+    ),
+    (
+        f"{CONDITION_KEYS}: aws:PrincipalArn of the account's roles",
+        carrying(
+            BUCKET_POLICY,
+            "principal-arn",
+            doc(
+                grant(
+                    {"AWS": "*"},
+                    "s3:GetObject",
+                    f"{BUCKET}/*",
+                    Condition={"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/*"}},
+                )
+            ),
+        ),
+        None,
+    ),
+    (
+        f"{CONDITION_KEYS}: StringNotEquals in an Allow lets in everyone else",
+        carrying(
+            BUCKET_POLICY,
+            "not-equals-allow",
+            doc(grant({"AWS": "*"}, "s3:GetObject", f"{BUCKET}/*", **org(condition="StringNotEquals"))),
+        ),
+        "anyone",
+    ),
+    (
+        f"{CONDITION_KEYS}: ForAllValues holds when the key is absent (aws:PrincipalOrgID)",
+        carrying(
+            BUCKET_POLICY,
+            "for-all-values",
+            doc(grant("*", "s3:GetObject", f"{BUCKET}/*", **org(condition="ForAllValues:StringEquals"))),
+        ),
+        "anyone",
+    ),
+    (
+        f"{S3_EXAMPLES}: deny requests from outside the account (aws:PrincipalAccount)",
+        carrying(
+            BUCKET_POLICY,
+            "deny-outside-account",
+            doc(
+                grant("*", "s3:GetObject", f"{BUCKET}/*"),
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [BUCKET, f"{BUCKET}/*"],
+                    **org(condition="StringNotEquals", key="aws:PrincipalAccount", value=ACCOUNT),
+                },
+            ),
+        ),
+        None,
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_elements_principal: another account's role session",
+        carrying(
+            BUCKET_POLICY,
+            "other-session",
+            doc(
+                grant(
+                    {"AWS": f"arn:aws:sts::{OTHER}:assumed-role/reader/session"},
+                    "s3:GetObject",
+                    f"{BUCKET}/*",
+                )
+            ),
+        ),
+        f"arn:aws:sts::{OTHER}:assumed-role/reader/session",
+    ),
+    (
+        "AWS Secrets Manager User Guide, auth-and-access_resource-policies: {'AWS': '*'} reads the secret",
+        carrying(
+            "aws:secretsmanager/secretPolicy:SecretPolicy",
+            "secret-anyone",
+            doc(grant({"AWS": "*"}, "secretsmanager:GetSecretValue", "*")),
+            secretArn="s",
+        ),
+        "anyone ('*')",
+    ),
+    (
+        "checkov CKV_AWS_364 fixture (LambdaServicePermission) ckv_unittest_fail: a service, no source",
+        resource(
+            "aws:lambda/permission:Permission",
+            "service-no-source",
+            {"action": "lambda:InvokeFunction", "function": "f", "principal": "apigateway.amazonaws.com"},
+        ),
+        "any account's 'apigateway.amazonaws.com'",
+    ),
+    (
+        "checkov CKV_AWS_364 fixture ckv_unittest_pass_source_arn: API Gateway, for one API",
+        resource(
+            "aws:lambda/permission:Permission",
+            "service-source-arn",
+            {
+                "action": "lambda:InvokeFunction",
+                "function": "f",
+                "principal": "apigateway.amazonaws.com",
+                "sourceArn": f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:a1b2c3/*/*/*",
+            },
+        ),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_364 fixture ckv_unittest_pass_source_account: API Gateway, for the account",
+        resource(
+            "aws:lambda/permission:Permission",
+            "service-source-account",
+            {
+                "action": "lambda:InvokeFunction",
+                "function": "f",
+                "principal": "apigateway.amazonaws.com",
+                "sourceAccount": ACCOUNT,
+            },
+        ),
+        None,
+    ),
+    (
+        "AWS Lambda Developer Guide, access-control-resource-based: S3's bucket ARN names no account",
+        resource(
+            "aws:lambda/permission:Permission",
+            "s3-bucket-only",
+            {
+                "action": "lambda:InvokeFunction",
+                "function": "f",
+                "principal": "s3.amazonaws.com",
+                "sourceArn": BUCKET,
+            },
+        ),
+        "any account's 's3.amazonaws.com'",
+    ),
+    (
+        "AWS Lambda Developer Guide, urls-auth: a function URL with auth type NONE for '*'",
+        resource(
+            "aws:lambda/permission:Permission",
+            "public-url",
+            {
+                "action": "lambda:InvokeFunctionUrl",
+                "function": "f",
+                "principal": "*",
+                "functionUrlAuthType": "NONE",
+            },
+        ),
+        "anyone ('*')",
+    ),
+    (
+        "AWS EventBridge User Guide, resource-based-policies-eventbridge: a rule invokes the function",
+        resource(
+            "aws:lambda/permission:Permission",
+            "events-rule",
+            {
+                "action": "lambda:InvokeFunction",
+                "function": "f",
+                "principal": "events.amazonaws.com",
+                "sourceArn": f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/nightly",
+            },
+        ),
+        None,
+    ),
+    (
+        f"{CONDITION_KEYS}: aws:PrincipalOrgPaths, an organisational unit and below (ForAnyValue:StringLike)",
+        carrying(
+            BUCKET_POLICY,
+            "org-path",
+            doc(
+                grant(
+                    "*",
+                    "s3:GetObject",
+                    f"{BUCKET}/*",
+                    **org(
+                        condition="ForAnyValue:StringLike",
+                        key="aws:PrincipalOrgPaths",
+                        value="o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*",
+                    ),
+                )
+            ),
+        ),
+        None,
+    ),
+    (
+        f"{CONDITION_KEYS}: aws:PrincipalOrgPaths 'o-*/*' is every organisation's path",
+        carrying(
+            BUCKET_POLICY,
+            "any-org-path",
+            doc(
+                grant(
+                    "*",
+                    "s3:GetObject",
+                    f"{BUCKET}/*",
+                    **org(condition="ForAnyValue:StringLike", key="aws:PrincipalOrgPaths", value="o-*/*"),
+                )
+            ),
+        ),
+        "anyone",
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_elements_principal: a wildcard service is no named service",
+        carrying(BUCKET_POLICY, "any-service", doc(grant({"Service": "*"}, "s3:PutObject", f"{BUCKET}/*"))),
+        "anyone ('*')",
+    ),
 ]
 
 PULL_ONLY_CASES = [
@@ -512,6 +956,46 @@ PULL_ONLY_CASES = [
             doc({"Effect": "Deny", "Principal": "*", "Action": "ecr:PutImage"}),
             repository="r",
         ),
+        None,
+    ),
+    (
+        "checkov CKV_AWS_32 fixture (example_ECRPolicy) 'fail': Principal '*' pushes and deletes",
+        carrying(
+            REPOSITORY_POLICY,
+            "ckv-public",
+            doc(grant("*", [*PULL, "ecr:PutImage", "ecr:DeleteRepository", "ecr:SetRepositoryPolicy"])),
+            repository="r",
+        ),
+        "ecr:PutImage",
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_condition-single-vs-multi-valued: ForAllValues with a "
+        "single-valued key holds when it is absent (checkov's pass_conditional is not, as AWS evaluates it)",
+        carrying(
+            REPOSITORY_POLICY,
+            "for-all-org",
+            doc(
+                grant(
+                    "*", PULL, Condition={"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-12345678"}}
+                )
+            ),
+            repository="r",
+        ),
+        "not accounts in trustedAccounts",
+    ),
+    (
+        "checkov CKV_AWS_32 fixture 'fail_conditional': aws:username restricts no account",
+        carrying(
+            REPOSITORY_POLICY,
+            "username",
+            doc(grant("*", PULL, Condition={"StringEquals": {"aws:username": "pull-user-1"}})),
+            repository="r",
+        ),
+        "not accounts in trustedAccounts",
+    ),
+    (
+        f"{ECR_EXAMPLES}: a trusted account as a bare 12-digit ID, pulling",
+        carrying(REPOSITORY_POLICY, "prod-id-pulls", doc(grant({"AWS": PROD}, PULL)), repository="r"),
         None,
     ),
 ]
