@@ -91,6 +91,24 @@ def services(draw: st.DrawFn, count: int, images: list[str]) -> list[dict[str, A
             service["route"] = {"path": f"/app{index}/*"}
         if set(service["secrets"]) & set(service["environment"]):
             service["secrets"] = {}
+        if draw(st.booleans()):
+            service["user"] = "10001:10001"
+            service["efsVolumes"] = [{"fileSystem": "shared", "containerPath": "/data"}]
+        if index == 0 and draw(st.booleans()):
+            service["capacityProviders"] = [{"provider": "EC2", "base": 1}]
+        if draw(st.booleans()):
+            service["scheduledScaling"] = [
+                {
+                    "name": "business-hours",
+                    "schedule": "cron(0 7 ? * MON-FRI *)",
+                    "minCount": 2,
+                    "maxCount": 6,
+                }
+            ]
+        if draw(st.booleans()):
+            service["customMetricTargets"] = [
+                {"namespace": "Bank/Payments", "metricName": "QueueDepth", "targetValue": 100}
+            ]
         drawn.append(service)
     return drawn
 
@@ -107,8 +125,7 @@ def prod_like_settings(draw: st.DrawFn) -> dict[str, Any]:
         config[IMAGES]["pinned"]["payments"] = f"{REGISTRY}/container-platform/payments@{DIGEST}"
         images.append("payments")
     config[SERVICES] = draw(services(draw(st.integers(1, 3)), images))
-    for service in config[SERVICES]:
-        service.pop("capacityProviders", None)
+    config["container-platform:fileSystems"] = {"shared": {}}
     balancer = config[LOAD_BALANCER]
     balancer["protocol"] = draw(st.sampled_from(["HTTPS", "HTTPS", "HTTP"]))
     balancer["accessLogs"] = draw(st.sampled_from([True, True, False]))
@@ -127,7 +144,17 @@ def prod_like_settings(draw: st.DrawFn) -> dict[str, Any]:
         balancer["testListenerPort"] = draw(st.sampled_from([8443, 9443]))
         balancer["testAllowedCidrs"] = draw(st.sampled_from([[], ["10.0.0.0/8"], ["0.0.0.0/0"]]))
     if draw(st.booleans()):
-        config[NETWORK]["privateEgress"] = False
+        balancer["webAclArn"] = (
+            f"arn:aws:wafv2:eu-west-1:{ACCOUNT}:regional/webacl/bank/{'0' * 8}-0000-0000-0000-{'0' * 12}"
+        )
+    balancer["internal"] = draw(st.sampled_from([False, False, True]))
+    network = config[NETWORK]
+    if draw(st.booleans()):
+        network["privateEgress"] = False
+    network["endpoints"] = draw(
+        st.sampled_from([network["endpoints"], [*network["endpoints"], "secretsmanager", "ssm", "sts"]])
+    )
+    network["flowLogs"] = {"destination": draw(st.sampled_from(["cloudWatchLogs", "s3"]))}
     config[RETENTION] = draw(st.sampled_from([365, 30, 7, 3]))
     return config
 

@@ -27,7 +27,7 @@ from components.settings import (
 from container_platform.review.analyzer_client import Diagnostic, PolicyPackProcess
 from container_platform.review.offline_runtime import ProgramError, StackRecording, evaluate_stack
 from container_platform.review.run import WAIVER_REPORT_POLICIES, analyzed
-from container_platform.review.stack_settings import POLICY_SOURCES, SettingFix, setting_fix
+from container_platform.review.stack_settings import POLICY_SOURCES, SettingFix, setting_fix, sources_table
 from tests.policies.helpers import PACK_DIR, PROJECT
 from tests.review.accepted_settings import blocked_in_prod, prod_like_settings
 
@@ -180,3 +180,11 @@ def test_what_the_settings_accept_the_packs_defaults_accept(prod_pack):
         assert key not in (prod.get(policy) or {}), (
             f"prod.json sets {policy}.{key}: the settings follow defaults"
         )
+
+
+def test_docs_show_the_model_as_it_is():
+    """docs/review.md's table of where violations come from is POLICY_SOURCES, row for row."""
+    text = (PACK_DIR.parent / "docs" / "review.md").read_text()
+    rows = [f"| `{n}` | {k} | {t} | {w} |" for n, k, t, w in sources_table(list(POLICY_SOURCES))]
+    missing = [row for row in rows if row not in text.splitlines()]
+    assert not missing, "docs/review.md, 'Which setting to change', lacks:\n" + "\n".join(missing)
