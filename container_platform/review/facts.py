@@ -268,8 +268,20 @@ def image_chains(inventory: Inventory, project_dir: Path, dockerfiles: ModuleTyp
         while current is not None:
             links.append(link(current))
             current = _spec(current).parent
-        upstream = images_config.get("upstream") or NOT_KNOWN  # recorded lineage: lineage_facts.py
-        return tuple(links), str(upstream)
+        return tuple(links), recorded_upstream(name)
+
+    def recorded_upstream(name: str) -> str:
+        """A build's configured upstream, or the one promotion recorded for this very pin (images.lineage)."""
+        if images_config.get("upstream"):
+            return str(images_config["upstream"])
+        entry = (images_config.get("lineage") or {}).get(name)
+        if (
+            isinstance(entry, Mapping)
+            and entry.get("reference") == pinned.get(name)
+            and entry.get("upstream")
+        ):
+            return str(entry["upstream"])
+        return NOT_KNOWN  # the whole recorded lineage, or why there is none: lineage_facts.py
 
     facts: list[ImageChainFact] = []
     chained: set[str] = set()

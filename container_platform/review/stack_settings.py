@@ -152,33 +152,73 @@ def _recorded_lineage(violated: Violated) -> SettingFix | None:
     )
 
 
-def _approved_image(violated: Violated) -> SettingFix | None:
-    """A service image whose repository the policy config does not approve: an approved one, pinned."""
-    if violated.quoted(r"repository '([^']+)' is not approved") is None:
+def _approved_prefix(violated: Violated) -> str | None:
+    """The repository prefix the policy config approves the chain under (`<prefix>/base`)."""
+    bases = [r for r in violated.config.get("approvedRepositories", []) if r.endswith("/base")]
+    return bases[0].removesuffix("/base") if bases else None
+
+
+def _repository_prefix(violated: Violated) -> SettingFix:
+    prefix = _approved_prefix(violated)
+    return SettingFix(
+        violated.key("images.repositoryPrefix"),
+        f"`{prefix}`" if prefix else "the prefix of the repositories the policy config approves",
+        set_to=prefix,
+    )
+
+
+def _image_of_service(violated: Violated) -> tuple[int, str] | None:
+    """The service (index) and image name behind a task definition, or behind the image a build pushes."""
+    found = violated.service()
+    if found is not None:
+        return found[0], str(found[1].get("image") or found[1].get("name"))
+    services = violated.setting("services")
+    for index, service in enumerate(services if isinstance(services, list) else []):
+        if (
+            isinstance(service, Mapping)
+            and (service.get("image") or service.get("name")) == violated.resource.name
+        ):
+            return index, violated.resource.name
+    return None
+
+
+def _unapproved_repository(violated: Violated) -> SettingFix | None:
+    """An image in a repository the policy config does not approve: the chain under another prefix
+    (`images.repositoryPrefix`), or a service's own image the board has not approved (`services[i].image`)."""
+    repository = violated.quoted(r"repository '([^']+)' is not approved")
+    if repository is None:
         return _promoted_pin(violated)
-    prefix = (violated.setting("images") or {}).get("repositoryPrefix", "container-platform")
-    pinned = (violated.setting("images") or {}).get("pinned") or {}
-    approved = [
-        repository.removeprefix(f"{prefix}/")
-        for repository in violated.config.get("approvedRepositories", [])
-        if repository.startswith(f"{prefix}/")
-    ]
+    approved = list(violated.config.get("approvedRepositories", []))
+    prefix = _approved_prefix(violated)
+    image = repository.rsplit("/", 1)[-1]
+    if prefix is not None and not repository.startswith(f"{prefix}/") and f"{prefix}/{image}" in approved:
+        return _repository_prefix(violated)
+    found = _image_of_service(violated)
+    if found is None:
+        return None
+    images = violated.setting("images") or {}
     usable = [
-        image
-        for image in approved
-        if image not in PLATFORM_IMAGES
-        and (image in pinned or violated.setting("images").get("source") != "pinned")
+        name
+        for name in (r.removeprefix(f"{prefix}/") for r in approved if prefix and r.startswith(f"{prefix}/"))
+        if name not in PLATFORM_IMAGES
+        and (images.get("source") != "pinned" or name in (images.get("pinned") or {}))
     ]
     words = f"`{usable[0]}`" if usable else "an image whose repository approvedRepositories lists"
-    return _in_service(
-        violated,
-        "image",
-        f"{words}, or have the board add the repository to approved-container-images' approvedRepositories",
+    return SettingFix(
+        violated.key(f"services[{found[0]}].image"),
+        f"{words}, or have the board add {repository!r} to {violated.diagnostic.policy_name}'s "
+        "approvedRepositories",
         set_to=usable[0] if usable else None,
     )
 
 
-def _approved_upstream(violated: Violated) -> SettingFix | None:
+def _approved_base(violated: Violated) -> SettingFix | None:
+    """A build pulling an upstream the config does not approve (`images.upstream`), or the chain's own
+    image from a repository it does not approve (`images.repositoryPrefix`)."""
+    pulled = violated.quoted(r"FROM '([^']+)'")
+    upstream = (violated.setting("images") or {}).get("upstream")
+    if pulled is not None and upstream is not None and pulled != upstream and ".dkr.ecr." in pulled:
+        return _repository_prefix(violated)
     upstreams = list(violated.config.get("approvedUpstreams", []))
     return SettingFix(
         violated.key("images.upstream"),
@@ -186,16 +226,6 @@ def _approved_upstream(violated: Violated) -> SettingFix | None:
         if upstreams
         else "an approved upstream",
         set_to=upstreams[0] if upstreams else None,
-    )
-
-
-def _repository_prefix(violated: Violated) -> SettingFix | None:
-    approved = [r for r in violated.config.get("approvedRepositories", []) if r.endswith("/base")]
-    prefix = approved[0].removesuffix("/base") if approved else None
-    return SettingFix(
-        violated.key("images.repositoryPrefix"),
-        f"`{prefix}`" if prefix else "the prefix of the repositories the policy config approves",
-        set_to=prefix,
     )
 
 
@@ -353,15 +383,15 @@ POLICY_SOURCES: dict[str, PolicySource] = {
         "setting",
         "services[].image names a repository the stack's policy config does not approve; images.pinned a "
         "digest outside its registries",
-        {TASK_DEFINITION: _approved_image},
+        {TASK_DEFINITION: _unapproved_repository},
     ),
     "approved-base-images": PolicySource(
-        "setting", "images.upstream, any digest-pinned image the settings accept", {IMAGE: _approved_upstream}
+        "setting", "images.upstream, any digest-pinned image the settings accept", {IMAGE: _approved_base}
     ),
     "image-repository-matches-name": PolicySource(
         "setting",
         "images.repositoryPrefix names the repositories images are pushed to",
-        {IMAGE: _repository_prefix},
+        {IMAGE: _unapproved_repository},
     ),
     "dockerfile-no-remote-add": _program(_IMAGES_DIR),
     "prod-images-promoted": PolicySource(

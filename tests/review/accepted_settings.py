@@ -13,6 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from components.settings import LOG_RETENTION_DAYS, MODERN_SSL_POLICIES
 from tests.program.stack_configs import stack_config
 
 ACCOUNT = "123456789012"
@@ -121,6 +122,9 @@ def prod_like_settings(draw: st.DrawFn) -> dict[str, Any]:
     source = draw(st.sampled_from(["pinned", "pinned", "build"]))
     if source == "build":
         config[IMAGES] = copy.deepcopy(stack_config("dev")[IMAGES])
+        config[IMAGES]["repositoryPrefix"] = draw(st.sampled_from(["container-platform", "bank"]))
+        if draw(st.booleans()):
+            config[IMAGES]["upstream"] = f"quay.io/centos/centos:stream9@{DIGEST}"
     elif draw(st.booleans()):
         config[IMAGES]["pinned"]["payments"] = f"{REGISTRY}/container-platform/payments@{DIGEST}"
         images.append("payments")
@@ -130,16 +134,7 @@ def prod_like_settings(draw: st.DrawFn) -> dict[str, Any]:
     balancer["protocol"] = draw(st.sampled_from(["HTTPS", "HTTPS", "HTTP"]))
     balancer["accessLogs"] = draw(st.sampled_from([True, True, False]))
     balancer["deletionProtection"] = draw(st.sampled_from([True, True, False]))
-    balancer["sslPolicy"] = draw(
-        st.sampled_from(
-            [
-                "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                "ELBSecurityPolicy-TLS13-1-3-2021-06",
-                "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-                "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-            ]
-        )
-    )
+    balancer["sslPolicy"] = draw(st.sampled_from(MODERN_SSL_POLICIES))
     if any(service["deployment"] == "blueGreen" for service in config[SERVICES]):
         balancer["testListenerPort"] = draw(st.sampled_from([8443, 9443]))
         balancer["testAllowedCidrs"] = draw(st.sampled_from([[], ["10.0.0.0/8"], ["0.0.0.0/0"]]))
@@ -155,7 +150,7 @@ def prod_like_settings(draw: st.DrawFn) -> dict[str, Any]:
         st.sampled_from([network["endpoints"], [*network["endpoints"], "secretsmanager", "ssm", "sts"]])
     )
     network["flowLogs"] = {"destination": draw(st.sampled_from(["cloudWatchLogs", "s3"]))}
-    config[RETENTION] = draw(st.sampled_from([365, 30, 7, 3]))
+    config[RETENTION] = draw(st.sampled_from([365, 30, LOG_RETENTION_DAYS[0]]))
     return config
 
 

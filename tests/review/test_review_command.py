@@ -119,6 +119,8 @@ def test_the_report_answers_the_boards_three_questions_for_prod(reviewed):
     images = report[report.index("## 1.") : report.index("## 2.")]
     assert all(f"`{digest}`" in images for digest in pinned.values())
     assert f"Upstream at the root: `{UPSTREAM}`" in images
+    # The table's upstream is the one recorded for this pin, as the chain beneath it says.
+    assert f"| `{pinned['hello-world']}` | `{UPSTREAM}` |" in images
     ports = report[report.index("## 2.") : report.index("## 3.")]
     assert "| listener | Listener prod-https | 443 | HTTPS | on LoadBalancer prod |" in ports
     assert "redirect to HTTPS:443" in ports

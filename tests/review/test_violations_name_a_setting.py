@@ -31,7 +31,7 @@ from container_platform.review.stack_settings import POLICY_SOURCES, SettingFix,
 from tests.policies.helpers import PACK_DIR, PROJECT
 from tests.review.accepted_settings import blocked_in_prod, prod_like_settings
 
-EXAMPLES = 300 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 4
+EXAMPLES = 100 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 3
 KEY = re.compile(r"^container-platform:([A-Za-z]+)((?:\[\d+\]|\.[A-Za-z0-9_-]+)*)$")
 
 
