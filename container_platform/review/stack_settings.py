@@ -21,10 +21,10 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from components.image_specs import PLATFORM_IMAGES as PLATFORM_IMAGE_SPECS
-from components.settings import CONTAINER_PORTS, LOG_RETENTION_DAYS, MODERN_SSL_POLICIES
 from container_platform.review.analyzer_client import Diagnostic
 from container_platform.review.offline_runtime import RecordedResource, StackRecording
 
@@ -38,6 +38,16 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 IMAGE = "docker:index/image:Image"
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 PLATFORM_IMAGES = tuple(spec.name for spec in PLATFORM_IMAGE_SPECS)
+
+
+def program_settings() -> ModuleType:
+    """components/settings.py, where what each key accepts is declared (CONTAINER_PORTS, ...).
+
+    Imported when a fix needs it, not with the review: it brings pydantic, which would otherwise load
+    before the policy pack process starts instead of while it starts."""
+    from components import settings
+
+    return settings
 
 
 @dataclass(frozen=True)
@@ -242,7 +252,11 @@ def _listener(violated: Violated) -> SettingFix | None:
             set_to=public[0] if public else None,
         )
     if violated.quoted(r"uses TLS policy '([^']+)'") is not None:
-        allowed = [p for p in MODERN_SSL_POLICIES if p in violated.config.get("allowedSslPolicies", [])]
+        allowed = [
+            p
+            for p in program_settings().MODERN_SSL_POLICIES
+            if p in violated.config.get("allowedSslPolicies", [])
+        ]
         return SettingFix(
             violated.key("loadBalancer.sslPolicy"),
             f"`{allowed[0]}`" if allowed else "a policy listener-https-only's allowedSslPolicies lists",
@@ -336,8 +350,8 @@ def _approved_secret(violated: Violated) -> SettingFix | None:
 
 
 def _retention(violated: Violated) -> SettingFix | None:
-    minimum = int(violated.config.get("minimumDays", LOG_RETENTION_DAYS[0]))
-    days = next((d for d in LOG_RETENTION_DAYS if d >= minimum), None)
+    minimum = int(violated.config.get("minimumDays", 1))
+    days = next((d for d in program_settings().LOG_RETENTION_DAYS if d >= minimum), None)
     return SettingFix(
         violated.key("logRetentionDays"),
         f"`{days}` or more (log-group-retention's minimumDays)" if days else "more days",
@@ -347,7 +361,7 @@ def _retention(violated: Violated) -> SettingFix | None:
 
 def _container_port(violated: Violated) -> SettingFix | None:
     allowed = set(violated.config.get("allowedPorts", [])) - set(violated.config.get("forbiddenPorts", []))
-    port = next((p for p in CONTAINER_PORTS if p in allowed), None)
+    port = next((p for p in program_settings().CONTAINER_PORTS if p in allowed), None)
     return _in_service(
         violated,
         "containerPort",
