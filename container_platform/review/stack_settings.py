@@ -37,6 +37,8 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 IMAGE = "docker:index/image:Image"
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+KMS_KEY = "aws:kms/key:Key"
 PLATFORM_IMAGES = tuple(spec.name for spec in PLATFORM_IMAGE_SPECS)
 
 
@@ -374,11 +376,43 @@ def _balancer(key: str) -> Fix:
     return lambda violated: SettingFix(violated.key(f"loadBalancer.{key}"), "`true`", set_to=True)
 
 
-def _pull_accounts(violated: Violated) -> SettingFix | None:
+_TRUSTED = "an account the policy config trusts (trustedAccounts), or have the board trust the account"
+# Who each statement of the registry's repository policy lets in (components/iam_documents.py), by Sid.
+_REGISTRY_STATEMENTS = {
+    "BuildIdentityPushes": "registry.pushRoleArn",
+    "PromotionReadsAndTags": "registry.promoteRoleArn",
+}
+
+
+def _registry_principals(violated: Violated) -> SettingFix | None:
+    """The registry setting behind a repository policy's principal: pull accounts, push or promote role."""
+    sid = violated.quoted(r"\(statement \d+ \((\w+)\)\)")
+    if sid in _REGISTRY_STATEMENTS:
+        return SettingFix(violated.key(_REGISTRY_STATEMENTS[sid]), f"a role in {_TRUSTED}")
+    accounts = list((violated.setting("registry") or {}).get("pullAccounts") or [])
+    quoted = set(re.findall(r"arn:aws[a-z-]*:iam::(\d{12}):root", violated.diagnostic.message))
+    index = next((i for i, account in enumerate(accounts) if account in quoted), None)
+    path = "registry.pullAccounts" if index is None else f"registry.pullAccounts[{index}]"
+    return SettingFix(violated.key(path), f"only {_TRUSTED}")
+
+
+def _replication(violated: Violated) -> SettingFix | None:
+    account = violated.quoted(r"replicates images to account (\d{12})")
+    destinations = list((violated.setting("registry") or {}).get("replication") or [])
+    index = next(
+        (i for i, d in enumerate(destinations) if isinstance(d, Mapping) and d.get("account") == account),
+        None,
+    )
+    if index is None:
+        return _own_account(violated)
+    return SettingFix(violated.key(f"registry.replication[{index}].account"), _TRUSTED)
+
+
+def _own_account(violated: Violated) -> SettingFix:
+    """A key or replication that lets in the stack's own account: the account the stack deploys to."""
     return SettingFix(
-        violated.key("registry.pullAccounts"),
-        "only accounts the policy config trusts (iam-resource-policies-trusted's trustedAccounts), or have "
-        "the board trust the account",
+        "aws:allowedAccountIds",
+        "an account the policy config trusts: `make init` lists the stack's own account in trustedAccounts",
     )
 
 
@@ -478,11 +512,14 @@ POLICY_SOURCES: dict[str, PolicySource] = {
     "iam-trust-named-services": _program("every role the program makes trusts one named service"),
     "iam-resource-policies-trusted": PolicySource(
         "setting",
-        "registry.pullAccounts (registry stack) names the accounts the repositories let in",
-        {REPOSITORY_POLICY: _pull_accounts},
+        "registry.pullAccounts, pushRoleArn, promoteRoleArn and replication name the accounts the registry "
+        "lets in; aws:allowedAccountIds the stack's own, which its key policy trusts",
+        {REPOSITORY_POLICY: _registry_principals, REPLICATION: _replication, KMS_KEY: _own_account},
     ),
     "ecr-cross-account-pull-only": PolicySource(
-        "setting", "registry.pullAccounts (registry stack)", {REPOSITORY_POLICY: _pull_accounts}
+        "setting",
+        "registry.pullAccounts, pushRoleArn and promoteRoleArn (registry stack)",
+        {REPOSITORY_POLICY: _registry_principals},
     ),
     # What a security reviewer also expects.
     "container-definitions-valid": _program(_HARDENED_CONTAINER),

@@ -29,10 +29,12 @@ from container_platform.review.offline_runtime import ProgramError, StackRecordi
 from container_platform.review.run import WAIVER_REPORT_POLICIES, analyzed
 from container_platform.review.stack_settings import POLICY_SOURCES, SettingFix, setting_fix, sources_table
 from tests.policies.helpers import PACK_DIR, PROJECT
+from tests.program.stack_configs import stack_config
 from tests.review.accepted_settings import blocked_in_prod, prod_like_settings
 
+UNTRUSTED = "999988887777"
 EXAMPLES = 100 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 3
-KEY = re.compile(r"^container-platform:([A-Za-z]+)((?:\[\d+\]|\.[A-Za-z0-9_-]+)*)$")
+KEY = re.compile(r"^(container-platform|aws):([A-Za-z]+)((?:\[\d+\]|\.[A-Za-z0-9_-]+)*)$")
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +58,10 @@ def violations(pack: PolicyPackProcess, recording: StackRecording) -> list[Diagn
     return [d for d in found if d.policy_name not in WAIVER_REPORT_POLICIES]
 
 
-def accepted(config: dict[str, Any]) -> StackRecording | None:
+def accepted(config: dict[str, Any], stack: str = "prod") -> StackRecording | None:
     """The recording, or None when the settings refuse the config (naming the key, as they must)."""
     try:
-        return evaluate_stack("prod", config=config)
+        return evaluate_stack(stack, config=config)
     except ProgramError as error:
         assert "invalid stack configuration" in str(error) and "container-platform:" in str(error), error
         return None
@@ -68,13 +70,13 @@ def accepted(config: dict[str, Any]) -> StackRecording | None:
 def set_setting(config: dict[str, Any], fix: SettingFix) -> None:
     """Apply `fix` to a `config:` section: walk `container-platform:top[1].key.key`, set or remove."""
     match = KEY.match(fix.key)
-    assert match, f"{fix.key!r} is not a container-platform key path"
+    assert match, f"{fix.key!r} is not a stack setting's key path"
     steps: list[str | int] = [
         int(part[1:-1]) if part.startswith("[") else part[1:]
-        for part in re.findall(r"\[\d+\]|\.[A-Za-z0-9_-]+", match.group(2))
+        for part in re.findall(r"\[\d+\]|\.[A-Za-z0-9_-]+", match.group(3))
     ]
     parent: Any = config
-    key: str | int = f"container-platform:{match.group(1)}"
+    key: str | int = f"{match.group(1)}:{match.group(2)}"
     for step in steps:
         parent, key = parent[key], step
     if fix.unset:
@@ -150,6 +152,25 @@ def test_the_example_that_prod_blocks_reaches_every_setting_kind_of_rule_a_prod_
         "alb-deletion-protection",
     }
     assert fired == reachable_in_prod_stacks
+
+
+def test_a_registry_letting_in_an_untrusted_account_names_the_pull_account_to_change():
+    config = stack_config("registry")
+    config["container-platform:registry"]["pullAccounts"].append(UNTRUSTED)
+    recording = accepted(config, "registry")
+    assert recording is not None
+    with PolicyPackProcess(
+        PACK_DIR,
+        project=PROJECT,
+        stack="registry",
+        dry_run=False,
+        config_file=PACK_DIR / "config" / "registry.json",
+    ) as pack:
+        fixes = fixes_of(pack, recording)
+    policies = {policy for policy, _ in fixes}
+    assert policies == {"ecr-cross-account-pull-only", "iam-resource-policies-trusted"}
+    keys = {fix.key for found in fixes.values() for fix in found}
+    assert keys == {"container-platform:registry.pullAccounts[1]"}
 
 
 def test_every_policy_of_the_pack_says_where_its_violations_come_from(prod_pack):
