@@ -42,6 +42,7 @@ EGRESS_RULE_TYPE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 DIGESTS_OUTPUT = "imageDigests"
 NOT_KNOWN = "(unknown until deployed)"
+NOT_RECORDED = "(not recorded for this digest)"
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,9 @@ def image_chains(inventory: Inventory, project_dir: Path, dockerfiles: ModuleTyp
             and entry.get("upstream")
         ):
             return str(entry["upstream"])
-        return NOT_KNOWN  # the whole recorded lineage, or why there is none: lineage_facts.py
+        # A pin without lineage for it is known now and has no recorded upstream; the section's lineage
+        # (lineage_facts.py) says why.
+        return NOT_RECORDED if name in pinned else NOT_KNOWN
 
     facts: list[ImageChainFact] = []
     chained: set[str] = set()

@@ -239,6 +239,7 @@ def test_a_mandatory_violation_blocks_with_exit_code_1_and_is_in_the_json_and_re
     assert "### `prod-images-promoted`: **MANDATORY**" in report
     images = report[report.index("## 1.") : report.index("The chain behind each container")]
     assert "| **BLOCKED** | hello-world-task / hello-world |" in images
+    assert f"`{UNPROMOTED}` | `(not recorded for this digest)` |" in images  # a pin edited by hand
     assert "- **MANDATORY** `prod-images-promoted` on TaskDefinition hello-world-task: " in images
     # The author edits the stack file, not resource inputs: the finding names the setting and what to set.
     setting = "In Pulumi.prod.yaml set `container-platform:images.pinned.hello-world` to a digest promoted"
