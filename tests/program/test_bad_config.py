@@ -89,7 +89,6 @@ def subnet_sets(*blocks: list[str]) -> Callable[[Config], None]:
     return change
 
 
-
 PROD_HELLO_WORLD = (  # Pulumi.prod.yaml's pin, whose lineage leads back to base
     f"{ECR}/container-platform/hello-world@sha256:4b8cf279aeecb0cf2c8db2a3fff05814677059f67734c45ae894a2417af50cd2"
 )
@@ -104,6 +103,8 @@ def lineage(name: str, field: str, value: object) -> Callable[[Config], None]:
 
 def lineage_on_a_build(config: Config) -> None:
     config[IMAGES]["lineage"] = {"base": {}}
+
+
 OTHER_REGION_CERTIFICATE = (
     "arn:aws:acm:us-east-1:123456789012:certificate/0f6c7d5e-3b2a-4c1d-9e8f-7a6b5c4d3e2f"
 )
