@@ -33,13 +33,13 @@ from image_references.lineage import LineageError, ancestry, parse_lineage
 NAMESPACE = "container-platform"
 DEFAULT_REPOSITORY_PREFIX = "container-platform"
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+# TLS 1.2+ policies with forward secrecy that the policy pack's `listener-https-only` also allows by default:
+# a policy the pack would block is refused here first (tests/review keeps the two in step).
 MODERN_SSL_POLICIES = (
     "ELBSecurityPolicy-TLS13-1-2-2021-06",
     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
     "ELBSecurityPolicy-TLS13-1-3-2021-06",
     "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
 )
 ECS_OPTIMIZED_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
 ECS_OPTIMIZED_ARM64_AMI_PARAMETER = (
@@ -56,9 +56,12 @@ HEALTH_PATH = "/health"
 PORT_VARIABLE = "PORT"
 # The values CloudWatch Logs accepts for retentionInDays.
 # fmt: off
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
+CLOUDWATCH_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                             2557, 2922, 3288, 3653)
 # fmt: on
+# The policy pack's `log-group-retention` floor (its minimumDays default): shorter retention is refused here.
+MINIMUM_LOG_RETENTION_DAYS = 7
+LOG_RETENTION_DAYS = tuple(days for days in CLOUDWATCH_RETENTION_DAYS if days >= MINIMUM_LOG_RETENTION_DAYS)
 # Fargate's valid task sizes: CPU units -> allowed memory in MiB.
 FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
@@ -69,7 +72,8 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
     8192: tuple(range(16384, 61441, 4096)),
     16384: tuple(range(32768, 122881, 8192)),
 }
-ROOT_USERS = {"0", "root"}
+# Go's strconv.Atoi, which runc uses for a numeric user: an optional sign, then ASCII digits ("00", "+0").
+_NUMERIC_ID = re.compile(r"[+-]?[0-9]+", re.ASCII)
 # ECS refuses a task definition over 64 KiB (RegisterTaskDefinition: "Container definitions exceed the
 # maximum size"). What the platform itself writes around the service's settings (names, an image
 # reference of up to 600 characters, ports, log options) stays under 4 KiB; the settings get the rest.
@@ -612,9 +616,26 @@ def _allowed_container_port(value: int) -> int:
     return value
 
 
+def _is_root(name_or_id: str) -> bool:
+    """uid or gid 0 in any spelling the runtime reads as 0 ("0", "00", "-0"), or root in any case."""
+    if _NUMERIC_ID.fullmatch(name_or_id):
+        return int(name_or_id) == 0
+    return name_or_id.lower() == "root"
+
+
 def _not_root(value: str) -> str:
-    if value.split(":", 1)[0] in ROOT_USERS or (":" in value and value.split(":", 1)[1] in ROOT_USERS):
+    if any(_is_root(part) for part in value.split(":", 1)):
         raise ValueError(f"{value!r} runs the container as root; use a non-root uid:gid such as 10001:10001")
+    return value
+
+
+def _retained_long_enough(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"CloudWatch Logs keeps logs {', '.join(map(str, CLOUDWATCH_RETENTION_DAYS))} days, and the "
+            f"policy pack requires at least {MINIMUM_LOG_RETENTION_DAYS} (log-group-retention); allowed: "
+            f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
     return value
 
 
@@ -1022,7 +1043,7 @@ class Settings(_Settings):
     network: NetworkSettings = NetworkSettings()
     cluster: ClusterSettings = ClusterSettings()
     load_balancer: LoadBalancerSettings
-    log_retention_days: Literal[LOG_RETENTION_DAYS] = 90  # type: ignore[valid-type]
+    log_retention_days: Annotated[int, AfterValidator(_retained_long_enough)] = 90
     alarm_topic_arns: tuple[Annotated[str, Field(pattern=_SNS_TOPIC_ARN)], ...] = ()
     services: tuple[ServiceSettings, ...] = Field(min_length=1, max_length=50)
     allowed_account_ids: tuple[Annotated[str, Field(pattern=_ACCOUNT_ID)], ...] = Field(

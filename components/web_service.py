@@ -296,6 +296,8 @@ class WebService(pulumi.ComponentResource):
         """One access point per EFS volume, as the service's uid:gid, in its own root directory; NFS between
         the tasks and the file system's mount targets, in both security groups, and nowhere else."""
         args, service = self._args, self._args.service
+        if not service.efs_volumes:
+            return []  # a named user (`user: app`) has no numeric uid:gid, and needs none without a volume
         uid, gid = service.runs_as
         access_points = []
         for index, volume in enumerate(service.efs_volumes):

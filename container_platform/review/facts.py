@@ -42,6 +42,7 @@ EGRESS_RULE_TYPE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 DIGESTS_OUTPUT = "imageDigests"
 NOT_KNOWN = "(unknown until deployed)"
+NOT_RECORDED = "(not recorded for this digest)"
 
 
 @dataclass(frozen=True)
@@ -268,8 +269,22 @@ def image_chains(inventory: Inventory, project_dir: Path, dockerfiles: ModuleTyp
         while current is not None:
             links.append(link(current))
             current = _spec(current).parent
-        upstream = images_config.get("upstream") or NOT_KNOWN  # recorded lineage: lineage_facts.py
-        return tuple(links), str(upstream)
+        return tuple(links), recorded_upstream(name)
+
+    def recorded_upstream(name: str) -> str:
+        """A build's configured upstream, or the one promotion recorded for this very pin (images.lineage)."""
+        if images_config.get("upstream"):
+            return str(images_config["upstream"])
+        entry = (images_config.get("lineage") or {}).get(name)
+        if (
+            isinstance(entry, Mapping)
+            and entry.get("reference") == pinned.get(name)
+            and entry.get("upstream")
+        ):
+            return str(entry["upstream"])
+        # A pin without lineage for it is known now and has no recorded upstream; the section's lineage
+        # (lineage_facts.py) says why.
+        return NOT_RECORDED if name in pinned else NOT_KNOWN
 
     facts: list[ImageChainFact] = []
     chained: set[str] = set()

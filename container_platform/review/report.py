@@ -27,7 +27,7 @@ from container_platform.review.lineage_facts import chain_lineage, lineage_markd
 from container_platform.review.offline_runtime import SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
 from container_platform.review.provenance import Provenance
 from container_platform.review.run import BLOCKED, INCOMPLETE, PASSED, PASSED_WITH_WAIVERS, StackReview
-from container_platform.review.stack_settings import setting_fix
+from container_platform.review.stack_settings import program_made, setting_fix
 from container_platform.review.urns import resource_type as urn_type
 from container_platform.review.urns import urn_name
 from container_platform.review.verdicts import ROW_VERDICTS, RowJudge
@@ -36,6 +36,11 @@ from container_platform.stack_config import stack_file
 SCHEMA_VERSION = 2
 REDACTED = "[secret]"
 NOT_REVIEWED = "NOT REVIEWED"  # the banner of a page whose review failed
+# Said of a violation no stack setting can produce (docs/review.md, "Which setting to change").
+PROGRAM_MADE = (
+    "No stack setting produces this: the program's own code does (or this stack's policy config is "
+    "stricter than the pack's defaults); report it to the platform team."
+)
 STACK_VERDICTS = {
     PASSED: "no mandatory policy violation, no check deferred, no waiver used",
     PASSED_WITH_WAIVERS: "no mandatory policy violation left; accepted exceptions (waivers) are in use",
@@ -119,7 +124,7 @@ def review_document(
                 "urn": d.urn,
                 "message": d.message,
                 "description": d.description,
-                "setting": asdict(fix) if (fix := setting_fix(d, recording)) else None,
+                "setting": asdict(fix) if (fix := setting_fix(d, recording, review.policy_config)) else None,
             }
             for d in review.violations
         ],
@@ -194,8 +199,12 @@ def finding(diagnostic: Diagnostic) -> str:
 
 def in_authors_words(diagnostic: Diagnostic, review: StackReview) -> str:
     """The finding, then the stack setting to change when the program made the resource from one."""
-    fix = setting_fix(diagnostic, review.recording)
-    return finding(diagnostic) + (f" {fix.sentence(review.stack)}" if fix else "")
+    fix = setting_fix(diagnostic, review.recording, review.policy_config)
+    if fix is not None:
+        return f"{finding(diagnostic)} {fix.sentence(review.stack)}"
+    if program_made(diagnostic, review.recording):
+        return f"{finding(diagnostic)} {PROGRAM_MADE}"
+    return finding(diagnostic)
 
 
 def resource_label(urn: str) -> str:

@@ -83,6 +83,8 @@ class StackReview:
     diagnostics: list[Diagnostic]
     not_applicable: list[NotApplicable]
     levels: dict[str, str] = field(default_factory=dict)  # each policy's enforcement level in this config
+    # each policy's reconciled config properties: what the stack's policy config sets, over the defaults
+    policy_config: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)  # each policy's board question: "1", "2", "3"
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -341,6 +343,7 @@ def _review(stack: str, settings: ReviewSettings, starter: _PackStarter) -> Stac
         diagnostics=diagnostics,
         not_applicable=not_applicable,
         levels={name: entry.enforcement_level for name, entry in pack.config.items()},
+        policy_config={name: entry.properties for name, entry in pack.config.items()},
         questions={
             policy.name: tag.removeprefix(QUESTION_TAG)
             for policy in pack.info.policies

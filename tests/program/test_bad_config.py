@@ -89,7 +89,6 @@ def subnet_sets(*blocks: list[str]) -> Callable[[Config], None]:
     return change
 
 
-
 PROD_HELLO_WORLD = (  # Pulumi.prod.yaml's pin, whose lineage leads back to base
     f"{ECR}/container-platform/hello-world@sha256:4b8cf279aeecb0cf2c8db2a3fff05814677059f67734c45ae894a2417af50cd2"
 )
@@ -104,6 +103,8 @@ def lineage(name: str, field: str, value: object) -> Callable[[Config], None]:
 
 def lineage_on_a_build(config: Config) -> None:
     config[IMAGES]["lineage"] = {"base": {}}
+
+
 OTHER_REGION_CERTIFICATE = (
     "arn:aws:acm:us-east-1:123456789012:certificate/0f6c7d5e-3b2a-4c1d-9e8f-7a6b5c4d3e2f"
 )
@@ -131,6 +132,17 @@ MALFORMED = {
         ["container-platform:services[0].memory = 4096", "allowed: 512, 1024, 2048"],
     ),
     "root user": ("dev", service(user="0:0"), ["container-platform:services[0].user = '0:0'", "non-root"]),
+    # The policy pack's container-not-root reads the uid as runc does (Go's Atoi) and the name in any case.
+    "root uid with leading zeros": (
+        "dev",
+        service(user="00:10001"),
+        ["container-platform:services[0].user = '00:10001'", "runs the container as root"],
+    ),
+    "root by name in capitals": (
+        "dev",
+        service(user="ROOT"),
+        ["container-platform:services[0].user = 'ROOT'", "runs the container as root"],
+    ),
     "misspelled key": (
         "dev",
         setting("container-platform:servics", [{"name": "x"}]),
@@ -210,6 +222,15 @@ MALFORMED = {
             "ELBSecurityPolicy-TLS13-1-2-2021-06",
         ],
     ),
+    # Modern policies the pack's listener-https-only does not allow (its allowedSslPolicies default).
+    "tls policy the pack blocks": (
+        "prod",
+        nested(LOAD_BALANCER, sslPolicy="ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04"),
+        [
+            "container-platform:loadBalancer.sslPolicy = 'ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04'",
+            "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+        ],
+    ),
     "cidr with host bits": (
         "dev",
         nested(LOAD_BALANCER, allowedCidrs=["10.0.0.1/8"]),
@@ -254,6 +275,11 @@ MALFORMED = {
         "dev",
         setting("container-platform:logRetentionDays", 10),
         ["container-platform:logRetentionDays = 10", "30, 60, 90"],
+    ),
+    "log retention under the pack's floor": (
+        "dev",
+        setting("container-platform:logRetentionDays", 3),
+        ["container-platform:logRetentionDays = 3", "at least 7 (log-group-retention)", "allowed: 7, 14"],
     ),
     "build without a dockerfile": (
         "dev",

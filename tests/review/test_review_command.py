@@ -20,6 +20,7 @@ from container_platform.promotion.record import (
     strip_comment_block,
 )
 from container_platform.review.offline_runtime import PROJECT_ROOT, UNKNOWN
+from container_platform.review.report import PROGRAM_MADE
 
 UPSTREAM = (
     "quay.io/centos/centos:stream9@sha256:e5fdd83894773a25f22fbdf0b5253c63677d0cbaf8d3a8366b165a3ef5902964"
@@ -118,6 +119,8 @@ def test_the_report_answers_the_boards_three_questions_for_prod(reviewed):
     images = report[report.index("## 1.") : report.index("## 2.")]
     assert all(f"`{digest}`" in images for digest in pinned.values())
     assert f"Upstream at the root: `{UPSTREAM}`" in images
+    # The table's upstream is the one recorded for this pin, as the chain beneath it says.
+    assert f"| `{pinned['hello-world']}` | `{UPSTREAM}` |" in images
     ports = report[report.index("## 2.") : report.index("## 3.")]
     assert "| listener | Listener prod-https | 443 | HTTPS | on LoadBalancer prod |" in ports
     assert "redirect to HTTPS:443" in ports
@@ -236,6 +239,7 @@ def test_a_mandatory_violation_blocks_with_exit_code_1_and_is_in_the_json_and_re
     assert "### `prod-images-promoted`: **MANDATORY**" in report
     images = report[report.index("## 1.") : report.index("The chain behind each container")]
     assert "| **BLOCKED** | hello-world-task / hello-world |" in images
+    assert f"`{UNPROMOTED}` | `(not recorded for this digest)` |" in images  # a pin edited by hand
     assert "- **MANDATORY** `prod-images-promoted` on TaskDefinition hello-world-task: " in images
     # The author edits the stack file, not resource inputs: the finding names the setting and what to set.
     setting = "In Pulumi.prod.yaml set `container-platform:images.pinned.hello-world` to a digest promoted"
@@ -309,6 +313,27 @@ def test_a_waiver_turns_a_mandatory_violation_into_a_reported_waiver(
         assert "No waiver was used." in waivers_section
         assert "| **BLOCKED** | hello-world-task / hello-world |" in images
         assert "[severity: " in printed and "approved-container-images  1 resource(s)" in printed
+
+
+def test_a_violation_no_setting_produces_says_the_program_made_it(tmp_path, capsys, pack_process):
+    """A board that has not reviewed ECS clusters: no stack setting removes the one the program makes."""
+    schema = pack_process.info.policy("approved-resource-types").config_schema["approvedResourceTypes"]
+    reviewed = [t for t in schema["default"] if t != "aws:ecs/cluster:Cluster"]
+
+    def unreview_clusters(config: dict) -> None:
+        config["approved-resource-types"] = {"approvedResourceTypes": reviewed}
+
+    pack = pack_with_prod_config(tmp_path / "pack", unreview_clusters)
+    project = project_copy(tmp_path / "project", {"prod": stack_document("prod")}, policies=pack)
+    code, printed = review(
+        capsys, "--stack", "prod", "--project-dir", str(project), "--output-dir", str(tmp_path / "out")
+    )
+    assert code == 1, printed
+    document = json.loads((tmp_path / "out" / "prod.json").read_text())
+    (violation,) = document["diagnostics"]
+    assert (violation["policy"], violation["setting"]) == ("approved-resource-types", None)
+    report = (tmp_path / "out" / "prod.md").read_text()
+    assert f"{PROGRAM_MADE}" in report and "No stack setting produces this" in printed
 
 
 def unpromote_hello_world(config: dict) -> None:
