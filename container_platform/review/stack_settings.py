@@ -442,6 +442,7 @@ POLICY_SOURCES: dict[str, PolicySource] = {
         {IMAGE: _unapproved_repository},
     ),
     "dockerfile-no-remote-add": _program(_IMAGES_DIR),
+    "dockerfile-user-not-root": _program(_IMAGES_DIR),
     "prod-images-promoted": PolicySource(
         "setting",
         "images.source build in a promoted stack; images.pinned digests not promoted",

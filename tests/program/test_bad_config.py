@@ -222,12 +222,12 @@ MALFORMED = {
             "ELBSecurityPolicy-TLS13-1-2-2021-06",
         ],
     ),
-    # Modern policies the pack's listener-https-only does not allow (its allowedSslPolicies default).
+    # TLS 1.2 without forward secrecy in every cipher: the pack's listener-https-only blocks it.
     "tls policy the pack blocks": (
         "prod",
-        nested(LOAD_BALANCER, sslPolicy="ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04"),
+        nested(LOAD_BALANCER, sslPolicy="ELBSecurityPolicy-TLS-1-2-Ext-2018-06"),
         [
-            "container-platform:loadBalancer.sslPolicy = 'ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04'",
+            "container-platform:loadBalancer.sslPolicy = 'ELBSecurityPolicy-TLS-1-2-Ext-2018-06'",
             "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
         ],
     ),
