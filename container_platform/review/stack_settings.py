@@ -138,30 +138,28 @@ def _service_image(violated: Violated) -> str | None:
     return None if found is None else str(found[1].get("image") or found[1].get("name"))
 
 
-def _promoted_pin(violated: Violated) -> SettingFix | None:
-    if fix := _image_source(violated):
-        return fix
-    image = _service_image(violated)
-    if image is None:
-        return None
-    return SettingFix(
-        violated.key(f"images.pinned.{image}"),
-        "a digest promoted from the source stack (`python -m container_platform promote`), not one set "
-        "by hand",
-    )
+def _promoted_image_setting(section: str, value: str) -> Callable[[Violated], SettingFix | None]:
+    """A fix of what promotion writes for the service's image (`images.<section>.<image>`), unless the
+    stack builds its images where it should promote them."""
+
+    def fix(violated: Violated) -> SettingFix | None:
+        if found := _image_source(violated):
+            return found
+        image = _service_image(violated)
+        return None if image is None else SettingFix(violated.key(f"images.{section}.{image}"), value)
+
+    return fix
 
 
-def _recorded_lineage(violated: Violated) -> SettingFix | None:
-    if fix := _image_source(violated):
-        return fix
-    image = _service_image(violated)
-    if image is None:
-        return None
-    return SettingFix(
-        violated.key(f"images.lineage.{image}"),
-        "the lineage `python -m container_platform promote` records with the digest it pins (an approved "
-        "upstream at its root)",
-    )
+_promoted_pin = _promoted_image_setting(
+    "pinned",
+    "a digest promoted from the source stack (`python -m container_platform promote`), not one set by hand",
+)
+_recorded_lineage = _promoted_image_setting(
+    "lineage",
+    "the lineage `python -m container_platform promote` records with the digest it pins (an approved "
+    "upstream at its root)",
+)
 
 
 def _approved_prefix(violated: Violated) -> str | None:
