@@ -250,7 +250,7 @@ def _header(page: Page) -> list[str]:
     review, made = page.review, page.made_from
     dirty = {True: "yes", False: "no", None: "unknown (not a git checkout)"}[made.dirty]
     return _table(
-        ["", ""],
+        ["this review", "value"],
         [
             ["stack", f"`{review.stack}` of `{review.recording.project}`"],
             ["mode", review.mode + (" (values AWS computes are unknown)" if review.preview else "")],
