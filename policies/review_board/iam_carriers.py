@@ -2,12 +2,13 @@
 
 Identity-based documents: role inline policies, RolePolicy/UserPolicy/GroupPolicy, Policy. Trust: a role's
 assumeRolePolicy. Resource-based documents: the `policy` input of ECR repository and registry policies,
-KMS keys and key policies, S3 buckets and bucket policies, Secrets Manager secrets and secret policies, SNS
-topics and topic policies, SQS queues and queue policies. Lambda permissions and KMS grants are one
-statement each, built from their inputs; ECR replication and ECR-to-ECR pull-through rules name the other
-accounts they reach. Managed policies are attached by ARN (role managedPolicyArns, every attachment type);
-the `*PoliciesExclusive` resources only list inline policy names, whose documents are judged where they
-are defined. A document is read once per Analyze call, however many rules judge it.
+EFS file system policies, KMS keys and key policies, S3 buckets and bucket policies, Secrets Manager
+secrets and secret policies, SNS topics and topic policies, SQS queues and queue policies. Lambda
+permissions and KMS grants are one statement each, built from their inputs; ECR replication and
+ECR-to-ECR pull-through rules name the other accounts they reach. Managed policies are attached by ARN
+(role managedPolicyArns, every attachment type); the `*PoliciesExclusive` resources only list inline
+policy names, whose documents are judged where they are defined. A document is read once per Analyze
+call, however many rules judge it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ RESOURCE_POLICY_TYPES = (
     "aws:ecr/repositoryPolicy:RepositoryPolicy",
     "aws:ecr/registryPolicy:RegistryPolicy",
     "aws:ecrpublic/repositoryPolicy:RepositoryPolicy",
+    "aws:efs/fileSystemPolicy:FileSystemPolicy",
     "aws:kms/key:Key",
     "aws:kms/keyPolicy:KeyPolicy",
     "aws:kms/replicaKey:ReplicaKey",
@@ -50,7 +52,10 @@ RESOURCE_POLICY_TYPES = (
     "aws:sqs/queue:Queue",
     "aws:sqs/queuePolicy:QueuePolicy",
 )
-ECR_REPOSITORY_POLICY_TYPES = RESOURCE_POLICY_TYPES[:1] + RESOURCE_POLICY_TYPES[2:3]
+ECR_REPOSITORY_POLICY_TYPES = (
+    "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    "aws:ecrpublic/repositoryPolicy:RepositoryPolicy",
+)
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 KMS_GRANT = "aws:kms/grant:Grant"
 ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
