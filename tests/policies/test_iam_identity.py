@@ -879,6 +879,39 @@ SHELL_ACCESS = [
         "ssm:StartSession",
     ),
     (
+        "AWS Systems Manager User Guide, sysman-state-assoc: an association runs AWS-RunShellScript on the "
+        "instances it targets, as SendCommand does (red team: a prefix of instances)",
+        role_policy(
+            "association-prefix",
+            doc(
+                allow(
+                    ["ssm:CreateAssociation", "ssm:UpdateAssociation"],
+                    [
+                        f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0*",
+                        "arn:aws:ssm:eu-west-1::document/AWS-RunShellScript",
+                    ],
+                )
+            ),
+        ),
+        "ssm:CreateAssociation",
+    ),
+    (
+        "AWS Systems Manager User Guide, sysman-state-assoc: an association of one named instance",
+        role_policy(
+            "association-one",
+            doc(
+                allow(
+                    "ssm:CreateAssociation",
+                    [
+                        f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0123456789abcdef0",
+                        "arn:aws:ssm:eu-west-1::document/AWS-RunShellScript",
+                    ],
+                )
+            ),
+        ),
+        None,
+    ),
+    (
         "AWS ECS Developer Guide, ecs-exec: ExecuteCommand on one named cluster's tasks",
         role_policy(
             "exec-cluster", doc(allow("ecs:ExecuteCommand", f"arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/prod"))
