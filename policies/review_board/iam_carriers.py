@@ -70,7 +70,10 @@ ATTACHMENT_TYPES = (
     "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
     "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
 )
-ECR_HOST = re.compile(r"^(?:https://)?(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/?$")
+# An account's private registry in any of the host names ECR answers to (<account>.dkr.ecr.<region>
+# .amazonaws.com, .dkr.ecr-fips., the dual-stack .dkr-ecr.<region>.on.aws), in any letter case, as DNS
+# reads it: the account is what counts, so any host that starts with one is that account's registry.
+ECR_HOST = re.compile(r"^(?:https://)?(\d{12})\.dkr[.-]", re.IGNORECASE)
 ACCOUNT = re.compile(r"^\d{12}$")
 CLOUDFRONT_IDENTITY = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity "
 

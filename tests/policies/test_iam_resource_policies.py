@@ -529,6 +529,22 @@ TRUSTED_CASES = [
         ),
         f"pulls images through from account {OTHER}",
     ),
+    *(
+        (
+            f"AWS ECR User Guide, pull-through-cache; red team: the other account's registry as {host}",
+            resource(
+                "aws:ecr/pullThroughCacheRule:PullThroughCacheRule",
+                f"cache-other-{name}",
+                {"ecrRepositoryPrefix": "mirror", "upstreamRegistryUrl": f"{OTHER}{host}"},
+            ),
+            f"pulls images through from account {OTHER}",
+        )
+        for name, host in (
+            ("fips", ".dkr.ecr-fips.us-east-1.amazonaws.com"),
+            ("dual-stack", ".dkr-ecr.eu-west-1.on.aws"),
+            ("capitals", ".DKR.ECR.EU-WEST-1.AMAZONAWS.COM"),
+        )
+    ),
     (
         "AWS ECR User Guide, pull-through-cache: ECR Public is not an account",
         resource(
