@@ -88,6 +88,8 @@ class Condition(NamedTuple):
 
 def _moment(value: str) -> datetime | None:
     """A condition's date (ISO 8601 or seconds since the epoch, as IAM accepts both), in UTC."""
+    if not value.isascii():
+        return None  # str.isdigit takes any script's digits (fullwidth ones too); IAM's clock may not
     try:
         if value.isdigit():
             return datetime.fromtimestamp(int(value), UTC)

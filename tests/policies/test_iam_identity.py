@@ -457,6 +457,20 @@ PRIVILEGE_ESCALATION = [
         None,
     ),
     (
+        "red team: a 'past' epoch in fullwidth digits (Python's isdigit reads them, IAM's clock may not): "
+        "the condition is not known never to hold",
+        role_policy(
+            "fullwidth-epoch",
+            doc(
+                allow(
+                    "iam:CreatePolicyVersion",
+                    Condition={"DateLessThan": {"aws:CurrentTime": "\uff12\uff10\uff12\uff10"}},
+                )
+            ),
+        ),
+        "iam:CreatePolicyVersion",
+    ),
+    (
         f"{BISHOPFOX} tool-testing fn4-ExploitableNotAction: NotAction leaves iam:Put*Policy",
         role_policy(
             "fn4-not-action",
