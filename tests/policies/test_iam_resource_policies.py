@@ -257,6 +257,39 @@ TRUSTED_CASES = [
         None,
     ),
     (
+        "AWS S3 User Guide, acl-overview (canned ACL public-read); checkov CKV_AWS_20: anyone reads",
+        resource("aws:s3/bucket:Bucket", "canned-public", {"bucket": "b", "acl": "public-read"}),
+        "anyone ('*') s3:ListBucket, s3:GetObject",
+    ),
+    (
+        "AWS S3 User Guide, acl-overview: a grant to the AuthenticatedUsers group is any AWS account",
+        resource(
+            "aws:s3/bucketV2:BucketV2",
+            "grant-authenticated",
+            {
+                "bucket": "b",
+                "grants": [
+                    {
+                        "type": "Group",
+                        "uri": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+                        "permissions": ["WRITE"],
+                    }
+                ],
+            },
+        ),
+        "anyone ('*') s3:PutObject",
+    ),
+    (
+        "AWS S3 User Guide, acl-overview: the log-delivery-write ACL lets S3's log delivery group write",
+        resource("aws:s3/bucket:Bucket", "canned-log-delivery", {"bucket": "b", "acl": "log-delivery-write"}),
+        None,
+    ),
+    (
+        "AWS S3 User Guide, acl-overview: the private canned ACL, the default",
+        resource("aws:s3/bucket:Bucket", "canned-private", {"bucket": "b", "acl": "private"}),
+        None,
+    ),
+    (
         f"{CONDITION_KEYS}: a service principal is not an account",
         carrying(
             BUCKET_POLICY,
