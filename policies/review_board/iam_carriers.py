@@ -2,12 +2,13 @@
 
 Identity-based documents: role inline policies, RolePolicy/UserPolicy/GroupPolicy, Policy. Trust: a role's
 assumeRolePolicy. Resource-based documents: the `policy` input of ECR repository and registry policies,
-KMS keys and key policies, S3 buckets and bucket policies, Secrets Manager secrets and secret policies, SNS
-topics and topic policies, SQS queues and queue policies. Lambda permissions and KMS grants are one
-statement each, built from their inputs; ECR replication and ECR-to-ECR pull-through rules name the other
-accounts they reach. Managed policies are attached by ARN (role managedPolicyArns, every attachment type);
-the `*PoliciesExclusive` resources only list inline policy names, whose documents are judged where they
-are defined. A document is read once per Analyze call, however many rules judge it.
+EFS file system policies, KMS keys and key policies, S3 buckets and bucket policies, Secrets Manager
+secrets and secret policies, SNS topics and topic policies, SQS queues and queue policies. Lambda
+permissions and KMS grants are one statement each, built from their inputs; ECR replication and
+ECR-to-ECR pull-through rules name the other accounts they reach. Managed policies are attached by ARN
+(role managedPolicyArns, every attachment type); the `*PoliciesExclusive` resources only list inline
+policy names, whose documents are judged where they are defined. A document is read once per Analyze
+call, however many rules judge it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ RESOURCE_POLICY_TYPES = (
     "aws:ecr/repositoryPolicy:RepositoryPolicy",
     "aws:ecr/registryPolicy:RegistryPolicy",
     "aws:ecrpublic/repositoryPolicy:RepositoryPolicy",
+    "aws:efs/fileSystemPolicy:FileSystemPolicy",
     "aws:kms/key:Key",
     "aws:kms/keyPolicy:KeyPolicy",
     "aws:kms/replicaKey:ReplicaKey",
@@ -50,7 +52,10 @@ RESOURCE_POLICY_TYPES = (
     "aws:sqs/queue:Queue",
     "aws:sqs/queuePolicy:QueuePolicy",
 )
-ECR_REPOSITORY_POLICY_TYPES = RESOURCE_POLICY_TYPES[:1] + RESOURCE_POLICY_TYPES[2:3]
+ECR_REPOSITORY_POLICY_TYPES = (
+    "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    "aws:ecrpublic/repositoryPolicy:RepositoryPolicy",
+)
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 KMS_GRANT = "aws:kms/grant:Grant"
 ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
@@ -65,7 +70,10 @@ ATTACHMENT_TYPES = (
     "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
     "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
 )
-ECR_HOST = re.compile(r"^(?:https://)?(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/?$")
+# An account's private registry in any of the host names ECR answers to (<account>.dkr.ecr.<region>
+# .amazonaws.com, .dkr.ecr-fips., the dual-stack .dkr-ecr.<region>.on.aws), in any letter case, as DNS
+# reads it: the account is what counts, so any host that starts with one is that account's registry.
+ECR_HOST = re.compile(r"^(?:https://)?(\d{12})\.dkr[.-]", re.IGNORECASE)
 ACCOUNT = re.compile(r"^\d{12}$")
 CLOUDFRONT_IDENTITY = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity "
 
@@ -233,8 +241,66 @@ def _pull_through(resource: Resource) -> list[OtherAccount | Finding]:
     return [OtherAccount(resource.label, match.group(1), "pulls images through from")] if match else []
 
 
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+# What a bucket ACL grant lets its grantee do, as the S3 actions a policy would name (S3 User Guide,
+# acl-overview, "Mapping of ACL permissions and access policy permissions").
+ACL_PERMISSIONS = {
+    "READ": ("s3:ListBucket", "s3:GetObject"),
+    "WRITE": ("s3:PutObject", "s3:DeleteObject"),
+    "READ_ACP": ("s3:GetBucketAcl",),
+    "WRITE_ACP": ("s3:PutBucketAcl",),
+    "FULL_CONTROL": ("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutBucketAcl"),
+}
+# The canned ACLs that grant the AllUsers or AuthenticatedUsers group (any AWS account) some permission.
+PUBLIC_CANNED_ACLS = {
+    "public-read": ["READ"],
+    "public-read-write": ["READ", "WRITE"],
+    "authenticated-read": ["READ"],
+}
+EVERYONE_GROUPS = (
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+)
+
+
+def _acl_statement(number: int, principal: Principal, permissions: Any) -> Statement:
+    actions = tuple(a for p in as_list(permissions) for a in ACL_PERMISSIONS.get(str(p), ("s3:*",)))
+    return Statement(number, True, actions or ("s3:*",), False, (), False, (principal,))
+
+
+def _bucket_acl(resource: Resource) -> list[Document | Finding]:
+    """A bucket's `acl` and `grants` inputs (deprecated, still accepted) as the statements they amount to:
+    a canned public ACL or an AllUsers/AuthenticatedUsers grant lets anyone in, a canonical user is an
+    account the board cannot name; the S3 log delivery group is AWS's own service."""
+    acl, grants = resource.props.get("acl"), resource.props.get("grants")
+    if is_unknown(acl) or is_unknown(grants) or any(is_unknown(g) for g in as_list(grants)):
+        return [Unchecked("acl or grants")]
+    statements = []
+    if isinstance(acl, str) and acl in PUBLIC_CANNED_ACLS:
+        statements.append(_acl_statement(1, Principal("*", "*"), PUBLIC_CANNED_ACLS[acl]))
+    for grant in as_list(grants):
+        if not isinstance(grant, Mapping):
+            return [_unjudgeable(f"{resource.label} grants", Unjudgeable(f"a grant is {grant!r}"))]
+        kind, uri, grantee = grant.get("type"), grant.get("uri"), grant.get("id")
+        if any(is_unknown(v) for v in (kind, uri, grantee, grant.get("permissions"))):
+            return [Unchecked("a grant's grantee or permissions")]
+        number = len(statements) + 1
+        if kind == "Group" and uri in EVERYONE_GROUPS:
+            statements.append(_acl_statement(number, Principal("*", "*"), grant.get("permissions")))
+        elif kind == "CanonicalUser":
+            principal = Principal("CanonicalUser", str(grantee))
+            statements.append(_acl_statement(number, principal, grant.get("permissions")))
+        elif kind != "Group":
+            return [_unjudgeable(f"{resource.label} grants", Unjudgeable(f"a grant of type {kind!r}"))]
+    if not statements:
+        return []
+    label = f"{resource.label} acl {acl!r}" if acl in PUBLIC_CANNED_ACLS else f"{resource.label} grants"
+    return [Document(label, "resource", tuple(statements))]
+
+
 def access_items(resource: Resource) -> list[Document | OtherAccount | Finding]:
-    """Every way a resource lets other principals or accounts in: resource policies, grants, replication."""
+    """Every way a resource lets other principals or accounts in: resource policies, grants, replication,
+    a bucket's ACL."""
 
     def read(r: Resource) -> list[Any]:
         if r.type == LAMBDA_PERMISSION:
@@ -245,7 +311,8 @@ def access_items(resource: Resource) -> list[Document | OtherAccount | Finding]:
             return _replication(r)
         if r.type == ECR_PULL_THROUGH:
             return _pull_through(r)
-        return list(_read(r, "policy", r.props.get("policy"), "resource"))
+        found = list(_read(r, "policy", r.props.get("policy"), "resource"))
+        return found + _bucket_acl(r) if r.type in BUCKETS else found
 
     return _once(resource, "access", read)
 

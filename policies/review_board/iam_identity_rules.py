@@ -108,6 +108,10 @@ CREDENTIAL_ACTIONS = frozenset(
 SHELL_ACTIONS = frozenset(
     {
         "ssm:sendcommand",
+        # An association runs its document (AWS-RunShellScript) on the instances it targets, as SendCommand.
+        "ssm:createassociation",
+        "ssm:createassociationbatch",
+        "ssm:updateassociation",
         "ssm:startsession",
         "ssm:resumesession",
         "ecs:executecommand",

@@ -1,8 +1,11 @@
 """Question 3, AWS-managed policies: attached only when the review board approved them by name.
 
 AWS publishes more than a thousand managed policies and adds to them; their documents are not in the
-stack, and AWS may widen them later. An allowlist keeps up with that catalogue, a denylist cannot. Customer
-managed policies are defined as `aws:iam/policy` resources and judged there.
+stack, and AWS may widen them later. An allowlist keeps up with that catalogue, a denylist cannot. A
+customer-managed policy attached by ARN is no better: an attachment names an ARN, not a document, and the
+ARN may be any policy of the account, written by hand (the review board approves none of the types that
+define one, aws:iam/policy among them). Only an ARN approved as written passes; what a role needs of its
+own goes in an inline policy, judged where it is written.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ APPROVED = {
         "type": "array",
         "items": {"type": "string"},
         "default": [],
-        "description": "AWS-managed policies that may be attached, by name or ARN (no globs).",
+        "description": "Managed policies that may be attached: AWS-managed ones by name or ARN, "
+        "customer-managed ones by ARN (no globs).",
     }
 }
 
@@ -50,10 +54,19 @@ def approved_managed_policies(resource: Resource, config: Mapping[str, Any]) -> 
                 "judged. Fix: give the policy's ARN."
             )
             continue
+        if arn in approved:
+            continue
         match = AWS_MANAGED.match(arn)
-        if match and match.group("name") not in approved and arn not in approved:
+        if match and match.group("name") not in approved:
             yield Violation(
                 f"{resource.label} attaches the AWS-managed policy {arn!r}, which is not in "
                 "approvedManagedPolicies. Fix: write a policy with only the needed actions on the needed "
                 f"ARNs, or have the review board approve {match.group('name')!r}."
+            )
+        elif not match:
+            yield Violation(
+                f"{resource.label} attaches the managed policy {arn!r} by ARN: its document is not in this "
+                "resource, so what it grants cannot be judged. Fix: put the statements the role needs in an "
+                "inline policy (inlinePolicies or a RolePolicy), or have the review board approve this ARN "
+                "in approvedManagedPolicies."
             )

@@ -3,18 +3,22 @@
 A statement lets in everyone when its principal is `*`, `{"AWS": "*"}`, an ARN with a wildcard account,
 or a NotPrincipal; it lets in an outsider when the principal's account is not in `trustedAccounts`. Either
 is allowed only with a condition that really restricts the caller (the organisation, the source account,
-ARN or VPC endpoint, the KMS calling service or account), with trusted values and no IfExists; or when a
+ARN, the VPC endpoint or VPC, the KMS calling account), with trusted values and no IfExists; or when a
 Deny of the same actions, for everyone, provably refuses every caller the condition does not restrict.
-A condition on anything else does not make a grant safe, nor does a source ARN without an account (an S3
-bucket's: bucket names pass from account to account). Service principals are not accounts and pass, but
-for a Lambda permission, where AWS's Lambda guide requires it: a service principal without a source ARN
-or account lets any account's use of that service invoke the function (the confused deputy).
+Trusted values are configured: accounts (`trustedAccounts`), organisations (`trustedOrganizations`, which
+their org paths must start with) and networks (`trustedNetworks`, VPC endpoint and VPC IDs); an
+organisation or VPC endpoint of somebody else's restricts nothing. A condition on anything else does not
+make a grant safe: kms:ViaService names a service any account may call through, and a source ARN without
+an account (an S3 bucket's) names buckets that pass from account to account. Service principals are not
+accounts and pass, but for a Lambda permission, where AWS's Lambda guide requires it: a service principal
+without a source ARN or account lets any account's use of that service invoke the function (the confused
+deputy).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from review_board.framework import Finding, Resource, Unchecked, Violation, for_each
 from review_board.iam_actions import has_wildcard, named
@@ -30,15 +34,46 @@ from review_board.iam_statements import Condition, Document, Principal, Statemen
 
 
 def _accounts(description: str) -> dict[str, dict[str, Any]]:
-    """The `trustedAccounts` config: 12-digit account IDs, none by default."""
+    """The `trustedAccounts` config (12-digit account IDs) and the organisations and networks whose
+    callers conditions may admit; none by default."""
     return {
         "trustedAccounts": {
             "type": "array",
             "items": {"type": "string", "pattern": "^[0-9]{12}$"},
             "default": [],
             "description": description,
-        }
+        },
+        "trustedOrganizations": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^o-[a-z0-9]{10,32}$"},
+            "default": [],
+            "description": "AWS Organizations IDs whose accounts an aws:PrincipalOrgID, aws:SourceOrgID or "
+            "org-path condition may admit.",
+        },
+        "trustedNetworks": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^vpce?-[0-9a-f]+$"},
+            "default": [],
+            "description": "VPC endpoint (vpce-...) and VPC (vpc-...) IDs whose callers an aws:SourceVpce or "
+            "aws:SourceVpc condition may admit.",
+        },
     }
+
+
+class Trusted(NamedTuple):
+    """What a stack's config trusts: the values a restricting condition may name."""
+
+    accounts: frozenset[str]
+    organizations: frozenset[str]
+    networks: frozenset[str]
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any], accounts: str = "trustedAccounts") -> Trusted:
+        return cls(
+            frozenset(config[accounts]),
+            frozenset(config.get("trustedOrganizations", ())),
+            frozenset(config.get("trustedNetworks", ())),
+        )
 
 
 TRUSTED = _accounts("AWS accounts (12 digits) whose principals resource policies and grants may let in.")
@@ -46,31 +81,24 @@ ACCOUNT_KEYS = frozenset(
     {"aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "kms:calleraccount"}
 )
 ARN_KEYS = frozenset({"aws:sourcearn", "aws:principalarn"})
-NAME_KEYS = frozenset(
-    {
-        "aws:principalorgid",
-        "aws:principalorgpaths",
-        "aws:sourceorgid",
-        "aws:sourceorgpaths",
-        "aws:sourcevpce",
-        "aws:sourcevpc",
-        "kms:viaservice",
-    }
-)
-RESTRICTING_KEYS = ACCOUNT_KEYS | ARN_KEYS | NAME_KEYS
+ORG_ID_KEYS = frozenset({"aws:principalorgid", "aws:sourceorgid"})
 ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
+NETWORK_KEYS = frozenset({"aws:sourcevpce", "aws:sourcevpc"})
+RESTRICTING_KEYS = ACCOUNT_KEYS | ARN_KEYS | ORG_ID_KEYS | ORG_PATH_KEYS | NETWORK_KEYS
 MATCHING = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"})
 NOT_MATCHING = frozenset(
     {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike"}
 )
 
 
-def _operator(condition: Condition) -> tuple[str, bool]:
-    """The base operator, and whether the condition holds for every request that lacks the key."""
+def _operator(condition: Condition) -> tuple[str, bool, bool]:
+    """The base operator, whether the condition holds for every request that lacks the key (IfExists,
+    ForAllValues), and whether it fails for every such request (ForAnyValue: no value, none matches)."""
     operator = condition.operator
     lenient = operator.endswith("IfExists") or operator.startswith("ForAllValues:")
+    any_value = operator.startswith("ForAnyValue:")
     operator = operator.removesuffix("IfExists").removeprefix("ForAnyValue:").removeprefix("ForAllValues:")
-    return operator, lenient
+    return operator, lenient, any_value
 
 
 def _expands(condition: Condition, value: str) -> bool:
@@ -84,36 +112,49 @@ def _expands(condition: Condition, value: str) -> bool:
     return True
 
 
-def _trusted_values(condition: Condition, operator: str, trusted: frozenset[str]) -> bool:
+def _trusted_value(key: str, value: str, trusted: Trusted) -> bool:
+    """One value names only trusted callers: an account, organisation or network the config trusts, an
+    ARN in a trusted account, an organisation path below a trusted organisation."""
+    if key in ACCOUNT_KEYS:
+        return value in trusted.accounts
+    if key in ARN_KEYS:
+        fields = value.split(":")
+        return len(fields) >= 6 and fields[4] in trusted.accounts
+    if key in ORG_ID_KEYS:
+        return value in trusted.organizations
+    if key in ORG_PATH_KEYS:
+        return value.split("/", 1)[0] in trusted.organizations
+    return value in trusted.networks
+
+
+def _trusted_values(condition: Condition, operator: str, trusted: Trusted) -> bool:
     """Every value names trusted callers: no wildcard a Like operator would expand ("o-*" is every
-    organisation), account values among trustedAccounts, ARN values in trusted accounts."""
+    organisation), and each value one the config trusts."""
     if not condition.values or condition.unknown:
         return False
     globbing = operator.endswith("Like")
     for value in condition.values:
         if value.strip("*?") == "" or (globbing and _expands(condition, value)):
             return False
-        if condition.key in ACCOUNT_KEYS and value not in trusted:
+        if not _trusted_value(condition.key, value, trusted):
             return False
-        if condition.key in ARN_KEYS:
-            fields = value.split(":")
-            account = fields[4] if len(fields) >= 6 else ""
-            if account not in trusted:
-                return False
     return True
 
 
-def _restricts(condition: Condition, trusted: frozenset[str], operators: frozenset[str]) -> bool:
-    operator, lenient = _operator(condition)
+def _restricts(condition: Condition, trusted: Trusted, operators: frozenset[str]) -> bool:
+    """On an Allow (MATCHING), the condition fails for every caller it does not name; on a Deny
+    (NOT_MATCHING), it holds for every such caller, those that lack the key too: a ForAnyValue Deny does
+    not apply to a caller without the key (an account in no organisation), an IfExists Allow admits it."""
+    operator, lenient, any_value = _operator(condition)
     return (
         condition.key in RESTRICTING_KEYS
         and operator in operators
-        and (operators is NOT_MATCHING or not lenient)
+        and not (lenient if operators is MATCHING else any_value)
         and _trusted_values(condition, operator, trusted)
     )
 
 
-def _outsiders(statement: Statement, trusted: frozenset[str], services_need_source: bool) -> list[str]:
+def _outsiders(statement: Statement, trusted: Trusted, services_need_source: bool) -> list[str]:
     if statement.not_principal:
         return [f"everyone except {[p.value for p in statement.principals]}"]
     found = []
@@ -125,7 +166,7 @@ def _outsiders(statement: Statement, trusted: frozenset[str], services_need_sour
             found.append(f"anyone ({principal.value!r})")
         elif principal.kind in ("AWS", "CanonicalUser", "Federated"):
             account = principal_account(principal) if principal.kind == "AWS" else None
-            if account not in trusted:
+            if account not in trusted.accounts:
                 found.append(f"{principal.kind} {principal.value!r}")
     return found
 
@@ -140,7 +181,7 @@ def _anyone(principal: Principal) -> bool:
     )
 
 
-def _refused_by_deny(doc: Document, allow: Statement, trusted: frozenset[str]) -> bool:
+def _refused_by_deny(doc: Document, allow: Statement, trusted: Trusted) -> bool:
     """A Deny for everyone, of at least the allowed actions on the allowed resources, unless one restricting
     condition (negated: StringNotEquals aws:PrincipalOrgID ...) holds."""
     for deny in doc.statements:
@@ -168,9 +209,9 @@ def _actions(statement: Statement) -> str:
 def resource_policies_trusted(
     resource: Resource, item: Document | OtherAccount, config: Mapping[str, Any]
 ) -> Iterator[Finding]:
-    trusted = frozenset(config["trustedAccounts"])
+    trusted = Trusted.of(config)
     if isinstance(item, OtherAccount):
-        if item.account not in trusted:
+        if item.account not in trusted.accounts:
             yield Violation(
                 f"{item.where} {item.what} account {item.account}, which is not in trustedAccounts. Fix: "
                 "point it at a trusted account's registry, or have the review board trust the account."
@@ -232,7 +273,7 @@ def ecr_other_accounts_pull_only(
         return
     registry = resource.props.get("registryId")
     own = set(config["registryAccounts"]) | ({registry} if isinstance(registry, str) else set())
-    pullers = frozenset(config["trustedAccounts"])
+    pullers = Trusted.of(config)
     for statement in item.statements:
         if not statement.allow or statement.principal_unknown:
             continue
@@ -252,7 +293,7 @@ def ecr_other_accounts_pull_only(
                 "Fix: allow them only ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and "
                 "ecr:BatchCheckLayerAvailability."
             )
-        strangers = sorted({p.value for p in others if principal_account(p) not in pullers})
+        strangers = sorted({p.value for p in others if principal_account(p) not in pullers.accounts})
         if strangers and not any(_restricts(c, pullers, MATCHING) for c in statement.conditions):
             yield Violation(
                 f"{item.where} lets {strangers} pull ({statement.label}), not accounts in trustedAccounts. "

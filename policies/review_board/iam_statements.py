@@ -2,7 +2,8 @@
 
 A statement is its Effect, Action or NotAction, Resource or NotResource, Principal or NotPrincipal and
 Condition; single values stand for one-element lists, as AWS allows. A document IAM would reject (not
-JSON, a missing Effect, a number where a string belongs, an unknown element) or one too large for any AWS
+JSON, a missing Effect, a number where a string belongs, an unknown element), one whose reading is not
+certain (a key repeated in one object: which counts is up to the reader) or one too large for any AWS
 policy cannot be judged: `Unjudgeable` says why, and the rules block on it rather than guess. A Statement
 given as one object, not a list, is a defect the review board refuses too (`Document.defects`), though
 AWS reads it as one statement: its statement is still judged, so a real finding inside is also reported.
@@ -17,6 +18,7 @@ Principal or Condition value is marked so the rules that read it leave that stat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +26,7 @@ from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 from review_board.iam_actions import granted
-from review_board.wire import document, is_unknown
+from review_board.wire import _SENTINELS, document, is_unknown, plain
 
 # No AWS policy holds more: the largest, a KMS key policy, is 32 KB, fewer than 700 minimal statements.
 MAX_STATEMENTS = 1000
@@ -86,6 +88,8 @@ class Condition(NamedTuple):
 
 def _moment(value: str) -> datetime | None:
     """A condition's date (ISO 8601 or seconds since the epoch, as IAM accepts both), in UTC."""
+    if not value.isascii():
+        return None  # str.isdigit takes any script's digits (fullwidth ones too); IAM's clock may not
     try:
         if value.isdigit():
             return datetime.fromtimestamp(int(value), UTC)
@@ -391,12 +395,37 @@ def statement(raw: Any, number: int, kind: Kind, unchecked: list[str]) -> Statem
     )
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise Unjudgeable(
+            f"it repeats the key {repeated!r} in one object: JSON leaves which one counts to the reader "
+            "(RFC 8259, section 4), so IAM may read another value than the review board"
+        )
+    return found
+
+
+def _decoded(raw: Any) -> Any:
+    """A document given as JSON text, read as wire.document reads it, but refusing repeated keys."""
+    if not isinstance(raw, str):
+        return document(raw)
+    try:
+        parsed = json.loads(raw, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as error:
+        raise Unjudgeable(f"not valid JSON ({error})") from error
+    return plain(parsed) if any(sentinel in raw for sentinel in _SENTINELS) else parsed
+
+
 def parse(raw: Any, where: str, kind: Kind) -> Document | None:
     """A document from its JSON string or object; None when preview knows none of it. Raises Unjudgeable."""
     if is_unknown(raw):
         return None
     try:
-        parsed = document(raw)
+        parsed = _decoded(raw)
+    except Unjudgeable:
+        raise
     except ValueError as error:
         raise Unjudgeable(str(error)) from error
     except RecursionError as error:

@@ -125,6 +125,28 @@ BAD_IDENTITY = [
         ),
         "more than 100 different NotAction lists",
     ),
+    (
+        "RFC 8259 section 4 (duplicate names: behaviour unpredictable); red team: the board reads the last "
+        "Resource, IAM may read the first",
+        "repeated-resource",
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", '
+        f'"Resource": "*", "Resource": "arn:aws:iam::{ACCOUNT}:role/web"}}]}}',
+        "repeats the key 'Resource'",
+    ),
+    (
+        "RFC 8259 section 4; red team: an Allow that reads as a Deny to a last-wins reader",
+        "repeated-effect",
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*", '
+        '"Effect": "Deny"}]}',
+        "repeats the key 'Effect'",
+    ),
+    (
+        "RFC 8259 section 4; red team: a second Statement list hides the first",
+        "repeated-statement",
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}], '
+        '"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k"}]}',
+        "repeats the key 'Statement'",
+    ),
     (GRAMMAR, "nested-too-deep", '{"Statement": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested deeper"),
 ]
 

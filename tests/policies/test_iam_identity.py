@@ -457,6 +457,20 @@ PRIVILEGE_ESCALATION = [
         None,
     ),
     (
+        "red team: a 'past' epoch in fullwidth digits (Python's isdigit reads them, IAM's clock may not): "
+        "the condition is not known never to hold",
+        role_policy(
+            "fullwidth-epoch",
+            doc(
+                allow(
+                    "iam:CreatePolicyVersion",
+                    Condition={"DateLessThan": {"aws:CurrentTime": "\uff12\uff10\uff12\uff10"}},
+                )
+            ),
+        ),
+        "iam:CreatePolicyVersion",
+    ),
+    (
         f"{BISHOPFOX} tool-testing fn4-ExploitableNotAction: NotAction leaves iam:Put*Policy",
         role_policy(
             "fn4-not-action",
@@ -877,6 +891,39 @@ SHELL_ACCESS = [
             ),
         ),
         "ssm:StartSession",
+    ),
+    (
+        "AWS Systems Manager User Guide, sysman-state-assoc: an association runs AWS-RunShellScript on the "
+        "instances it targets, as SendCommand does (red team: a prefix of instances)",
+        role_policy(
+            "association-prefix",
+            doc(
+                allow(
+                    ["ssm:CreateAssociation", "ssm:UpdateAssociation"],
+                    [
+                        f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0*",
+                        "arn:aws:ssm:eu-west-1::document/AWS-RunShellScript",
+                    ],
+                )
+            ),
+        ),
+        "ssm:CreateAssociation",
+    ),
+    (
+        "AWS Systems Manager User Guide, sysman-state-assoc: an association of one named instance",
+        role_policy(
+            "association-one",
+            doc(
+                allow(
+                    "ssm:CreateAssociation",
+                    [
+                        f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0123456789abcdef0",
+                        "arn:aws:ssm:eu-west-1::document/AWS-RunShellScript",
+                    ],
+                )
+            ),
+        ),
+        None,
     ),
     (
         "AWS ECS Developer Guide, ecs-exec: ExecuteCommand on one named cluster's tasks",

@@ -90,9 +90,15 @@ MANAGED_CASES = [
         "AdministratorAccess",
     ),
     (
-        f"{MANAGED}: a customer-managed policy is an aws:iam/policy resource, judged there",
+        f"{MANAGED}; red team: a customer-managed ARN names any policy of the account, maybe one written by "
+        "hand, whose document the stack does not carry",
         role("own-admin", managed=(f"arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess",)),
-        None,
+        "cannot be judged",
+    ),
+    (
+        "red team: 'AWS' in capitals is not AWS's account, and not an ARN the board can read",
+        role("capital-aws", managed=("arn:aws:iam::AWS:policy/AdministratorAccess",)),
+        "cannot be judged",
     ),
 ]
 
@@ -116,6 +122,9 @@ def test_approved_managed_policies_pass_by_name_or_arn(pack):
     assert pack.violations(by_name, "iam-approved-managed-policies") == []
     pack.configure({"iam-approved-managed-policies": {"approvedManagedPolicies": [EXECUTION_POLICY]}})
     assert pack.violations(by_name, "iam-approved-managed-policies") == []
+    own = f"arn:aws:iam::{ACCOUNT}:policy/reviewed-reader"
+    pack.configure({"iam-approved-managed-policies": {"approvedManagedPolicies": [own]}})
+    assert pack.violations(role("reviewed", managed=(own,)), "iam-approved-managed-policies") == []
     assert_verdict(
         pack, role("admin", managed=(ADMIN,)), "iam-approved-managed-policies", "AdministratorAccess"
     )

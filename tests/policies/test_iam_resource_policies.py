@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.iam_documents import kms_key_policy
+from components.iam_documents import efs_file_system_policy, kms_key_policy
 from tests.policies.helpers import assert_verdict, resource
 from tests.policies.iam_cases import ACCOUNT, OTHER, carrying, doc
 
@@ -149,6 +149,147 @@ TRUSTED_CASES = [
         "anyone",
     ),
     (
+        "red team: aws:PrincipalOrgID of an organisation nobody trusted (the attacker's own) admits it",
+        carrying(
+            BUCKET_POLICY,
+            "stranger-org",
+            doc(grant("*", "s3:GetObject", f"{BUCKET}/*", **org(value="o-zz9yy8xx7w"))),
+        ),
+        "anyone",
+    ),
+    (
+        "red team: aws:PrincipalOrgPaths below an organisation nobody trusted",
+        carrying(
+            BUCKET_POLICY,
+            "stranger-org-path",
+            doc(
+                grant(
+                    "*",
+                    "s3:GetObject",
+                    f"{BUCKET}/*",
+                    **org(
+                        condition="ForAnyValue:StringLike",
+                        key="aws:PrincipalOrgPaths",
+                        value="o-zz9yy8xx7w/r-ab12/*",
+                    ),
+                )
+            ),
+        ),
+        "anyone",
+    ),
+    (
+        "red team: aws:SourceVpce of a VPC endpoint nobody trusted (any account can create one)",
+        carrying(
+            BUCKET_POLICY,
+            "stranger-vpce",
+            doc(grant("*", "s3:GetObject", f"{BUCKET}/*", **org(key="aws:SourceVpce", value="vpce-0badc0d"))),
+        ),
+        "anyone",
+    ),
+    (
+        "AWS KMS Developer Guide, conditions-kms-via-service: kms:ViaService alone lets any account's "
+        "principals use the key through the service (AWS pairs it with kms:CallerAccount)",
+        carrying(
+            KEY,
+            "via-service-only",
+            doc(
+                grant(
+                    {"AWS": "*"},
+                    "kms:Decrypt",
+                    "*",
+                    **org(key="kms:ViaService", value="secretsmanager.eu-west-1.amazonaws.com"),
+                )
+            ),
+        ),
+        "anyone",
+    ),
+    (
+        "AWS IAM User Guide, reference_policies_condition-single-vs-multi-valued: a ForAnyValue Deny does "
+        "not apply when the key is absent (a principal of an account in no organisation)",
+        carrying(
+            BUCKET_POLICY,
+            "deny-for-any-value",
+            doc(
+                grant("*", "s3:GetObject", f"{BUCKET}/*"),
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [BUCKET, f"{BUCKET}/*"],
+                    **org(condition="ForAnyValue:StringNotEquals"),
+                },
+            ),
+        ),
+        "anyone",
+    ),
+    (
+        "AWS EFS User Guide, access-control-block-public-access: Principal '*' mounts as root, no condition",
+        carrying(
+            "aws:efs/fileSystemPolicy:FileSystemPolicy",
+            "efs-anyone",
+            doc(
+                grant(
+                    {"AWS": "*"},
+                    [
+                        "elasticfilesystem:ClientMount",
+                        "elasticfilesystem:ClientWrite",
+                        "elasticfilesystem:ClientRootAccess",
+                    ],
+                    "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-1",
+                )
+            ),
+            fileSystemId="fs-1",
+        ),
+        "anyone",
+    ),
+    (
+        "components/iam_documents.py efs_file_system_policy: a Deny of clients without TLS lets nobody in",
+        resource(
+            "aws:efs/fileSystemPolicy:FileSystemPolicy",
+            "program-efs",
+            {
+                "fileSystemId": "fs-1",
+                "policy": efs_file_system_policy(
+                    "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-1"
+                ),
+            },
+        ),
+        None,
+    ),
+    (
+        "AWS S3 User Guide, acl-overview (canned ACL public-read); checkov CKV_AWS_20: anyone reads",
+        resource("aws:s3/bucket:Bucket", "canned-public", {"bucket": "b", "acl": "public-read"}),
+        "anyone ('*') s3:ListBucket, s3:GetObject",
+    ),
+    (
+        "AWS S3 User Guide, acl-overview: a grant to the AuthenticatedUsers group is any AWS account",
+        resource(
+            "aws:s3/bucketV2:BucketV2",
+            "grant-authenticated",
+            {
+                "bucket": "b",
+                "grants": [
+                    {
+                        "type": "Group",
+                        "uri": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+                        "permissions": ["WRITE"],
+                    }
+                ],
+            },
+        ),
+        "anyone ('*') s3:PutObject",
+    ),
+    (
+        "AWS S3 User Guide, acl-overview: the log-delivery-write ACL lets S3's log delivery group write",
+        resource("aws:s3/bucket:Bucket", "canned-log-delivery", {"bucket": "b", "acl": "log-delivery-write"}),
+        None,
+    ),
+    (
+        "AWS S3 User Guide, acl-overview: the private canned ACL, the default",
+        resource("aws:s3/bucket:Bucket", "canned-private", {"bucket": "b", "acl": "private"}),
+        None,
+    ),
+    (
         f"{CONDITION_KEYS}: a service principal is not an account",
         carrying(
             BUCKET_POLICY,
@@ -223,6 +364,20 @@ TRUSTED_CASES = [
             ),
         ),
         "everyone except",
+    ),
+    (
+        "red team: a Lambda permission for '*' with the principalOrgId of an organisation nobody trusted",
+        resource(
+            "aws:lambda/permission:Permission",
+            "stranger-org-invokes",
+            {
+                "action": "lambda:InvokeFunction",
+                "function": "f",
+                "principal": "*",
+                "principalOrgId": "o-zz9yy8xx7w",
+            },
+        ),
+        "anyone ('*')",
     ),
     (
         "AWS Secrets Manager User Guide, auth-and-access_resource-policies: a role in another account",
@@ -406,6 +561,22 @@ TRUSTED_CASES = [
             },
         ),
         f"pulls images through from account {OTHER}",
+    ),
+    *(
+        (
+            f"AWS ECR User Guide, pull-through-cache; red team: the other account's registry as {host}",
+            resource(
+                "aws:ecr/pullThroughCacheRule:PullThroughCacheRule",
+                f"cache-other-{name}",
+                {"ecrRepositoryPrefix": "mirror", "upstreamRegistryUrl": f"{OTHER}{host}"},
+            ),
+            f"pulls images through from account {OTHER}",
+        )
+        for name, host in (
+            ("fips", ".dkr.ecr-fips.us-east-1.amazonaws.com"),
+            ("dual-stack", ".dkr-ecr.eu-west-1.on.aws"),
+            ("capitals", ".DKR.ECR.EU-WEST-1.AMAZONAWS.COM"),
+        )
     ),
     (
         "AWS ECR User Guide, pull-through-cache: ECR Public is not an account",
@@ -919,6 +1090,16 @@ PULL_ONLY_CASES = [
         None,
     ),
     (
+        "red team: pull for an organisation nobody trusted (aws:PrincipalOrgID of the attacker's own)",
+        carrying(
+            REPOSITORY_POLICY,
+            "stranger-org-pulls",
+            doc(grant("*", PULL, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-zz9yy8xx7w"}})),
+            repository="r",
+        ),
+        "not accounts in trustedAccounts",
+    ),
+    (
         f"{ECR_EXAMPLES}: allow public pull (Principal '*', no condition)",
         carrying(REPOSITORY_POLICY, "public-pull", doc(grant("*", PULL)), repository="r"),
         "not accounts in trustedAccounts",
@@ -1000,9 +1181,13 @@ PULL_ONLY_CASES = [
     ),
 ]
 
+TRUSTED_CONDITION_VALUES = {
+    "trustedOrganizations": ["o-a1b2c3d4e5"],
+    "trustedNetworks": ["vpce-1a2b3c4d", "vpc-12345678"],
+}
 CONFIG = {
-    "iam-resource-policies-trusted": {"trustedAccounts": [ACCOUNT]},
-    "ecr-cross-account-pull-only": {"trustedAccounts": [PROD]},
+    "iam-resource-policies-trusted": {"trustedAccounts": [ACCOUNT], **TRUSTED_CONDITION_VALUES},
+    "ecr-cross-account-pull-only": {"trustedAccounts": [PROD], **TRUSTED_CONDITION_VALUES},
 }
 
 
