@@ -19,6 +19,7 @@ from review_board.lineage import promoted_lineage_policy
 from review_board.own_repository import image_pushed_to_own_repository_policy
 from review_board.promotion import prod_images_promoted_policy
 from review_board.resource_types import approved_resource_types_policy
+from review_board.stack_roles import runs_as_stack_roles_policy
 from review_board.waivers_used import stack_waivers_used_policy, waivers_used_policy
 
 NAME = "container-platform"
@@ -34,6 +35,7 @@ def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         *ports.POLICIES,
         *network_exposure.POLICIES,
         *iam.POLICIES,
+        runs_as_stack_roles_policy(),
         *container_hardening.POLICIES,
         *plaintext_secrets.POLICIES,
         *reviewer_extras.POLICIES,

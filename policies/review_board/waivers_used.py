@@ -22,6 +22,7 @@ from review_board.lineage import NAME as PROMOTED_LINEAGE
 from review_board.own_repository import NAME as IMAGE_PUSHED_TO_OWN_REPOSITORY
 from review_board.promotion import NAME as PROD_IMAGES_PROMOTED
 from review_board.resource_types import NAME as APPROVED_RESOURCE_TYPES
+from review_board.stack_roles import NAME as RUNS_AS_STACK_ROLES
 from review_board.waivers import LEDGER, WaiverUse
 
 STACK_POLICIES = {
@@ -29,6 +30,7 @@ STACK_POLICIES = {
     APPROVED_RESOURCE_TYPES,
     IMAGE_PUSHED_TO_OWN_REPOSITORY,
     PROMOTED_LINEAGE,
+    RUNS_AS_STACK_ROLES,
     *AUDIT_TRAIL_STACK_POLICIES,
 }  # the stack policies that take waivers
 
