@@ -155,6 +155,11 @@ def _host_namespaces(resource: Resource, _config: Mapping[str, Any]) -> Iterator
             )
 
 
+# Mount options that make the local driver bind `device`, a host path (moby/sys/mount's flag table: `bind`
+# is MS_BIND, `rbind` MS_BIND|MS_REC, the same bind with the mounts below it).
+BIND_OPTIONS = {"bind", "rbind"}
+
+
 def _sensitive(host_path: str) -> str | None:
     """The sensitive host path that `host_path` is, lies in, or contains; None when it is none of them."""
     path = "/" + posixpath.normpath("/" + host_path.strip()).lstrip("/")
@@ -183,7 +188,9 @@ def _volume_host_paths(volume: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     mount_options = options.get("o")
     if is_unknown(mount_options):
         yield "dockerVolumeConfiguration.driverOpts.o", mount_options
-    elif (docker.get("driver") or "local") == "local" and "bind" in str(mount_options or "").split(","):
+    elif (docker.get("driver") or "local") == "local" and BIND_OPTIONS & {
+        option.strip() for option in str(mount_options or "").split(",")
+    }:
         yield "dockerVolumeConfiguration.driverOpts.device", options.get("device")
 
 

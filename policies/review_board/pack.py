@@ -14,6 +14,7 @@ from review_board import (
     ports,
     reviewer_extras,
     service_runtime,
+    user_data,
 )
 from review_board.lineage import promoted_lineage_policy
 from review_board.own_repository import image_pushed_to_own_repository_policy
@@ -33,6 +34,7 @@ def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         promoted_lineage_policy(),
         *ports.POLICIES,
         *network_exposure.POLICIES,
+        *user_data.POLICIES,
         *iam.POLICIES,
         *container_hardening.POLICIES,
         *plaintext_secrets.POLICIES,

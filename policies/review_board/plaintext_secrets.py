@@ -89,6 +89,22 @@ def _url_problems(value: str, patterns: list[str]) -> Iterator[str]:
             yield f"URL query parameter {key!r}"
 
 
+# Option maps ECS hands to the log driver or FireLens in plaintext; a sensitive option belongs in
+# logConfiguration.secretOptions (the ECS guide: "Pass sensitive data to a log configuration").
+OPTION_MAPS = ("logConfiguration.options", "firelensConfiguration.options")
+
+
+def _option_map(container: Mapping[str, Any], key: str) -> Any:
+    """The options map at `key` (parent.options), UNKNOWN-preserving; {} when absent or not a map."""
+    parent = container.get(key.split(".")[0])
+    if is_unknown(parent):
+        return parent
+    options = (parent or {}).get("options") if isinstance(parent, Mapping) else None
+    if is_unknown(options):
+        return options
+    return {str(k): v for k, v in options.items()} if isinstance(options, Mapping) else {}
+
+
 def _strings(value: Any) -> list[str]:
     return [str(item) for item in as_list(value) if isinstance(item, str | int | float)]
 
@@ -117,6 +133,21 @@ def _no_plaintext_secrets(
             problems.append(f"environment variable {name!r} (its name)")
         problems.extend(f"environment variable {name!r}: {p}" for p in _url_problems(value, patterns))
         places.append((f"environment variable {name!r}", f"{name}={value}"))
+    for key in OPTION_MAPS:
+        options = _option_map(container, key)
+        if is_unknown(options):
+            yield Unchecked(f"{key} of container {container_name(container)!r}")
+            continue
+        for name, value in options.items():
+            if is_unknown(value):
+                yield Unchecked(f"{key} {name!r} of container {container_name(container)!r}")
+                continue
+            value = "" if value is None else str(value)
+            if points_at_a_secret(name, value):
+                continue
+            if _named_secret(name, patterns):
+                problems.append(f"{key} {name!r} (its name)")
+            places.append((f"{key} {name!r}", f"{name}={value}"))
     health = container.get("healthCheck")
     commands = {
         "command": container.get("command"),

@@ -346,6 +346,22 @@ CASES = [
         "device",
     ),
     (
+        "red team: o=rbind (moby/sys/mount: MS_BIND|MS_REC) binds the host directory recursively",
+        "task-no-sensitive-host-mounts",
+        task_definition(
+            volumes=[
+                {
+                    "name": "bound",
+                    "dockerVolumeConfiguration": {
+                        "driver": "local",
+                        "driverOpts": {"type": "none", "o": "rbind,ro", "device": "/etc"},
+                    },
+                }
+            ]
+        ),
+        "device",
+    ),
+    (
         CIS_DOCKER + " 5.5: an application data directory",
         "task-no-sensitive-host-mounts",
         task_definition(volumes=[{"name": "data", "hostPath": "/srv/app-data"}]),

@@ -91,6 +91,47 @@ CASES = [
         "healthCheck.command",
     ),
     (
+        "red team: a Splunk HEC token in logConfiguration.options (the ECS guide passes it in secretOptions)",
+        task_definition(
+            container(
+                logConfiguration={
+                    "logDriver": "splunk",
+                    "options": {
+                        "splunk-url": "https://splunk.example.com:8088",
+                        "splunk-token": "8d1f0e5c-42",
+                    },
+                }
+            )
+        ),
+        "logConfiguration.options 'splunk-token'",
+    ),
+    (
+        "red team: a FireLens output password in firelensConfiguration.options",
+        task_definition(
+            container(
+                firelensConfiguration={"type": "fluentbit", "options": {"HTTP_Passwd": "S3cr3tPassw0rd!"}}
+            )
+        ),
+        "firelensConfiguration.options 'HTTP_Passwd'",
+    ),
+    (
+        "AWS ECS guide awslogs example: group, region, stream prefix are not secrets",
+        task_definition(
+            container(
+                logConfiguration={
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/container-platform/prod/hello-world",
+                        "awslogs-region": "eu-west-1",
+                        "awslogs-stream-prefix": "hello-world",
+                        "awslogs-create-group": "true",
+                    },
+                }
+            )
+        ),
+        None,
+    ),
+    (
         "a command with no secret",
         task_definition(container(command=["java", "-jar", "/opt/app/app.jar", "--server.port=8080"])),
         None,
