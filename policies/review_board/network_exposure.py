@@ -26,6 +26,7 @@ CLASSIC_ELB = "aws:elb/loadBalancer:LoadBalancer"
 INSTANCE = "aws:ec2/instance:Instance"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
+SUBNET = "aws:ec2/subnet:Subnet"
 MAX_PORT = 65535
 # Go's strconv.ParseBool, which the provider applies to launch templates' string-typed tri-state booleans.
 GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
@@ -165,7 +166,9 @@ def classic_listeners(resource: Resource, config: Mapping[str, Any]) -> Iterator
 
 
 def _public_ip_settings(resource: Resource) -> Iterator[tuple[str, Any]]:
-    if resource.type == LAUNCH_TEMPLATE:
+    if resource.type == SUBNET:  # every instance launched into it gets a public IP, whatever it says itself
+        yield "mapPublicIpOnLaunch", resource.props.get("mapPublicIpOnLaunch")
+    elif resource.type == LAUNCH_TEMPLATE:
         interfaces = resource.props.get("networkInterfaces")
         if is_unknown(interfaces):
             yield "networkInterfaces", interfaces
@@ -183,8 +186,10 @@ def _no_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Fi
             yield Unchecked(key)
         elif value is True or (isinstance(value, str) and value.strip() in GO_TRUE):
             yield Violation(
-                f"{resource.label} sets {key}={value!r}, so the instance is reachable from the internet past "
-                "the load balancer. Fix: remove it (private subnets, traffic through the load balancer)."
+                f"{resource.label} sets {key}={value!r}, so "
+                f"{'every instance launched into it' if resource.type == SUBNET else 'the instance'} is "
+                "reachable from the internet past the load balancer. Fix: remove it (private subnets, "
+                "traffic through the load balancer; the load balancer and NAT gateways need no such setting)."
             )
 
 
@@ -224,8 +229,8 @@ POLICIES = [
     resource_policy(
         name="instance-no-public-ip",
         question="2",
-        description="Instances, launch templates and launch configurations associate no public IP",
-        types=[INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION],
+        description="Instances, launch templates, launch configurations and subnets associate no public IP",
+        types=[INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, SUBNET],
         check=_no_public_ip,
     ),
 ]

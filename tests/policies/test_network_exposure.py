@@ -263,6 +263,25 @@ CASES = [
         None,
     ),
     (
+        "checkov CKV_AWS_130 (VPC subnets do not assign public IPs by default); red team: an instance whose "
+        "launch template says nothing still gets one",
+        "instance-no-public-ip",
+        resource("aws:ec2/subnet:Subnet", "auto-public", {"vpcId": "vpc-1", "mapPublicIpOnLaunch": True}),
+        "every instance launched into it",
+    ),
+    (
+        "checkov CKV_AWS_130, the string form Go's ParseBool reads",
+        "instance-no-public-ip",
+        resource("aws:ec2/subnet:Subnet", "public-str", {"vpcId": "vpc-1", "mapPublicIpOnLaunch": "true"}),
+        "mapPublicIpOnLaunch",
+    ),
+    (
+        "checkov CKV_AWS_130 passing fixture: a public subnet for the load balancer and NAT gateways",
+        "instance-no-public-ip",
+        resource("aws:ec2/subnet:Subnet", "public", {"vpcId": "vpc-1", "mapPublicIpOnLaunch": False}),
+        None,
+    ),
+    (
         "AWS ECS task sets: networkConfiguration as services",
         "service-no-public-ip",
         resource("aws:ecs/taskSet:TaskSet", "canary", {"networkConfiguration": {"assignPublicIp": True}}),
