@@ -20,6 +20,7 @@ from review_board.lineage import promoted_lineage_policy
 from review_board.own_repository import image_pushed_to_own_repository_policy
 from review_board.promotion import prod_images_promoted_policy
 from review_board.resource_types import approved_resource_types_policy
+from review_board.stack_definitions import runs_stack_definitions_policy
 from review_board.waivers_used import stack_waivers_used_policy, waivers_used_policy
 
 NAME = "container-platform"
@@ -32,6 +33,7 @@ def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         approved_resource_types_policy(),
         image_pushed_to_own_repository_policy(),
         promoted_lineage_policy(),
+        runs_stack_definitions_policy(),
         *ports.POLICIES,
         *network_exposure.POLICIES,
         *user_data.POLICIES,
