@@ -27,6 +27,10 @@ INSTANCE = "aws:ec2/instance:Instance"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
 SUBNET = "aws:ec2/subnet:Subnet"
+ELASTIC_IP = "aws:ec2/eip:Eip"
+# An Elastic IP's inputs that associate it with an instance or interface (a NAT gateway's takes neither: the
+# gateway names the allocation).
+EIP_TARGETS = ("instance", "networkInterface")
 MAX_PORT = 65535
 # Go's strconv.ParseBool, which the provider applies to launch templates' string-typed tri-state booleans.
 GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
@@ -181,6 +185,9 @@ def _public_ip_settings(resource: Resource) -> Iterator[tuple[str, Any]]:
 
 
 def _no_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource.type == ELASTIC_IP:
+        yield from _eip_unassociated(resource)
+        return
     for key, value in _public_ip_settings(resource):
         if is_unknown(value):
             yield Unchecked(key)
@@ -190,6 +197,19 @@ def _no_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Fi
                 f"{'every instance launched into it' if resource.type == SUBNET else 'the instance'} is "
                 "reachable from the internet past the load balancer. Fix: remove it (private subnets, "
                 "traffic through the load balancer; the load balancer and NAT gateways need no such setting)."
+            )
+
+
+def _eip_unassociated(resource: Resource) -> Iterator[Finding]:
+    for key in EIP_TARGETS:
+        value = resource.props.get(key)
+        if is_unknown(value):
+            yield Unchecked(key)
+        elif value:
+            yield Violation(
+                f"{resource.label} is associated with {key} {value!r}, which it makes reachable from the "
+                "internet past the load balancer. Fix: use Elastic IPs only for NAT gateways "
+                "(allocation_id), and reach instances through the load balancer."
             )
 
 
@@ -229,8 +249,8 @@ POLICIES = [
     resource_policy(
         name="instance-no-public-ip",
         question="2",
-        description="Instances, launch templates, launch configurations and subnets associate no public IP",
-        types=[INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, SUBNET],
+        description="No instance gets a public IP: instances, launch templates, subnets, Elastic IPs",
+        types=[INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, SUBNET, ELASTIC_IP],
         check=_no_public_ip,
     ),
 ]

@@ -282,6 +282,24 @@ CASES = [
         None,
     ),
     (
+        "red team: an Elastic IP associated with an instance (EC2 guide: associate an Elastic IP address)",
+        "instance-no-public-ip",
+        resource("aws:ec2/eip:Eip", "host-ip", {"domain": "vpc", "instance": "i-0123456789abcdef0"}),
+        "instance 'i-0123456789abcdef0'",
+    ),
+    (
+        "red team: an Elastic IP associated with a network interface",
+        "instance-no-public-ip",
+        resource("aws:ec2/eip:Eip", "eni-ip", {"domain": "vpc", "networkInterface": "eni-0123"}),
+        "networkInterface",
+    ),
+    (
+        "the program's NAT gateway address (components/network.py): no instance, no interface",
+        "instance-no-public-ip",
+        resource("aws:ec2/eip:Eip", "nat", {"domain": "vpc"}),
+        None,
+    ),
+    (
         "AWS ECS task sets: networkConfiguration as services",
         "service-no-public-ip",
         resource("aws:ecs/taskSet:TaskSet", "canary", {"networkConfiguration": {"assignPublicIp": True}}),
