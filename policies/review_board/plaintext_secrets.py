@@ -63,6 +63,21 @@ def points_at_a_secret(name: str, value: str) -> bool:
     return bool(parts.scheme and parts.netloc) and parts.password is None and not parts.query
 
 
+# A setting about a secret, not a secret: a name ending in one of these words whose value is a number, a
+# boolean or a duration (PASSWORD_MIN_LENGTH=12, TOKEN_TTL=3600, SESSION_TOKEN_EXPIRY=15m).
+SETTING_SUFFIXES = (
+    *("LENGTH", "TTL", "EXPIRY", "EXPIRES", "TIMEOUT"),
+    *("LIFETIME", "ENABLED", "REQUIRED", "ROUNDS"),
+)
+SETTING_VALUE = re.compile(r"^(\d+(\.\d+)?[smhd]?|true|false)$", re.IGNORECASE)
+
+
+def _setting_about_a_secret(name: str, value: str) -> bool:
+    """PASSWORD_MIN_LENGTH=12: a number, boolean or duration under a name ending in a settings word."""
+    normalized = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
+    return normalized.endswith(SETTING_SUFFIXES) and bool(SETTING_VALUE.match(value.strip()))
+
+
 def _named_secret(name: str, patterns: Iterable[str]) -> bool:
     normalized = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
     return any(fnmatch(normalized, pattern) for pattern in patterns)
@@ -127,7 +142,7 @@ def _no_plaintext_secrets(
             yield Unchecked(f"an environment variable of container {container_name(container)!r}")
             continue
         name, value = str(name or ""), "" if value is None else str(value)
-        if points_at_a_secret(name, value):
+        if points_at_a_secret(name, value) or _setting_about_a_secret(name, value):
             continue
         if _named_secret(name, patterns):
             problems.append(f"environment variable {name!r} (its name)")
@@ -143,7 +158,7 @@ def _no_plaintext_secrets(
                 yield Unchecked(f"{key} {name!r} of container {container_name(container)!r}")
                 continue
             value = "" if value is None else str(value)
-            if points_at_a_secret(name, value):
+            if points_at_a_secret(name, value) or _setting_about_a_secret(name, value):
                 continue
             if _named_secret(name, patterns):
                 problems.append(f"{key} {name!r} (its name)")
@@ -196,6 +211,10 @@ POLICIES = [
                     "*PRIVATE_KEY*",
                     "*CREDENTIAL*",
                     "*ACCESS_KEY*",
+                    "*PASSPHRASE*",
+                    "*SIGNING_KEY*",
+                    "*ENCRYPTION_KEY*",
+                    "*AUTHORIZATION*",
                 ],
             }
         },
