@@ -278,6 +278,35 @@ def _container_ports(
             )
 
 
+def _service_connect_ports(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    """ECS Service Connect's proxy listens on each service's `ingressPortOverride` on the task's own
+    interface, in front of the container: a port as reachable as a mapped container port."""
+    connect = resource.props.get("serviceConnectConfiguration")
+    services = connect if is_unknown(connect) else (connect or {}).get("services")
+    if is_unknown(services):
+        yield Unchecked("serviceConnectConfiguration.services")
+        return
+    allowed = _allowed_ports(config)
+    for index, service in enumerate(as_list(services)):
+        port = service if is_unknown(service) else (service or {}).get("ingressPortOverride")
+        if is_unknown(port):
+            yield Unchecked(f"serviceConnectConfiguration.services[{index}].ingressPortOverride")
+        elif port is not None and as_int(port) not in allowed:
+            yield Violation(
+                f"{resource.label} serviceConnectConfiguration.services[{index}] has the Service Connect "
+                f"proxy listen on port {shown(port)!r} of each task, not in the allowed ports "
+                f"{sorted(allowed)}. Fix: remove ingress_port_override (the proxy then takes the "
+                "container's port)."
+            )
+
+
+def _ports_reached(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource.type == SERVICE:
+        yield from _service_connect_ports(resource, config)
+    else:
+        yield from _container_ports(resource, config)
+
+
 def _target_group_port(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     """The load balancer carries its listeners' traffic to this port of every target: an instance target (an
     Auto Scaling group's `targetGroupArns`) takes it on the host, where no container port rule looks."""
@@ -378,8 +407,8 @@ POLICIES = [
         name="container-ports-allowed",
         question="2",
         description="Containers map only allowed ports, never 22",
-        types=[TASK_DEFINITION],
-        check=_container_ports,
+        types=[TASK_DEFINITION, SERVICE],
+        check=_ports_reached,
         config=CONTAINER_PORTS,
     ),
     resource_policy(

@@ -544,6 +544,37 @@ def test_services_assign_no_public_ips(pack, assign, expected):
     assert_verdict(pack, service, "service-no-public-ip", expected)
 
 
+def connected(*services):
+    props = {"networkConfiguration": {"subnets": ["subnet-1"]}, "serviceConnectConfiguration": {
+        "enabled": True, "namespace": "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-1",
+        "services": list(services)}}  # fmt: skip
+    return resource(SERVICE, "web", props)
+
+
+@pytest.mark.parametrize(
+    ("service", "expected"),
+    [
+        pytest.param(
+            connected({"portName": "web", "clientAlias": [{"port": 8080.0}]}),
+            None,
+            id="compliant: ECS Service Connect guide: the proxy takes the container's port",
+        ),
+        pytest.param(
+            connected({"portName": "web", "ingressPortOverride": 8443.0}),
+            None,
+            id="compliant: an override to an allowed port",
+        ),
+        pytest.param(
+            connected({"portName": "web", "ingressPortOverride": 22.0}),
+            "port 22 of each task",
+            id="violating: red team: the Service Connect proxy listening on 22 (ingressPortOverride)",
+        ),
+    ],
+)
+def test_service_connect_proxies_listen_only_on_allowed_ports(pack, service, expected):
+    assert_verdict(pack, service, "container-ports-allowed", expected)
+
+
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 
 
