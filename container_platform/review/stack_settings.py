@@ -453,6 +453,10 @@ POLICY_SOURCES: dict[str, PolicySource] = {
     "image-pushed-to-own-repository": _program(
         "the image chain pushes each image to the repository it creates"
     ),
+    "runs-stack-definitions": _program(
+        "services run the task definition their component creates; EC2 capacity's group its own "
+        "launch template"
+    ),
     "promoted-lineage": PolicySource(
         "setting",
         "images.lineage recorded by promotion, or a pin with none",
@@ -479,12 +483,21 @@ POLICY_SOURCES: dict[str, PolicySource] = {
         {TASK_DEFINITION: _container_port},
         refused_by=("services[].containerPort",),
     ),
+    "target-group-ports-allowed": _program(
+        "target groups forward to services[].containerPort, which the settings refuse outside allowedPorts"
+    ),
+    "listener-rules-keep-https": _program(
+        "route rules attach to the listener that serves (loadBalancer.protocol), never the redirecting one"
+    ),
     "dockerfile-expose-allowed": _program(_IMAGES_DIR),
     "service-no-public-ip": _program("services never assign public IPs (components/web_service.py)"),
     "default-security-group-closed": _program("the program empties every VPC's default security group"),
     "nacl-no-admin-ports-from-anywhere": _program("the program creates no network ACL"),
     "nacl-rule-no-admin-ports-from-anywhere": _program("the program creates no network ACL rule"),
-    "instance-no-public-ip": _program("EC2 capacity's launch template associates no public IP"),
+    "instance-no-public-ip": _program(
+        "EC2 capacity's launch template associates no public IP; subnets map none; Elastic IPs are NAT's"
+    ),
+    "user-data-agent-config-only": _program("EC2 capacity's user data only writes ECS agent settings"),
     # Question 3: IAM.
     "iam-no-wildcard-actions": PolicySource(
         "refused",

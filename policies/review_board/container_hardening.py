@@ -155,6 +155,16 @@ def _host_namespaces(resource: Resource, _config: Mapping[str, Any]) -> Iterator
             )
 
 
+# Mount options that make the local driver bind `device`, a host path (moby/sys/mount's flag table: `bind`
+# is MS_BIND, `rbind` MS_BIND|MS_REC, the same bind with the mounts below it).
+BIND_OPTIONS = {"bind", "rbind"}
+# The local driver mounts whatever `type` names, as root on the host: a `device` that is a path is a host
+# directory (bound) or a host block device (`type=ext4,device=/dev/xvda1` is the host's disk); an overlay's
+# directories (`type=overlay,o=lowerdir=/,upperdir=...`) are host directories too. NFS (`:/export`) and
+# CIFS (`//server/share`) devices are remote.
+OVERLAY_DIRECTORIES = ("lowerdir", "upperdir", "workdir")
+
+
 def _sensitive(host_path: str) -> str | None:
     """The sensitive host path that `host_path` is, lies in, or contains; None when it is none of them."""
     path = "/" + posixpath.normpath("/" + host_path.strip()).lstrip("/")
@@ -180,11 +190,20 @@ def _volume_host_paths(volume: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     if is_unknown(options) or is_unknown(docker.get("driver")):
         yield "dockerVolumeConfiguration.driverOpts", UNKNOWN
         return
-    mount_options = options.get("o")
-    if is_unknown(mount_options):
-        yield "dockerVolumeConfiguration.driverOpts.o", mount_options
-    elif (docker.get("driver") or "local") == "local" and "bind" in str(mount_options or "").split(","):
-        yield "dockerVolumeConfiguration.driverOpts.device", options.get("device")
+    if (docker.get("driver") or "local") != "local":
+        return
+    mount_options, device = options.get("o"), options.get("device")
+    if is_unknown(mount_options) or is_unknown(device):
+        yield "dockerVolumeConfiguration.driverOpts", UNKNOWN
+        return
+    listed = [option.strip() for option in str(mount_options or "").split(",")]
+    if BIND_OPTIONS & set(listed) or str(device or "").startswith("/"):
+        yield "dockerVolumeConfiguration.driverOpts.device", device
+    for option in listed:
+        key, _, directories = option.partition("=")
+        if key.strip() in OVERLAY_DIRECTORIES:
+            for directory in directories.split(":"):
+                yield f"dockerVolumeConfiguration.driverOpts.o {key.strip()}", directory
 
 
 def _host_mounts(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:

@@ -26,6 +26,11 @@ CLASSIC_ELB = "aws:elb/loadBalancer:LoadBalancer"
 INSTANCE = "aws:ec2/instance:Instance"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
+SUBNET = "aws:ec2/subnet:Subnet"
+ELASTIC_IP = "aws:ec2/eip:Eip"
+# An Elastic IP's inputs that associate it with an instance or interface (a NAT gateway's takes neither: the
+# gateway names the allocation).
+EIP_TARGETS = ("instance", "networkInterface")
 MAX_PORT = 65535
 # Go's strconv.ParseBool, which the provider applies to launch templates' string-typed tri-state booleans.
 GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
@@ -165,7 +170,9 @@ def classic_listeners(resource: Resource, config: Mapping[str, Any]) -> Iterator
 
 
 def _public_ip_settings(resource: Resource) -> Iterator[tuple[str, Any]]:
-    if resource.type == LAUNCH_TEMPLATE:
+    if resource.type == SUBNET:  # every instance launched into it gets a public IP, whatever it says itself
+        yield "mapPublicIpOnLaunch", resource.props.get("mapPublicIpOnLaunch")
+    elif resource.type == LAUNCH_TEMPLATE:
         interfaces = resource.props.get("networkInterfaces")
         if is_unknown(interfaces):
             yield "networkInterfaces", interfaces
@@ -178,13 +185,31 @@ def _public_ip_settings(resource: Resource) -> Iterator[tuple[str, Any]]:
 
 
 def _no_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource.type == ELASTIC_IP:
+        yield from _eip_unassociated(resource)
+        return
     for key, value in _public_ip_settings(resource):
         if is_unknown(value):
             yield Unchecked(key)
         elif value is True or (isinstance(value, str) and value.strip() in GO_TRUE):
             yield Violation(
-                f"{resource.label} sets {key}={value!r}, so the instance is reachable from the internet past "
-                "the load balancer. Fix: remove it (private subnets, traffic through the load balancer)."
+                f"{resource.label} sets {key}={value!r}, so "
+                f"{'every instance launched into it' if resource.type == SUBNET else 'the instance'} is "
+                "reachable from the internet past the load balancer. Fix: remove it (private subnets, "
+                "traffic through the load balancer; the load balancer and NAT gateways need no such setting)."
+            )
+
+
+def _eip_unassociated(resource: Resource) -> Iterator[Finding]:
+    for key in EIP_TARGETS:
+        value = resource.props.get(key)
+        if is_unknown(value):
+            yield Unchecked(key)
+        elif value:
+            yield Violation(
+                f"{resource.label} is associated with {key} {value!r}, which it makes reachable from the "
+                "internet past the load balancer. Fix: use Elastic IPs only for NAT gateways "
+                "(allocation_id), and reach instances through the load balancer."
             )
 
 
@@ -224,8 +249,8 @@ POLICIES = [
     resource_policy(
         name="instance-no-public-ip",
         question="2",
-        description="Instances, launch templates and launch configurations associate no public IP",
-        types=[INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION],
+        description="No instance gets a public IP: instances, launch templates, subnets, Elastic IPs",
+        types=[INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, SUBNET, ELASTIC_IP],
         check=_no_public_ip,
     ),
 ]

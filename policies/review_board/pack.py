@@ -14,11 +14,14 @@ from review_board import (
     ports,
     reviewer_extras,
     service_runtime,
+    user_data,
 )
 from review_board.lineage import promoted_lineage_policy
+from review_board.listener_rules import listener_rules_keep_https_policy
 from review_board.own_repository import image_pushed_to_own_repository_policy
 from review_board.promotion import prod_images_promoted_policy
 from review_board.resource_types import approved_resource_types_policy
+from review_board.stack_definitions import runs_stack_definitions_policy
 from review_board.stack_roles import runs_as_stack_roles_policy
 from review_board.waivers_used import stack_waivers_used_policy, waivers_used_policy
 
@@ -32,8 +35,11 @@ def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         approved_resource_types_policy(),
         image_pushed_to_own_repository_policy(),
         promoted_lineage_policy(),
+        runs_stack_definitions_policy(),
         *ports.POLICIES,
+        listener_rules_keep_https_policy(),
         *network_exposure.POLICIES,
+        *user_data.POLICIES,
         *iam.POLICIES,
         runs_as_stack_roles_policy(),
         *container_hardening.POLICIES,

@@ -63,6 +63,21 @@ def points_at_a_secret(name: str, value: str) -> bool:
     return bool(parts.scheme and parts.netloc) and parts.password is None and not parts.query
 
 
+# A setting about a secret, not a secret: a name ending in one of these words whose value is a number, a
+# boolean or a duration (PASSWORD_MIN_LENGTH=12, TOKEN_TTL=3600, SESSION_TOKEN_EXPIRY=15m).
+SETTING_SUFFIXES = (
+    *("LENGTH", "TTL", "EXPIRY", "EXPIRES", "TIMEOUT"),
+    *("LIFETIME", "ENABLED", "REQUIRED", "ROUNDS"),
+)
+SETTING_VALUE = re.compile(r"^(\d+(\.\d+)?[smhd]?|true|false)$", re.IGNORECASE)
+
+
+def _setting_about_a_secret(name: str, value: str) -> bool:
+    """PASSWORD_MIN_LENGTH=12: a number, boolean or duration under a name ending in a settings word."""
+    normalized = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
+    return normalized.endswith(SETTING_SUFFIXES) and bool(SETTING_VALUE.match(value.strip()))
+
+
 def _named_secret(name: str, patterns: Iterable[str]) -> bool:
     normalized = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
     return any(fnmatch(normalized, pattern) for pattern in patterns)
@@ -89,6 +104,22 @@ def _url_problems(value: str, patterns: list[str]) -> Iterator[str]:
             yield f"URL query parameter {key!r}"
 
 
+# Option maps ECS hands to the log driver or FireLens in plaintext; a sensitive option belongs in
+# logConfiguration.secretOptions (the ECS guide: "Pass sensitive data to a log configuration").
+OPTION_MAPS = ("logConfiguration.options", "firelensConfiguration.options")
+
+
+def _option_map(container: Mapping[str, Any], key: str) -> Any:
+    """The options map at `key` (parent.options), UNKNOWN-preserving; {} when absent or not a map."""
+    parent = container.get(key.split(".")[0])
+    if is_unknown(parent):
+        return parent
+    options = (parent or {}).get("options") if isinstance(parent, Mapping) else None
+    if is_unknown(options):
+        return options
+    return {str(k): v for k, v in options.items()} if isinstance(options, Mapping) else {}
+
+
 def _strings(value: Any) -> list[str]:
     return [str(item) for item in as_list(value) if isinstance(item, str | int | float)]
 
@@ -111,12 +142,27 @@ def _no_plaintext_secrets(
             yield Unchecked(f"an environment variable of container {container_name(container)!r}")
             continue
         name, value = str(name or ""), "" if value is None else str(value)
-        if points_at_a_secret(name, value):
+        if points_at_a_secret(name, value) or _setting_about_a_secret(name, value):
             continue
         if _named_secret(name, patterns):
             problems.append(f"environment variable {name!r} (its name)")
         problems.extend(f"environment variable {name!r}: {p}" for p in _url_problems(value, patterns))
         places.append((f"environment variable {name!r}", f"{name}={value}"))
+    for key in OPTION_MAPS:
+        options = _option_map(container, key)
+        if is_unknown(options):
+            yield Unchecked(f"{key} of container {container_name(container)!r}")
+            continue
+        for name, value in options.items():
+            if is_unknown(value):
+                yield Unchecked(f"{key} {name!r} of container {container_name(container)!r}")
+                continue
+            value = "" if value is None else str(value)
+            if points_at_a_secret(name, value) or _setting_about_a_secret(name, value):
+                continue
+            if _named_secret(name, patterns):
+                problems.append(f"{key} {name!r} (its name)")
+            places.append((f"{key} {name!r}", f"{name}={value}"))
     health = container.get("healthCheck")
     commands = {
         "command": container.get("command"),
@@ -165,6 +211,10 @@ POLICIES = [
                     "*PRIVATE_KEY*",
                     "*CREDENTIAL*",
                     "*ACCESS_KEY*",
+                    "*PASSPHRASE*",
+                    "*SIGNING_KEY*",
+                    "*ENCRYPTION_KEY*",
+                    "*AUTHORIZATION*",
                 ],
             }
         },

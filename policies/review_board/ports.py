@@ -25,7 +25,7 @@ from review_board.framework import (
     resource_policy,
 )
 from review_board.images import dockerfile_of
-from review_board.network_exposure import CLASSIC_ELB, classic_listeners, public_port_problem
+from review_board.network_exposure import CLASSIC_ELB, GO_TRUE, classic_listeners, public_port_problem
 from review_board.wire import as_int, as_list, is_unknown, shown
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -57,6 +57,10 @@ FORWARD_SECRET_TLS12_POLICIES = [
     "ELBSecurityPolicy-FS-1-2-2019-08",
 ]
 TASK_SET = "aws:ecs/taskSet:TaskSet"
+TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
+# Target types whose `port` is a port the load balancer opens on its targets; `lambda` has none, and `alb`
+# is another load balancer's listener port, which listener-https-only judges.
+PORTED_TARGET_TYPES = ("instance", "ip")
 ALL_PROTOCOLS = ("-1", "all")
 PORTLESS_PROTOCOLS = ("icmp", "icmpv6", "ipv6-icmp", "1", "58")
 # EC2 honours a port range only for TCP and UDP; any other protocol (ESP, GRE, 132, ...) it allows on every
@@ -274,6 +278,54 @@ def _container_ports(
             )
 
 
+def _service_connect_ports(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    """ECS Service Connect's proxy listens on each service's `ingressPortOverride` on the task's own
+    interface, in front of the container: a port as reachable as a mapped container port."""
+    connect = resource.props.get("serviceConnectConfiguration")
+    services = connect if is_unknown(connect) else (connect or {}).get("services")
+    if is_unknown(services):
+        yield Unchecked("serviceConnectConfiguration.services")
+        return
+    allowed = _allowed_ports(config)
+    for index, service in enumerate(as_list(services)):
+        port = service if is_unknown(service) else (service or {}).get("ingressPortOverride")
+        if is_unknown(port):
+            yield Unchecked(f"serviceConnectConfiguration.services[{index}].ingressPortOverride")
+        elif port is not None and as_int(port) not in allowed:
+            yield Violation(
+                f"{resource.label} serviceConnectConfiguration.services[{index}] has the Service Connect "
+                f"proxy listen on port {shown(port)!r} of each task, not in the allowed ports "
+                f"{sorted(allowed)}. Fix: remove ingress_port_override (the proxy then takes the "
+                "container's port)."
+            )
+
+
+def _ports_reached(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource.type == SERVICE:
+        yield from _service_connect_ports(resource, config)
+    else:
+        yield from _container_ports(resource, config)
+
+
+def _target_group_port(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    """The load balancer carries its listeners' traffic to this port of every target: an instance target (an
+    Auto Scaling group's `targetGroupArns`) takes it on the host, where no container port rule looks."""
+    kind, port = resource.props.get("targetType"), resource.props.get("port")
+    if is_unknown(kind) or is_unknown(port):
+        yield Unchecked("targetType and port")
+        return
+    if str(kind or "instance").strip().lower() not in PORTED_TARGET_TYPES or port is None:
+        return
+    allowed = _allowed_ports(config)
+    if as_int(port) not in allowed:
+        yield Violation(
+            f"{resource.label} forwards the load balancer's traffic to port {shown(port)!r} of its "
+            f"{kind or 'instance'} targets, not in the allowed ports {sorted(allowed)}: whatever listens "
+            "there on the host or task is reachable through the listeners. "
+            "Fix: forward to the app's allowed container port."
+        )
+
+
 def _expose(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     allowed = _allowed_ports(config)
     for parsed in dockerfile_of(resource, config, report=False):
@@ -301,7 +353,7 @@ def _no_public_ip(resource: Resource, _config: Mapping[str, Any]) -> Iterator[Fi
     assign = (network or {}).get("assignPublicIp")
     if is_unknown(assign):
         yield Unchecked("networkConfiguration.assignPublicIp")
-    elif assign is True:
+    elif assign is True or (isinstance(assign, str) and assign.strip() in GO_TRUE):
         yield Violation(
             f"{resource.label} assigns public IPs to its tasks. Fix: set "
             "network_configuration.assign_public_ip False and reach the tasks through the load balancer."
@@ -355,8 +407,16 @@ POLICIES = [
         name="container-ports-allowed",
         question="2",
         description="Containers map only allowed ports, never 22",
-        types=[TASK_DEFINITION],
-        check=_container_ports,
+        types=[TASK_DEFINITION, SERVICE],
+        check=_ports_reached,
+        config=CONTAINER_PORTS,
+    ),
+    resource_policy(
+        name="target-group-ports-allowed",
+        question="2",
+        description="Load balancers forward only to allowed ports of their targets, never 22",
+        types=TARGET_GROUPS,
+        check=_target_group_port,
         config=CONTAINER_PORTS,
     ),
     resource_policy(

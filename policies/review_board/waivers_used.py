@@ -19,9 +19,11 @@ from pulumi_policy import (
 from review_board.applicable_only import READ_BY_OTHERS, TYPES_READ
 from review_board.audit_trail import STACK_POLICY_NAMES as AUDIT_TRAIL_STACK_POLICIES
 from review_board.lineage import NAME as PROMOTED_LINEAGE
+from review_board.listener_rules import NAME as LISTENER_RULES_KEEP_HTTPS
 from review_board.own_repository import NAME as IMAGE_PUSHED_TO_OWN_REPOSITORY
 from review_board.promotion import NAME as PROD_IMAGES_PROMOTED
 from review_board.resource_types import NAME as APPROVED_RESOURCE_TYPES
+from review_board.stack_definitions import NAME as RUNS_STACK_DEFINITIONS
 from review_board.stack_roles import NAME as RUNS_AS_STACK_ROLES
 from review_board.waivers import LEDGER, WaiverUse
 
@@ -31,6 +33,8 @@ STACK_POLICIES = {
     IMAGE_PUSHED_TO_OWN_REPOSITORY,
     PROMOTED_LINEAGE,
     RUNS_AS_STACK_ROLES,
+    RUNS_STACK_DEFINITIONS,
+    LISTENER_RULES_KEEP_HTTPS,
     *AUDIT_TRAIL_STACK_POLICIES,
 }  # the stack policies that take waivers
 

@@ -25,6 +25,13 @@ GO_JSON = "Go encoding/json Unmarshal: case-insensitive keys, repeated keys deco
 CIS_DOCKER = "CIS Docker Benchmark v1.6"
 
 
+def local_volume(name, driver_opts):
+    """A task whose one volume uses Docker's local driver with these options."""
+    return task_definition(
+        volumes=[{"name": name, "dockerVolumeConfiguration": {"driver": "local", "driverOpts": driver_opts}}]
+    )
+
+
 def raw_task(name: str, definitions: str, **props) -> object:
     """A task definition whose containerDefinitions is exactly this JSON text (duplicate keys kept)."""
     return resource(TASK, name, {"family": name, "containerDefinitions": definitions, **props})
@@ -344,6 +351,40 @@ CASES = [
             ]
         ),
         "device",
+    ),
+    (
+        "red team: o=rbind (moby/sys/mount: MS_BIND|MS_REC) binds the host directory recursively",
+        "task-no-sensitive-host-mounts",
+        task_definition(
+            volumes=[
+                {
+                    "name": "bound",
+                    "dockerVolumeConfiguration": {
+                        "driver": "local",
+                        "driverOpts": {"type": "none", "o": "rbind,ro", "device": "/etc"},
+                    },
+                }
+            ]
+        ),
+        "device",
+    ),
+    (
+        "red team: the local driver mounts the host's root disk (type=ext4, device=/dev/xvda1; mount(8))",
+        "task-no-sensitive-host-mounts",
+        local_volume("disk", {"type": "ext4", "device": "/dev/xvda1"}),
+        "/dev",
+    ),
+    (
+        "red team: an overlay whose lower directory is the host's / (kernel overlayfs docs: lowerdir)",
+        "task-no-sensitive-host-mounts",
+        local_volume("overlay", {"type": "overlay", "o": "lowerdir=/,upperdir=/srv/u,workdir=/srv/w"}),
+        "lowerdir",
+    ),
+    (
+        "Docker volume create docs: an NFS export is remote, not a host path",
+        "task-no-sensitive-host-mounts",
+        local_volume("nfs", {"type": "nfs", "o": "addr=10.0.0.10,nfsvers=4", "device": ":/etc"}),
+        None,
     ),
     (
         CIS_DOCKER + " 5.5: an application data directory",

@@ -263,6 +263,43 @@ CASES = [
         None,
     ),
     (
+        "checkov CKV_AWS_130 (VPC subnets do not assign public IPs by default); red team: an instance whose "
+        "launch template says nothing still gets one",
+        "instance-no-public-ip",
+        resource("aws:ec2/subnet:Subnet", "auto-public", {"vpcId": "vpc-1", "mapPublicIpOnLaunch": True}),
+        "every instance launched into it",
+    ),
+    (
+        "checkov CKV_AWS_130, the string form Go's ParseBool reads",
+        "instance-no-public-ip",
+        resource("aws:ec2/subnet:Subnet", "public-str", {"vpcId": "vpc-1", "mapPublicIpOnLaunch": "true"}),
+        "mapPublicIpOnLaunch",
+    ),
+    (
+        "checkov CKV_AWS_130 passing fixture: a public subnet for the load balancer and NAT gateways",
+        "instance-no-public-ip",
+        resource("aws:ec2/subnet:Subnet", "public", {"vpcId": "vpc-1", "mapPublicIpOnLaunch": False}),
+        None,
+    ),
+    (
+        "red team: an Elastic IP associated with an instance (EC2 guide: associate an Elastic IP address)",
+        "instance-no-public-ip",
+        resource("aws:ec2/eip:Eip", "host-ip", {"domain": "vpc", "instance": "i-0123456789abcdef0"}),
+        "instance 'i-0123456789abcdef0'",
+    ),
+    (
+        "red team: an Elastic IP associated with a network interface",
+        "instance-no-public-ip",
+        resource("aws:ec2/eip:Eip", "eni-ip", {"domain": "vpc", "networkInterface": "eni-0123"}),
+        "networkInterface",
+    ),
+    (
+        "the program's NAT gateway address (components/network.py): no instance, no interface",
+        "instance-no-public-ip",
+        resource("aws:ec2/eip:Eip", "nat", {"domain": "vpc"}),
+        None,
+    ),
+    (
         "AWS ECS task sets: networkConfiguration as services",
         "service-no-public-ip",
         resource("aws:ecs/taskSet:TaskSet", "canary", {"networkConfiguration": {"assignPublicIp": True}}),

@@ -59,6 +59,28 @@ CASES = [
         env(("API_TOKEN_PARAMETER", "arn:aws:ssm:eu-west-1:123456789012:parameter/app/token")),
         None,
     ),
+    (
+        "red team: a signing key under a name the patterns missed (JWT libraries' JWT_SIGNING_KEY)",
+        env(("JWT_SIGNING_KEY", "mysigningkey")),
+        "'JWT_SIGNING_KEY' (its name)",
+    ),
+    ("red team: a passphrase", env(("GPG_PASSPHRASE", "correct horse")), "'GPG_PASSPHRASE' (its name)"),
+    (
+        "red team: an Authorization header value (RFC 7617 Basic credentials)",
+        env(("UPSTREAM_AUTHORIZATION", "Basic YWRtaW46aHVudGVyMg==")),
+        "'UPSTREAM_AUTHORIZATION'",
+    ),
+    ("red team: an encryption key", env(("ENCRYPTION_KEY", "0123456789abcdef")), "'ENCRYPTION_KEY'"),
+    (
+        "a setting about a secret, not a secret (OWASP ASVS: password length, token lifetime)",
+        env(("PASSWORD_MIN_LENGTH", "12"), ("TOKEN_TTL", "3600"), ("SESSION_TOKEN_EXPIRY", "15m")),
+        None,
+    ),
+    (
+        "a secret-named setting whose value is not a number is still a secret",
+        env(("DB_PASSWORD_TIMEOUT", "hunter2")),
+        "'DB_PASSWORD_TIMEOUT' (its name)",
+    ),
     ("a URL without credentials", env(("AUTH_TOKEN_URL", "https://auth.example.com/oauth2/token")), None),
     (
         "postgres image: POSTGRES_PASSWORD_FILE names a file",
@@ -89,6 +111,47 @@ CASES = [
         "a health check that passes a token flag",
         task_definition(container(healthCheck={"command": ["CMD", "probe", "--token", "abc123def456"]})),
         "healthCheck.command",
+    ),
+    (
+        "red team: a Splunk HEC token in logConfiguration.options (the ECS guide passes it in secretOptions)",
+        task_definition(
+            container(
+                logConfiguration={
+                    "logDriver": "splunk",
+                    "options": {
+                        "splunk-url": "https://splunk.example.com:8088",
+                        "splunk-token": "8d1f0e5c-42",
+                    },
+                }
+            )
+        ),
+        "logConfiguration.options 'splunk-token'",
+    ),
+    (
+        "red team: a FireLens output password in firelensConfiguration.options",
+        task_definition(
+            container(
+                firelensConfiguration={"type": "fluentbit", "options": {"HTTP_Passwd": "S3cr3tPassw0rd!"}}
+            )
+        ),
+        "firelensConfiguration.options 'HTTP_Passwd'",
+    ),
+    (
+        "AWS ECS guide awslogs example: group, region, stream prefix are not secrets",
+        task_definition(
+            container(
+                logConfiguration={
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/container-platform/prod/hello-world",
+                        "awslogs-region": "eu-west-1",
+                        "awslogs-stream-prefix": "hello-world",
+                        "awslogs-create-group": "true",
+                    },
+                }
+            )
+        ),
+        None,
     ),
     (
         "a command with no secret",

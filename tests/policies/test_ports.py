@@ -530,6 +530,11 @@ SERVICE = "aws:ecs/service:Service"
     [
         pytest.param(False, None, id="compliant: no public IP"),
         pytest.param(True, "assigns public IPs", id="violating: public IP"),
+        pytest.param(
+            "true", "assigns public IPs", id="violating: red team: the string 'true'"
+        ),
+        pytest.param("T", "assigns public IPs", id="violating: red team: 'T', as Go's ParseBool reads it"),
+        pytest.param("false", None, id="compliant: the string 'false'"),
     ],
 )
 def test_services_assign_no_public_ips(pack, assign, expected):
@@ -537,3 +542,78 @@ def test_services_assign_no_public_ips(pack, assign, expected):
         SERVICE, "web", {"networkConfiguration": {"subnets": ["subnet-1"], "assignPublicIp": assign}}
     )
     assert_verdict(pack, service, "service-no-public-ip", expected)
+
+
+def connected(*services):
+    props = {"networkConfiguration": {"subnets": ["subnet-1"]}, "serviceConnectConfiguration": {
+        "enabled": True, "namespace": "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-1",
+        "services": list(services)}}  # fmt: skip
+    return resource(SERVICE, "web", props)
+
+
+@pytest.mark.parametrize(
+    ("service", "expected"),
+    [
+        pytest.param(
+            connected({"portName": "web", "clientAlias": [{"port": 8080.0}]}),
+            None,
+            id="compliant: ECS Service Connect guide: the proxy takes the container's port",
+        ),
+        pytest.param(
+            connected({"portName": "web", "ingressPortOverride": 8443.0}),
+            None,
+            id="compliant: an override to an allowed port",
+        ),
+        pytest.param(
+            connected({"portName": "web", "ingressPortOverride": 22.0}),
+            "port 22 of each task",
+            id="violating: red team: the Service Connect proxy listening on 22 (ingressPortOverride)",
+        ),
+    ],
+)
+def test_service_connect_proxies_listen_only_on_allowed_ports(pack, service, expected):
+    assert_verdict(pack, service, "container-ports-allowed", expected)
+
+
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+
+
+def target_group(name, **props):
+    return resource(TARGET_GROUP, name, {"protocol": "HTTP", "vpcId": "vpc-1", **props}, parent_type=LB)
+
+
+@pytest.mark.parametrize(
+    ("group", "expected"),
+    [
+        pytest.param(
+            target_group("app", port=8080.0, targetType="ip"),
+            None,
+            id="compliant: the program's target group (ip targets on the app port)",
+        ),
+        pytest.param(
+            target_group("fn", targetType="lambda"), None, id="compliant: lambda targets have no port"
+        ),
+        pytest.param(
+            target_group("chain", port=443.0, targetType="alb", protocol="TCP"),
+            None,
+            id="compliant: alb targets: the other load balancer's listener, which listener-https-only judges",
+        ),
+        pytest.param(
+            target_group("dockerd", port=2375.0),
+            "port 2375",
+            id="violating: red team: HTTPS:443 to the hosts' Docker API (type instance, the default)",
+        ),
+        pytest.param(
+            target_group("ssh", port="22", protocol="TCP", targetType="instance"),
+            "port '22'",
+            id="violating: red team: an NLB TLS listener forwarding to sshd on the hosts",
+        ),
+        pytest.param(
+            target_group("redis", port=6379.0, targetType="ip"),
+            "port 6379",
+            id="violating: red team: ip targets on a port no container maps",
+        ),
+    ],
+)
+def test_target_groups_forward_only_to_allowed_ports(pack, group, expected):
+    assert_verdict(pack, group, "target-group-ports-allowed", expected)

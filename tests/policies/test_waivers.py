@@ -91,3 +91,24 @@ def test_compliant_resource_uses_no_waiver(pack):
         },
     )
     assert pack.analyze(immutable).diagnostics == ()
+
+
+def test_every_stack_policy_that_takes_waivers_has_them_reported() -> None:
+    """stack-waivers-used reports the waivers of the stack policies it knows; one it does not know would
+    waive silently."""
+    import sys
+
+    from container_platform.project import PROJECT_ROOT
+
+    sys.path.insert(0, str(PROJECT_ROOT / "policies"))
+    from pulumi_policy import StackValidationPolicy
+    from review_board import pack, waivers_used
+
+    taking = {
+        policy.name
+        for policy in pack.policies()
+        if isinstance(policy, StackValidationPolicy)
+        and "waivers" in ((policy.config_schema.properties or {}) if policy.config_schema else {})
+    }
+    assert taking, "no stack policy takes waivers?"
+    assert taking - {waivers_used.STACK_NAME} <= waivers_used.STACK_POLICIES
