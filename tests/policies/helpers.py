@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +112,25 @@ def assert_verdict(pack: Pack, res: AnalyzedResource, policy: str, expected: str
     matching = [m for m in messages if expected in m]
     assert matching, f"none of {messages} mentions {expected!r}"
     assert repr(res.name) in matching[0] and "Fix" in matching[0], matching[0]
+
+
+def assert_stack_verdict(
+    pack: Pack, resources: list[AnalyzedResource], policy: str, expected: str | None
+) -> None:
+    """AnalyzeStack over `resources`: `expected` None, `policy` says nothing; else a violation of it
+    contains `expected` and a fix."""
+    analysis = pack.process.analyze_stack_resources(resources)
+    messages = [d.message for d in analysis.diagnostics if d.policy_name == policy]
+    if expected is None:
+        assert messages == [], messages
+        return
+    assert any(expected in m and "Fix" in m for m in messages), messages
+
+
+def depending_on(res: AnalyzedResource, **targets: AnalyzedResource) -> AnalyzedResource:
+    """`res` whose inputs `targets` depend on those resources, as the engine records an Output's source."""
+    return replace(
+        res,
+        property_dependencies={key: [target.urn] for key, target in targets.items()},
+        dependencies=[target.urn for target in targets.values()],
+    )

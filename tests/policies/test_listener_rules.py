@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
-from tests.policies.helpers import UNKNOWN, resource
+from tests.policies.helpers import UNKNOWN, assert_stack_verdict, depending_on, resource
 
 POLICY = "listener-rules-keep-https"
 LISTENER = "aws:lb/listener:Listener"
@@ -35,10 +33,6 @@ def rule(name, listener_arn, *actions):
     return resource(RULE, name, props, LB)
 
 
-def linked(res, key, target):
-    return replace(res, property_dependencies={key: [target.urn]}, dependencies=[target.urn])
-
-
 CASES = [
     (
         "the program's routes: forward rules on the HTTPS listener (components/load_balancer.py)",
@@ -57,7 +51,7 @@ CASES = [
     ),
     (
         "red team: the same, found by dependency in preview",
-        [REDIRECTING, linked(rule("plain-preview", UNKNOWN, FORWARD), "listenerArn", REDIRECTING)],
+        [REDIRECTING, depending_on(rule("plain-preview", UNKNOWN, FORWARD), listenerArn=REDIRECTING)],
         "['forward']",
     ),
     (
@@ -86,12 +80,7 @@ CASES = [
 @pytest.mark.parametrize(("source", "resources", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_listener_rules_keep_https(pack, source, resources, expected):
     assert source
-    analysis = pack.process.analyze_stack_resources(resources)
-    messages = [d.message for d in analysis.diagnostics if d.policy_name == POLICY]
-    if expected is None:
-        assert messages == []
-        return
-    assert any(expected in m and "Fix" in m for m in messages), messages
+    assert_stack_verdict(pack, resources, POLICY, expected)
 
 
 def test_a_rule_whose_listener_preview_cannot_tell_is_unchecked(pack):

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.policies.helpers import UNKNOWN, resource, task_definition
+from tests.policies.helpers import UNKNOWN, assert_stack_verdict, depending_on, resource, task_definition
 
 POLICY = "runs-stack-definitions"
 SERVICE = "aws:ecs/service:Service"
@@ -17,10 +17,6 @@ TASK = task_definition()
 TASK_ARN = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web-task:3"
 KNOWN_TASK = replace(TASK, properties={**TASK.properties, "arn": TASK_ARN})
 OUTSIDE_ARN = "arn:aws:ecs:eu-west-1:123456789012:task-definition/registered-by-hand:1"
-
-
-def linked(res, key, target):
-    return replace(res, property_dependencies={key: [target.urn]}, dependencies=[target.urn])
 
 
 def service(name, task_definition_ref):
@@ -34,7 +30,7 @@ def group(name, **props):
 CASES = [
     (
         "the program's service: the task definition's arn, a dependency on it (components/web_service.py)",
-        [TASK, linked(service("web", UNKNOWN), "taskDefinition", TASK)],
+        [TASK, depending_on(service("web", UNKNOWN), taskDefinition=TASK)],
         None,
     ),
     ("the stack's task definition by its ARN once known", [KNOWN_TASK, service("web", TASK_ARN)], None),
@@ -50,7 +46,7 @@ CASES = [
     ),
     (
         "red team: a decoy dependency on the stack's task definition, another ARN as the value",
-        [KNOWN_TASK, linked(service("web", OUTSIDE_ARN), "taskDefinition", KNOWN_TASK)],
+        [KNOWN_TASK, depending_on(service("web", OUTSIDE_ARN), taskDefinition=KNOWN_TASK)],
         "registered-by-hand",
     ),
     (
@@ -62,8 +58,8 @@ CASES = [
         "the stack's launch template by dependency in preview",
         [
             TEMPLATE,
-            linked(
-                group("ecs", launchTemplate={"id": UNKNOWN, "version": "$Latest"}), "launchTemplate", TEMPLATE
+            depending_on(
+                group("ecs", launchTemplate={"id": UNKNOWN, "version": "$Latest"}), launchTemplate=TEMPLATE
             ),
         ],
         None,
@@ -106,12 +102,7 @@ CASES = [
 @pytest.mark.parametrize(("source", "resources", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_runs_only_stack_definitions(pack, source, resources, expected):
     assert source
-    analysis = pack.process.analyze_stack_resources(resources)
-    messages = [d.message for d in analysis.diagnostics if d.policy_name == POLICY]
-    if expected is None:
-        assert messages == []
-        return
-    assert any(expected in m and "Fix" in m for m in messages), messages
+    assert_stack_verdict(pack, resources, POLICY, expected)
 
 
 def test_an_unknown_reference_without_a_dependency_is_unchecked(pack):

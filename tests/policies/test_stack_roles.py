@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from container_platform.review.analyzer_client import AnalyzedResource
-from tests.policies.helpers import UNKNOWN, resource, task_definition
+from tests.policies.helpers import UNKNOWN, assert_stack_verdict, depending_on, resource, task_definition
 
 POLICY = "runs-as-stack-roles"
 ACCOUNT = "123456789012"
@@ -32,15 +32,6 @@ PROFILE = resource(
     "hosts",
     {"role": "web-task-7f3a", "arn": f"arn:aws:iam::{ACCOUNT}:instance-profile/hosts-1", "name": "hosts-1"},
 )
-
-
-def linked(res: AnalyzedResource, **targets: AnalyzedResource) -> AnalyzedResource:
-    """`res` whose inputs `targets` depend on those resources, as the engine records an Output's source."""
-    return replace(
-        res,
-        property_dependencies={key: [target.urn] for key, target in targets.items()},
-        dependencies=[target.urn for target in targets.values()],
-    )
 
 
 def task(**roles: Any) -> AnalyzedResource:
@@ -72,7 +63,7 @@ CASES = [
         [
             TASK_ROLE,
             EXECUTION_ROLE,
-            linked(
+            depending_on(
                 task(taskRoleArn=UNKNOWN, executionRoleArn=UNKNOWN),
                 taskRoleArn=TASK_ROLE,
                 executionRoleArn=EXECUTION_ROLE,
@@ -87,7 +78,7 @@ CASES = [
     ),
     (
         "red team: a decoy dependency on the stack's role, another role's ARN as the value",
-        [TASK_ROLE, EXECUTION_ROLE, linked(task(taskRoleArn=ADMIN_ARN), taskRoleArn=TASK_ROLE)],
+        [TASK_ROLE, EXECUTION_ROLE, depending_on(task(taskRoleArn=ADMIN_ARN), taskRoleArn=TASK_ROLE)],
         "taskRoleArn",
     ),
     (
@@ -152,12 +143,7 @@ def test_runs_only_as_stack_roles(pack: Any, source: str, resources: list[Any], 
     if isinstance(expected, dict):
         pack.configure({POLICY: expected})
         expected = None
-    analysis = pack.process.analyze_stack_resources(resources)
-    messages = [d.message for d in analysis.diagnostics if d.policy_name == POLICY]
-    if expected is None:
-        assert messages == []
-        return
-    assert any(expected in m and "Fix" in m for m in messages), messages
+    assert_stack_verdict(pack, resources, POLICY, expected)
 
 
 def test_an_unknown_role_without_a_dependency_is_unchecked(pack: Any) -> None:
