@@ -522,6 +522,7 @@ POLICY_SOURCES: dict[str, PolicySource] = {
     ),
     "iam-approved-managed-policies": _program("the program attaches no AWS-managed policy"),
     "iam-trust-named-services": _program("every role the program makes trusts one named service"),
+    "load-balancer-groups-proven": _program("only the load balancer component opens its own group to CIDRs"),
     "runs-as-stack-roles": _program("tasks, profiles, templates, flow logs run as roles the program makes"),
     "iam-resource-policies-trusted": PolicySource(
         "setting",

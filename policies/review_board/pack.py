@@ -18,6 +18,7 @@ from review_board import (
 )
 from review_board.lineage import promoted_lineage_policy
 from review_board.listener_rules import listener_rules_keep_https_policy
+from review_board.load_balancer_groups import load_balancer_groups_proven_policy
 from review_board.own_repository import image_pushed_to_own_repository_policy
 from review_board.promotion import prod_images_promoted_policy
 from review_board.resource_types import approved_resource_types_policy
@@ -38,6 +39,7 @@ def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         runs_stack_definitions_policy(),
         *ports.POLICIES,
         listener_rules_keep_https_policy(),
+        load_balancer_groups_proven_policy(),
         *network_exposure.POLICIES,
         *user_data.POLICIES,
         *iam.POLICIES,

@@ -31,6 +31,14 @@ from review_board.wire import as_int, as_list, is_unknown, shown
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+# Component types whose groups and rules belong to the load balancer (load-balancer-groups-proven checks
+# that they really are the stack's load balancers' groups).
+LOAD_BALANCER_COMPONENTS = {
+    "type": "array",
+    "items": {"type": "string"},
+    "default": ["container-platform:index:LoadBalancer"],
+    "description": "Component types whose security groups and rules belong to the load balancer.",
+}
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 SERVICE = "aws:ecs/service:Service"
 # Listener protocols that terminate TLS at the load balancer with a security policy (ALB HTTPS, NLB TLS).
@@ -379,12 +387,7 @@ POLICIES = [
         check=_ingress_open,
         config={
             "publicPorts": PUBLIC_PORTS,
-            "loadBalancerComponents": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": ["container-platform:index:LoadBalancer"],
-                "description": "Component types whose security groups and rules belong to the load balancer.",
-            },
+            "loadBalancerComponents": LOAD_BALANCER_COMPONENTS,
         },
     ),
     resource_policy(

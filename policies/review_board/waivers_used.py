@@ -20,6 +20,7 @@ from review_board.applicable_only import READ_BY_OTHERS, TYPES_READ
 from review_board.audit_trail import STACK_POLICY_NAMES as AUDIT_TRAIL_STACK_POLICIES
 from review_board.lineage import NAME as PROMOTED_LINEAGE
 from review_board.listener_rules import NAME as LISTENER_RULES_KEEP_HTTPS
+from review_board.load_balancer_groups import NAME as LOAD_BALANCER_GROUPS_PROVEN
 from review_board.own_repository import NAME as IMAGE_PUSHED_TO_OWN_REPOSITORY
 from review_board.promotion import NAME as PROD_IMAGES_PROMOTED
 from review_board.resource_types import NAME as APPROVED_RESOURCE_TYPES
@@ -35,6 +36,7 @@ STACK_POLICIES = {
     RUNS_AS_STACK_ROLES,
     RUNS_STACK_DEFINITIONS,
     LISTENER_RULES_KEEP_HTTPS,
+    LOAD_BALANCER_GROUPS_PROVEN,
     *AUDIT_TRAIL_STACK_POLICIES,
 }  # the stack policies that take waivers
 
