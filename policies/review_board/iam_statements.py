@@ -18,7 +18,6 @@ Principal or Condition value is marked so the rules that read it leave that stat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 from review_board.iam_actions import granted
-from review_board.wire import _SENTINELS, document, is_unknown, plain
+from review_board.wire import document, is_unknown
 
 # No AWS policy holds more: the largest, a KMS key policy, is 32 KB, fewer than 700 minimal statements.
 MAX_STATEMENTS = 1000
@@ -407,23 +406,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def _decoded(raw: Any) -> Any:
-    """A document given as JSON text, read as wire.document reads it, but refusing repeated keys."""
-    if not isinstance(raw, str):
-        return document(raw)
-    try:
-        parsed = json.loads(raw, object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as error:
-        raise Unjudgeable(f"not valid JSON ({error})") from error
-    return plain(parsed) if any(sentinel in raw for sentinel in _SENTINELS) else parsed
-
-
 def parse(raw: Any, where: str, kind: Kind) -> Document | None:
     """A document from its JSON string or object; None when preview knows none of it. Raises Unjudgeable."""
     if is_unknown(raw):
         return None
     try:
-        parsed = _decoded(raw)
+        parsed = document(raw, object_pairs_hook=_unique_keys)  # repeated keys: Unjudgeable
     except Unjudgeable:
         raise
     except ValueError as error:

@@ -8,7 +8,7 @@ Numbers arrive as floats and JSON documents as strings or objects; the helpers b
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from pulumi_policy.proxy import (
@@ -99,14 +99,15 @@ def plain(value: Any) -> Any:
     return value
 
 
-def document(value: Any) -> Any:
+def document(value: Any, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None) -> Any:
     """A JSON document given as a string or already as an object; UNKNOWN stays UNKNOWN.
 
-    Raises ValueError with the parser's message when a string is not JSON.
+    `object_pairs_hook` builds each object of a string, as json.loads's does (a reader that refuses repeated
+    keys raises from it). Raises ValueError with the parser's message when a string is not JSON.
     """
     if isinstance(value, str):
         try:
-            parsed = json.loads(value)
+            parsed = json.loads(value, object_pairs_hook=object_pairs_hook)
         except json.JSONDecodeError as error:
             raise ValueError(f"not valid JSON ({error})") from error
         # Decoded JSON is plain already; only a sentinel string inside needs turning into UNKNOWN.
