@@ -22,7 +22,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from review_board.framework import QUESTIONS, Resource, config_with_defaults, parent_types
+from review_board.framework import QUESTIONS, Resource, Unchecked, config_with_defaults, parent_types
 from review_board.ports import INGRESS_READERS, INGRESS_RULE, LOAD_BALANCER_COMPONENTS, SECURITY_GROUP
 from review_board.ports import SECURITY_GROUP_RULE as GROUP_RULE
 from review_board.stack_findings import StackFindings
@@ -33,6 +33,7 @@ NAME = "load-balancer-groups-proven"
 LOAD_BALANCERS = frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"})
 # Rules name the group they change (securityGroupId) and other groups as sources: they attach nothing.
 RULES = frozenset({GROUP_RULE, INGRESS_RULE, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"})
+NOT_ATTACHING = RULES | {SECURITY_GROUP}  # a group names itself and its own rules' groups
 PROPERTIES = {"loadBalancerComponents": LOAD_BALANCER_COMPONENTS, "waivers": WAIVERS_SCHEMA}
 
 
@@ -57,13 +58,10 @@ def _attaches_groups(key: str) -> bool:
 class _Groups:
     """The stack's security groups, and which of them an input names."""
 
-    def __init__(self, args: StackValidationArgs) -> None:
+    def __init__(self, args: StackValidationArgs, inputs: dict[str, dict[str, Any]]) -> None:
         self.urns = {r.urn for r in args.resources if r.resource_type == SECURITY_GROUP}
-        self.by_id = {
-            str(r.props.get("id")): r.urn
-            for r in args.resources
-            if r.resource_type == SECURITY_GROUP and isinstance(r.props.get("id"), str)
-        }
+        ids = {urn: inputs[urn].get("id") for urn in self.urns}
+        self.by_id = {group_id: urn for urn, group_id in ids.items() if isinstance(group_id, str)}
 
     def named(self, policy_resource: Any, key: str, value: Any) -> set[str]:
         dependencies = (policy_resource.property_dependencies or {}).get(key, [])
@@ -76,14 +74,15 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
     config = config_with_defaults(PROPERTIES, args.get_config())
     components = set(config["loadBalancerComponents"])
     findings = StackFindings(NAME)
-    groups = _Groups(args)
+    inputs = {r.urn: plain(r.props) for r in args.resources}
+    groups = _Groups(args, inputs)
     of_load_balancers: set[str] = set()
     attached: dict[str, str] = {}  # group URN -> the label of another resource that takes it
     for r in args.resources:
-        props = plain(r.props)
+        props = inputs[r.urn]
         if r.resource_type in LOAD_BALANCERS:
             of_load_balancers |= groups.named(r, "securityGroups", props.get("securityGroups"))
-        elif r.resource_type.startswith("aws:") and r.resource_type not in RULES | {SECURITY_GROUP}:
+        elif r.resource_type.startswith("aws:") and r.resource_type not in NOT_ATTACHING:
             for key, value in props.items():
                 if _attaches_groups(key):
                     for urn in groups.named(r, key, value):
@@ -91,9 +90,9 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
     for r in args.resources:
         if r.resource_type not in INGRESS_READERS or not set(parent_types(r.urn)) & components:
             continue
-        resource = Resource(r.resource_type, r.name, r.urn, plain(r.props))
-        ingress = [i for i in INGRESS_READERS[r.resource_type](resource.props) if not hasattr(i, "what")]
-        if not any(i.cidrs for i in ingress):
+        resource = Resource(r.resource_type, r.name, r.urn, inputs[r.urn])
+        ingress = INGRESS_READERS[r.resource_type](resource.props)
+        if not any(i.cidrs for i in ingress if not isinstance(i, Unchecked)):
             continue
         if r.resource_type == SECURITY_GROUP:
             targets = {r.urn}

@@ -96,3 +96,18 @@ def test_a_rule_whose_group_preview_cannot_tell_is_unchecked(pack: Any) -> None:
     analysis = pack.process.analyze_stack_resources([LB_GROUP, ALB, https_from_anywhere("later", UNKNOWN)])
     assert not [d for d in analysis.diagnostics if d.policy_name == POLICY]
     assert any("securityGroupId" in n.reason for n in analysis.not_applicable if n.policy_name == POLICY)
+
+
+def test_groups_whose_ids_preview_does_not_know_are_named_by_dependency(pack: Any) -> None:
+    """In preview a new group's id is the engine's unknown sentinel: reading it must not stop the policy."""
+    unknown_group = resource(GROUP, "web-lb", {"vpcId": "vpc-1", "id": UNKNOWN}, COMPONENT)
+    resources = [
+        unknown_group,
+        depending_on(
+            resource(BALANCER, "web", {"securityGroups": [UNKNOWN]}, COMPONENT), securityGroups=unknown_group
+        ),
+        depending_on(https_from_anywhere("in-443", UNKNOWN), securityGroupId=unknown_group),
+    ]
+    assert_stack_verdict(pack, resources, POLICY, None)
+    sneaky = depending_on(https_from_anywhere("sneaky", UNKNOWN), securityGroupId=TASK_GROUP)
+    assert_stack_verdict(pack, [*resources, TASK_GROUP, sneaky], POLICY, "'web-task'")
